@@ -1,0 +1,28 @@
+# The two promises: `make run` and `make test` set everything up on a fresh machine, then do their job.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test setup sandbox bench clean
+
+run: sandbox
+	$(BIN)/proctor serve
+
+test: sandbox
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: $(BIN)/proctor
+
+$(BIN)/proctor: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+sandbox: $(BIN)/proctor
+	$(BIN)/proctor sandbox setup
+
+bench: sandbox
+	$(BIN)/python benchmarks/grading.py
+
+clean:
+	rm -rf $(VENV) var

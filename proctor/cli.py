@@ -1,0 +1,165 @@
+"""The `proctor` command: grade, challenges, sandbox, serve."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from proctor.grading.packs import Catalog, PackError, UnknownChallenge, default_catalog
+from proctor.grading.results import RunResult
+from proctor.grading.sandbox import SandboxUnavailable, choose_backend, runtime
+from proctor.grading.submission import SubmissionError, read_submission
+from proctor.settings import get_settings
+
+
+class UsageError(Exception):
+    """Bad usage: one line on stderr, exit status 2."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except (UsageError, UnknownChallenge, SubmissionError, SandboxUnavailable, runtime.RuntimeMissing,
+            PackError) as exc:
+        print(f"proctor: {exc}", file=sys.stderr)
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="proctor", description="Practise and grade FastAPI interviews.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("grade", help="grade a submission against a challenge's hidden tests")
+    p.add_argument("--challenge", required=True, metavar="SLUG")
+    p.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    p.add_argument("--sandbox", choices=["auto", "bwrap", "process", "docker"], default=None)
+    p.add_argument("--examples", action="store_true", help="run the visible examples instead (not a score)")
+    p.add_argument("path", type=Path, help="a file (the challenge's single file) or a directory of files")
+    p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("challenges", help="list or validate the challenge packs")
+    csub = p.add_subparsers(dest="action", required=True)
+    c = csub.add_parser("list", help="list the challenges")
+    c.set_defaults(func=cmd_challenges_list)
+    c = csub.add_parser("validate", help="check that each pack's reference, starter and wrong cases score as they must")
+    c.add_argument("slug", nargs="?")
+    c.add_argument("--sandbox", choices=["auto", "bwrap", "process", "docker"], default=None)
+    c.set_defaults(func=cmd_challenges_validate)
+
+    p = sub.add_parser("sandbox", help="manage the sandbox runtime")
+    ssub = p.add_subparsers(dest="action", required=True)
+    s = ssub.add_parser("setup", help="build the sandbox's Python environment (idempotent)")
+    s.set_defaults(func=cmd_sandbox_setup)
+    s = ssub.add_parser("check", help="say which sandbox backends work here")
+    s.set_defaults(func=cmd_sandbox_check)
+
+    p = sub.add_parser("serve", help="start the web platform")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def resolve_backend(requested: str | None):
+    settings = get_settings()
+    backend, warning = choose_backend(requested or settings.sandbox, local_single_user=True,
+                                      allow_process=settings.allow_process_sandbox)
+    if warning:
+        print(f"proctor: warning: {warning}", file=sys.stderr)
+    return backend
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from proctor.grading.engine import grade
+
+    challenge = default_catalog().get(args.challenge)
+    files = read_submission(args.path, challenge.files[0])
+    backend = resolve_backend(args.sandbox)
+    result = grade(challenge, files, backend=backend, suite="examples" if args.examples else "hidden")
+    print(result.to_json() if args.json else render_table(result))
+    return 0
+
+
+def render_table(result: RunResult) -> str:
+    marks = {"passed": "PASS", "failed": "FAIL", "error": "ERR ", "timeout": "TIME"}
+    width = max([len(t.name) for t in result.tests] + [10])
+    lines = [f"{result.challenge}: {result.status.value}, score {result.score:g}/100 "
+             f"({result.points}/{result.max_points} points, {result.sandbox} sandbox, {result.duration_ms} ms)"]
+    if result.message:
+        lines += ["", result.message.rstrip()]
+    if result.tests:
+        lines.append("")
+    for t in result.tests:
+        lines.append(f"  {marks[t.status.value]}  {t.name:<{width}}  {t.points}/{t.max_points}")
+        if t.status.value != "passed" and t.message:
+            lines += [f"        {line}" for line in t.message.splitlines()[:6]]
+    if result.output.strip():
+        tail = result.output.strip().splitlines()[-10:]
+        lines += ["", "app output (last lines):", *[f"  | {line}" for line in tail]]
+    return "\n".join(lines)
+
+
+def cmd_challenges_list(args: argparse.Namespace) -> int:
+    for c in default_catalog().all():
+        sections = ",".join(map(str, c.sections))
+        print(f"{c.slug:<24} §{sections:<8} {c.difficulty:<7} {c.kind:<6} {c.title}")
+    return 0
+
+
+def cmd_challenges_validate(args: argparse.Namespace) -> int:
+    from proctor.grading.validate import validate_challenge
+
+    catalog: Catalog = default_catalog()
+    challenges = [catalog.get(args.slug)] if args.slug else catalog.all()
+    backend = resolve_backend(args.sandbox)
+    failures = 0
+    for challenge in challenges:
+        problems = validate_challenge(challenge, backend=backend, log=lambda line: print(f"  {line}"))
+        print(f"{'ok  ' if not problems else 'FAIL'} {challenge.slug}")
+        for problem in problems:
+            print(f"     - {problem}")
+        failures += bool(problems)
+    return 1 if failures else 0
+
+
+def cmd_sandbox_setup(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    import os
+
+    uid = settings.sandbox_uid if os.geteuid() == 0 else None
+    if not runtime.setup(settings.runtime_dir, uid):
+        print(f"sandbox runtime at {settings.runtime_dir} is up to date")
+    return 0
+
+
+def cmd_sandbox_check(args: argparse.Namespace) -> int:
+    from proctor.grading.sandbox import BACKENDS, get_backend
+
+    for name in BACKENDS:
+        try:
+            get_backend(name)
+            print(f"{name:<8} works here")
+        except SandboxUnavailable as exc:
+            print(f"{name:<8} unavailable: {exc}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from proctor.web.app import create_app
+
+    settings = get_settings()
+    host = args.host or settings.host
+    port = args.port or settings.port
+    uvicorn.run(create_app(settings, host=host), host=host, port=port, log_level="info")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

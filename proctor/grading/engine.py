@@ -1,0 +1,132 @@
+"""Grade a submission: the one entry point the CLI, the web workers and the validator share.
+
+    result = grade(challenge, {"app.py": source})
+
+docs/architecture.md shows how a submission flows through here, the sandbox and the grader.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+import time
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from proctor import __version__
+from proctor.grading.jobs import Job
+from proctor.grading.limits import Limits
+from proctor.grading.packs import Challenge, PackError
+from proctor.grading.results import RunResult, RunStatus, TestResult, TestStatus, compute_score
+from proctor.grading.run import Outcome, Run
+from proctor.grading.sandbox import Sandbox, choose_backend, runtime
+from proctor.grading.submission import check_files, with_given
+from proctor.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+NOT_RUN = {
+    RunStatus.NOT_GRADABLE: "Not run: the app did not start.",
+    RunStatus.TIMEOUT: "Not run: the run's time limit was reached.",
+    RunStatus.OOM: "Not run: the app ran out of memory.",
+    RunStatus.OUTPUT_LIMIT: "Not run: the app printed too much output.",
+    RunStatus.INFRA_ERROR: "Not run: grading failed on our side.",
+}
+INFRA_MESSAGE = "Grading failed for a reason that is not your code's fault. It will be retried; nothing was counted."
+
+
+def default_backend(settings: Settings | None = None, *, local_single_user: bool = False) -> tuple[Sandbox, str | None]:
+    settings = settings or get_settings()
+    return choose_backend(settings.sandbox, local_single_user=local_single_user,
+                          allow_process=settings.allow_process_sandbox)
+
+
+def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden", backend: Sandbox | None = None,
+          limits: Limits | None = None, on_event: Callable[[dict[str, Any]], None] | None = None,
+          settings: Settings | None = None) -> RunResult:
+    """Grade `files` against the challenge's hidden tests (or its visible `examples`).
+
+    Raises SubmissionError for files that break the submission limits, and RuntimeMissing / SandboxUnavailable
+    when the machine cannot grade at all. Everything the submitted code does ends in a RunResult.
+    """
+    settings = settings or get_settings()
+    if backend is None:
+        backend, _ = default_backend(settings)
+    limits = limits or challenge.limits
+    started = time.monotonic()
+    check_files(files)
+    files = with_given(files, challenge.given_files())
+    tests = challenge.suite(suite)
+    if not tests:
+        raise PackError(f"{challenge.slug} has no {suite} tests")
+    runtime.check(settings.runtime_dir)
+
+    def result(outcome: Outcome) -> RunResult:
+        return _build_result(challenge, suite, backend, limits, settings, outcome,
+                             int((time.monotonic() - started) * 1000))
+
+    missing = [name for name in challenge.files if name not in files]
+    if missing:
+        outcome = Outcome(status=RunStatus.NOT_GRADABLE,
+                          message=f"Your submission has no {', '.join(missing)}, which this challenge needs.")
+        return result(outcome)
+
+    job = Job.create(settings.jobs_dir, files)
+    try:
+        outcome = Run(backend=backend, job=job, runtime=settings.runtime_dir, tests=tests, limits=limits,
+                      module=challenge.app.module, attr=challenge.app.attr, uid=settings.sandbox_uid,
+                      gid=settings.sandbox_gid, on_event=on_event).execute()
+    except Exception:
+        log.exception("grading %s failed on the platform side", challenge.slug)
+        outcome = Outcome(status=RunStatus.INFRA_ERROR, message="the engine failed; see the server log")
+    finally:
+        job.close()
+    if outcome.status == RunStatus.INFRA_ERROR:
+        log.error("infra error grading %s: %s\n%s", challenge.slug, outcome.message, outcome.grader_log)
+    final = result(outcome)
+    if on_event:
+        on_event({"type": "finished", "status": final.status.value, "score": final.score})
+    return final
+
+
+def _build_result(challenge: Challenge, suite: str, backend: Sandbox, limits: Limits, settings: Settings,
+                  outcome: Outcome, duration_ms: int) -> RunResult:
+    status = outcome.status or RunStatus.INFRA_ERROR
+    tests: list[TestResult] = []
+    for meta in outcome.collected:
+        done = outcome.results.get(meta["name"])
+        if done is None:
+            in_flight = meta["name"] == outcome.running and status == RunStatus.TIMEOUT
+            done = TestResult(
+                name=meta["name"], description=meta.get("description", ""),
+                status=TestStatus.TIMEOUT if in_flight else TestStatus.ERROR,
+                points=0, max_points=meta["max_points"],
+                message="The run's time limit was reached during this test." if in_flight else
+                NOT_RUN.get(status, "Not run."),
+            )
+        tests.append(done)
+    score, points, max_points = compute_score(tests)
+    if status == RunStatus.NOT_GRADABLE:
+        score, points = 0.0, 0
+    message = INFRA_MESSAGE if status == RunStatus.INFRA_ERROR else outcome.message
+    return RunResult(
+        challenge=challenge.slug, suite=suite, status=status, score=score, points=points, max_points=max_points,
+        tests=tests, output=outcome.output.decode("utf-8", "replace"),
+        output_truncated=outcome.output_total > len(outcome.output), sandbox=backend.name,
+        duration_ms=duration_ms, message=message, restarts=outcome.restarts, limits=limits,
+        versions=platform_versions(settings), graders_sha256=challenge.suite_sha256(suite),
+        peak_memory_bytes={k: v for k, v in (("app", outcome.app_peak), ("grader", outcome.grader_peak)) if v},
+    )
+
+
+def platform_versions(settings: Settings) -> dict[str, str]:
+    return {**runtime.versions(settings.runtime_dir), **_grader_versions()}
+
+
+@lru_cache
+def _grader_versions() -> dict[str, str]:
+    found = {"proctor": __version__}
+    for name in ("pytest", "httpx"):
+        found[f"grader-{name}"] = importlib.metadata.version(name)
+    return found

@@ -1,0 +1,159 @@
+"""Serve a submitted ASGI app on an inherited listening socket. Runs inside the sandbox.
+
+This file imports nothing of the platform: it is copied or bind-mounted into sandboxes on its own.
+It is trusted only to start the app; nothing it reports can raise a score, because the hidden tests run
+elsewhere and judge the app by its HTTP answers alone.
+
+Protocol (file descriptors given on the command line):
+- status fd: JSON lines {"state": "warm"}, then {"state": "ready"} or
+  {"state": "error", "reason": ..., "detail": ...};
+- control fd: one JSON line {"module", "attr", "dir"} telling it what to serve. Until it arrives the harness
+  waits with uvicorn and FastAPI already imported, so a sandbox can be started before its submission exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import os
+import resource
+import sys
+import traceback
+
+RLIMITS = {
+    "cpu": resource.RLIMIT_CPU,
+    "fsize": resource.RLIMIT_FSIZE,
+    "nofile": resource.RLIMIT_NOFILE,
+    "core": resource.RLIMIT_CORE,
+    "data": resource.RLIMIT_DATA,
+}
+MAX_DETAIL = 8000
+
+
+def apply_rlimits(limits: dict[str, int]) -> None:
+    for name, value in limits.items():
+        if name == "nproc_extra":
+            # RLIMIT_NPROC counts every process of this uid on the host, so allow for those already running.
+            value += _processes_of_uid(os.getuid())
+            name = "nproc"
+            which = resource.RLIMIT_NPROC
+        else:
+            which = RLIMITS[name]
+        hard = resource.getrlimit(which)[1]
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        resource.setrlimit(which, (value, value))
+
+
+def _processes_of_uid(uid: int) -> int:
+    count = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    count += 1
+            except OSError:
+                pass
+    return count
+
+
+class Status:
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def send(self, **message: object) -> None:
+        try:
+            os.write(self.fd, (json.dumps(message) + "\n").encode())
+        except OSError:
+            pass
+
+    def fail(self, reason: str, detail: str, code: int = 3) -> None:
+        self.send(state="error", reason=reason, detail=detail[-MAX_DETAIL:])
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def describe_import_error(exc: BaseException, app_dir: str) -> str:
+    """The candidate's traceback: their frames and the libraries', without the harness's or importlib's."""
+    if isinstance(exc, SyntaxError):
+        text = "".join(traceback.format_exception_only(type(exc), exc))
+    else:
+        frames = [
+            f for f in traceback.extract_tb(exc.__traceback__)
+            if f.filename != __file__ and not f.filename.startswith("<frozen importlib")
+        ]
+        text = "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames))
+        text += "".join(traceback.format_exception_only(type(exc), exc))
+    return text.replace(app_dir.rstrip("/") + "/", "")
+
+
+def load_app(module_name: str, attr: str, app_dir: str, status: Status) -> object:
+    os.chdir(app_dir)
+    sys.path.insert(0, app_dir)
+    try:
+        module = importlib.import_module(module_name)
+    except SystemExit as exc:
+        status.fail("exited", f"Your code called exit ({exc.code!r}) while {module_name}.py was being imported.")
+    except MemoryError as exc:
+        status.fail("memory", describe_import_error(exc, app_dir))
+    except BaseException as exc:  # noqa: BLE001 - anything the candidate's module raises is reported to them
+        status.fail("import_error", describe_import_error(exc, app_dir))
+    app = getattr(module, attr, None)
+    if app is None:
+        status.fail("no_app", f"{module_name}.py defines no `{attr}`. Create it with `{attr} = FastAPI()`.")
+    if not callable(app):
+        status.fail("no_app", f"`{attr}` in {module_name}.py is a {type(app).__name__}, not an ASGI app such as FastAPI().")
+    return app
+
+
+async def serve(app: object, listen_fd: int, status: Status) -> None:
+    import uvicorn
+
+    config = uvicorn.Config(app, fd=listen_fd, log_level="warning", access_log=False, lifespan="auto",
+                            timeout_graceful_shutdown=1)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            break
+        await asyncio.sleep(0.002)
+    if server.started:
+        status.send(state="ready")
+        await task
+    else:
+        exc = task.exception() if not task.cancelled() else None
+        detail = "".join(traceback.format_exception(exc)) if exc else "Your app's startup (lifespan) failed; see the output."
+        status.fail("startup_failed", detail)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--listen-fd", type=int, required=True)
+    parser.add_argument("--control-fd", type=int, required=True)
+    parser.add_argument("--status-fd", type=int, required=True)
+    parser.add_argument("--rlimits", default="{}")
+    args = parser.parse_args()
+    apply_rlimits(json.loads(args.rlimits))
+    status = Status(args.status_fd)
+    try:  # warm the imports every app needs, before the submission arrives
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        status.fail("infra", f"the sandbox runtime is broken: {exc}", code=4)
+    status.send(state="warm")
+    with os.fdopen(args.control_fd, "rb") as control:
+        line = control.readline()
+    if not line:
+        os._exit(0)
+    job = json.loads(line)
+    app = load_app(job["module"], job["attr"], job["dir"], status)
+    asyncio.run(serve(app, args.listen_fd, status))
+    # uvicorn returned: the app asked to exit (e.g. sys.exit in a handler) or the loop stopped.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

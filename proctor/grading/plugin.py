@@ -1,0 +1,267 @@
+"""The grader SDK: a pytest plugin loaded into the trusted grader process (never into the sandbox).
+
+Challenge authors write ordinary pytest tests against the candidate's app:
+
+    import pytest
+
+    @pytest.mark.points(2)
+    @pytest.mark.feedback("GET / should answer with the greeting as JSON")
+    def test_root(client):
+        assert client.get("/").json() == {"message": "Hello World"}
+
+Fixtures: `client` (an httpx.Client bound to the app), `app_socket` (the socket's path), `ws_connect`
+(opens a WebSocket to the app). Markers: `points(n)` (weight, default 1) and `feedback("...")` (shown to
+the candidate instead of the raw assertion). docs/grader-sdk.md has the details.
+
+The plugin also reports each test to the engine as a JSON line on a pipe, enforces the per-test time
+limit, and asks the engine to restart an app that stopped answering.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import ssl
+from functools import lru_cache
+
+import httpx
+import pytest
+
+BASE_URL = "http://app.test"
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+
+
+class TestTimeout(BaseException):
+    """Raised into a test that overran its time; a BaseException so `except Exception` cannot swallow it."""
+
+    __test__ = False
+
+
+class ResponseTooLarge(Exception):
+    pass
+
+
+class _CappedStream(httpx.SyncByteStream):
+    def __init__(self, inner: httpx.SyncByteStream) -> None:
+        self.inner = inner
+
+    def __iter__(self) -> Iterator[bytes]:
+        seen = 0
+        for chunk in self.inner:
+            seen += len(chunk)
+            if seen > MAX_RESPONSE_BYTES:
+                raise ResponseTooLarge(f"the app's response is over {MAX_RESPONSE_BYTES // 1024 // 1024} MiB")
+            yield chunk
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+@lru_cache(maxsize=1)
+def _unused_tls() -> ssl.SSLContext:
+    # httpx builds a TLS context per transport (tens of ms); the app is plain HTTP on a Unix socket.
+    return ssl.create_default_context()
+
+
+class _CappedTransport(httpx.HTTPTransport):
+    """Keeps a hostile app from exhausting the grader's memory with an endless response."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        response.stream = _CappedStream(response.stream)  # type: ignore[arg-type]
+        return response
+
+
+def read_line(fd: int) -> str:
+    """One line from fd, read unbuffered so no later line is swallowed into a buffer (pytest owns sys.stdin)."""
+    data = bytearray()
+    while True:
+        byte = os.read(fd, 1)
+        if not byte or byte == b"\n":
+            return data.decode("utf-8", "replace")
+        data += byte
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("proctor")
+    group.addoption("--proctor-socket", help="path of the app's Unix socket")
+    group.addoption("--proctor-events-fd", type=int, default=None, help="fd for JSON-line events")
+    group.addoption("--proctor-test-timeout", type=float, default=5.0)
+    group.addoption("--proctor-message-bytes", type=int, default=4096)
+    group.addoption("--proctor-control-fd", type=int, default=None,
+                    help="fd the engine writes to: 'go' before the tests, answers to restart requests")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "points(n): how many points the test is worth (default 1)")
+    config.addinivalue_line("markers", "feedback(message): shown to the candidate when the test fails")
+    if config.getoption("--proctor-socket"):
+        config.pluginmanager.register(Reporter(config), "proctor-reporter")
+
+
+@pytest.fixture
+def app_socket(request: pytest.FixtureRequest) -> str:
+    path = request.config.getoption("--proctor-socket")
+    if not path:
+        pytest.fail("no app socket: run these tests through `proctor grade`", pytrace=False)
+    return str(path)
+
+
+@pytest.fixture
+def client(app_socket: str, request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
+    """An httpx client bound to the candidate's app; a fresh connection per test."""
+    timeout = request.config.getoption("--proctor-test-timeout")
+    transport = _CappedTransport(uds=app_socket, verify=_unused_tls())
+    with httpx.Client(transport=transport, base_url=BASE_URL, timeout=timeout) as c:
+        yield c
+
+
+@pytest.fixture
+def ws_connect(app_socket: str, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """`ws_connect("/ws/echo")` opens a WebSocket to the app (websockets' sync client); closed after the test."""
+    from websockets.sync.client import unix_connect
+
+    timeout = request.config.getoption("--proctor-test-timeout")
+    opened: list[Any] = []
+
+    def connect(path: str, **kwargs: Any) -> Any:
+        kwargs.setdefault("open_timeout", timeout)
+        kwargs.setdefault("close_timeout", 1)
+        ws = unix_connect(app_socket, uri=f"ws://app.test{path}", **kwargs)
+        opened.append(ws)
+        return ws
+
+    yield connect
+    for ws in opened:
+        try:
+            ws.close()
+        except Exception:  # noqa: BLE001 - the app may already be gone
+            pass
+
+
+def test_points(item: pytest.Item) -> int:
+    marker = item.get_closest_marker("points")
+    return int(marker.args[0]) if marker and marker.args else 1
+
+
+test_points.__test__ = False  # type: ignore[attr-defined]
+
+
+def _feedback(item: pytest.Item) -> str:
+    marker = item.get_closest_marker("feedback")
+    return str(marker.args[0]) if marker and marker.args else ""
+
+
+def _describe(item: pytest.Item) -> str:
+    doc = getattr(getattr(item, "function", None), "__doc__", None) or ""
+    return doc.strip().splitlines()[0] if doc.strip() else ""
+
+
+CONNECTION_TROUBLE = (
+    "The app closed the connection without answering. Did it crash or exit? Its output may say why."
+)
+
+
+class Reporter:
+    """Per-test outcomes to the engine, with the time limit and app restarts."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.fd = config.getoption("--proctor-events-fd")
+        self.timeout = config.getoption("--proctor-test-timeout")
+        self.message_bytes = config.getoption("--proctor-message-bytes")
+        self.socket = config.getoption("--proctor-socket")
+        self.control = config.getoption("--proctor-control-fd")
+        self.outcomes: dict[str, dict[str, Any]] = {}
+
+    def emit(self, **event: Any) -> None:
+        if self.fd is not None:
+            try:
+                os.write(self.fd, (json.dumps(event) + "\n").encode())
+            except BrokenPipeError:
+                os._exit(0)  # the engine is gone, and with it any use for this run
+
+    def ask_engine(self, **event: Any) -> str:
+        self.emit(**event)
+        return read_line(self.control).strip() if self.control is not None else ""
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        tests = [{"name": item.name, "max_points": test_points(item), "description": _describe(item)}
+                 for item in session.items]
+        self.emit(event="collected", tests=tests)
+        if self.control is not None:
+            answer = read_line(self.control).strip()
+            if answer != "go":
+                pytest.exit("the engine stopped the run before the tests", returncode=0)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Iterator[None]:
+        self.outcomes[item.nodeid] = {"status": "passed", "message": "", "detail": "", "start": time.monotonic()}
+        self.emit(event="start", name=item.name)
+
+        def on_alarm(signum: int, frame: object) -> None:
+            raise TestTimeout(f"the test took longer than {self.timeout:g} s")
+
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, self.timeout)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        outcome = self.outcomes.pop(item.nodeid)
+        max_points = test_points(item)
+        status = outcome["status"]
+        if status != "passed" and not outcome["message"]:
+            outcome["message"] = outcome["detail"]
+        self.emit(
+            event="test", name=item.name, status=status, max_points=max_points,
+            points=max_points if status == "passed" else 0,
+            message=outcome["message"][: self.message_bytes], detail=outcome["detail"][: self.message_bytes],
+            description=_describe(item), duration_ms=int((time.monotonic() - outcome["start"]) * 1000),
+        )
+        if status in ("timeout", "error") and not self._app_answers():
+            self.ask_engine(event="restart", reason=status)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+        yield
+        if call.excinfo is None or call.excinfo.errisinstance(pytest.skip.Exception):
+            return
+        outcome = self.outcomes[item.nodeid]
+        if outcome["status"] != "passed":
+            return  # the first problem is the one to report
+        exc = call.excinfo
+        if exc.errisinstance((TestTimeout, httpx.TimeoutException)):
+            outcome["status"] = "timeout"
+            detail = f"No answer within {self.timeout:g} s: the app took too long or hung."
+        elif exc.errisinstance(AssertionError) and call.when == "call":
+            outcome["status"] = "failed"
+            detail = exc.exconly()
+        elif exc.errisinstance((httpx.TransportError, ConnectionError, EOFError)):
+            outcome["status"] = "error"
+            detail = f"{CONNECTION_TROUBLE} ({exc.exconly()})"
+        else:
+            outcome["status"] = "error" if call.when != "call" or not exc.errisinstance(Exception) else "failed"
+            detail = exc.exconly()
+        outcome["detail"] = detail
+        feedback = _feedback(item) if outcome["status"] == "failed" else ""
+        outcome["message"] = feedback or detail
+
+    def _app_answers(self) -> bool:
+        """Whether the app still answers HTTP at all (any status), within a second."""
+        try:
+            transport = httpx.HTTPTransport(uds=self.socket, verify=_unused_tls())
+            with httpx.Client(transport=transport, base_url=BASE_URL, timeout=1.0) as c:
+                c.get("/__proctor_probe__")
+            return True
+        except httpx.HTTPError:
+            return False
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.emit(event="done")

@@ -1,0 +1,81 @@
+"""The result of a grading run: a versioned schema shared by the CLI, the web and the API.
+
+docs/results.md documents every field.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from proctor.grading.limits import Limits
+
+SCHEMA_VERSION = 1
+
+
+class RunStatus(StrEnum):
+    GRADED = "graded"
+    NOT_GRADABLE = "not_gradable"
+    TIMEOUT = "timeout"
+    OOM = "oom"
+    OUTPUT_LIMIT = "output_limit"
+    INFRA_ERROR = "infra_error"
+
+
+class TestStatus(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+
+
+class TestResult(BaseModel):
+    __test__ = False  # not a pytest class, whatever its name says
+
+    name: str
+    status: TestStatus
+    points: int
+    max_points: int
+    message: str = ""
+    description: str = ""
+    detail: str = ""  # the raw assertion, for interviewers; `message` is what the candidate sees
+    duration_ms: int = 0
+
+
+class RunResult(BaseModel):
+    schema_: int = Field(SCHEMA_VERSION, alias="schema")
+    challenge: str
+    status: RunStatus
+    score: float
+    points: int
+    max_points: int
+    tests: list[TestResult]
+    output: str = ""
+    sandbox: str
+    duration_ms: int
+    suite: str = "hidden"
+    message: str = ""
+    output_truncated: bool = False
+    restarts: int = 0
+    limits: Limits
+    versions: dict[str, str] = {}
+    graders_sha256: str = ""
+    peak_memory_bytes: dict[str, int] = {}
+
+    model_config = {"populate_by_name": True}
+
+    def to_json(self, **kwargs: object) -> str:
+        return self.model_dump_json(by_alias=True, **kwargs)  # type: ignore[arg-type]
+
+    def verdict(self) -> tuple[str, float, tuple[tuple[str, str], ...]]:
+        """What must not change when the same code is graded again."""
+        return self.status.value, self.score, tuple((t.name, t.status.value) for t in self.tests)
+
+
+def compute_score(tests: list[TestResult]) -> tuple[float, int, int]:
+    """(score, points, max_points): score is 100 × points passed / max points."""
+    max_points = sum(t.max_points for t in tests)
+    points = sum(t.points for t in tests)
+    score = round(100.0 * points / max_points, 2) if max_points else 0.0
+    return score, points, max_points

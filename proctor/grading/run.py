@@ -1,0 +1,380 @@
+"""One grading run: the sandboxed app and the trusted grader process, supervised until a verdict.
+
+The loop watches four things at once: the app's output (capped), the harness's status, the grader's
+events, and the clock. The score comes only from the grader's events; what the app prints or reports can
+end a run early (not gradable, over a limit) but can never add a point.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from proctor.grading.jobs import Job
+from proctor.grading.limits import Limits
+from proctor.grading.results import RunStatus, TestResult, TestStatus
+from proctor.grading.sandbox.base import Sandbox, SandboxProcess, SandboxSpec
+
+MAX_RESTARTS = 3
+TICK = 0.05
+GRADER_LOG_BYTES = 16 * 1024
+
+EventSink = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class Outcome:
+    """What the supervisor observed; the engine turns it into a RunResult."""
+
+    status: RunStatus | None = None
+    message: str = ""
+    collected: list[dict[str, Any]] = field(default_factory=list)
+    results: dict[str, TestResult] = field(default_factory=dict)
+    running: str | None = None
+    output: bytearray = field(default_factory=bytearray)
+    output_total: int = 0
+    restarts: int = 0
+    oom: bool = False
+    app_peak: int = 0
+    grader_peak: int = 0
+    grader_log: str = ""
+
+
+class Run:
+    def __init__(self, *, backend: Sandbox, job: Job, runtime: Path, tests: list[Path], limits: Limits,
+                 module: str, attr: str, uid: int, gid: int, on_event: EventSink | None = None) -> None:
+        self.backend = backend
+        self.job = job
+        self.tests = tests
+        self.limits = limits
+        self.module = module
+        self.attr = attr
+        self.spec = SandboxSpec(runtime=runtime, src_dir=job.src, work_dir=job.root,
+                                listen_fd=job.listener.fileno(), limits=limits, uid=uid, gid=gid)
+        self.on_event = on_event or (lambda event: None)
+        self.out = Outcome()
+        self.sel = selectors.DefaultSelector()
+        self.sandbox: SandboxProcess | None = None
+        self.grader: subprocess.Popen[bytes] | None = None
+        self.ready = False
+        self.go_sent = False
+        self.grader_waits_restart = False
+        self.buffers: dict[int, bytes] = {}
+        self.events_r = -1
+
+    # -- the loop ------------------------------------------------------------------------------------
+
+    def execute(self) -> Outcome:
+        deadline = time.monotonic() + self.limits.wall_seconds
+        try:
+            self._start_grader()
+            self._start_sandbox()
+            while self.out.status is None:
+                if time.monotonic() > deadline:
+                    self._timeout()
+                    break
+                for key, _ in self.sel.select(TICK):
+                    key.data(key.fd)
+                    if self.out.status is not None:
+                        break
+                if self.out.status is None:
+                    self._check_sandbox()
+        finally:
+            self._stop()
+        return self.out
+
+    def _finish(self, status: RunStatus, message: str = "") -> None:
+        if self.out.status is None:
+            self.out.status = status
+            self.out.message = message
+
+    def _timeout(self) -> None:
+        if self.ready:
+            self._finish(RunStatus.TIMEOUT, f"The run took longer than its {self.limits.wall_seconds:g} s limit.")
+        else:
+            self._finish(RunStatus.TIMEOUT, f"The app did not start within {self.limits.wall_seconds:g} s. "
+                         "Does something at import time loop or wait forever?")
+
+    # -- grader --------------------------------------------------------------------------------------
+
+    def _start_grader(self) -> None:
+        events_r, events_w = os.pipe()
+        log = open(self.job.root / "grader.log", "wb")
+        # None of the platform's environment; no third-party pytest plugins (they cost startup and trust).
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": str(self.job.root),
+               "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+        try:
+            self.grader = subprocess.Popen(
+                [sys.executable, "-I", "-B", "-m", "proctor.grading.grader"],
+                stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, pass_fds=(events_w,),
+                env=env, cwd=str(self.job.root), start_new_session=True,
+            )
+        finally:
+            os.close(events_w)
+            log.close()
+        spec = {"tests": [str(t) for t in self.tests], "socket": str(self.job.socket_path), "events_fd": events_w,
+                "test_timeout": self.limits.test_seconds, "message_bytes": self.limits.message_bytes}
+        self._tell_grader(json.dumps(spec))
+        self.events_r = events_r
+        os.set_blocking(events_r, False)
+        self.sel.register(events_r, selectors.EVENT_READ, self._on_grader_events)
+
+    def _tell_grader(self, line: str) -> None:
+        assert self.grader and self.grader.stdin
+        try:
+            self.grader.stdin.write(line.encode() + b"\n")
+            self.grader.stdin.flush()
+        except (BrokenPipeError, ValueError):
+            pass  # it died; its closed events pipe says so
+
+    def _on_grader_events(self, fd: int) -> None:
+        for line in self._lines(fd):
+            if line is None:
+                self._finish(RunStatus.INFRA_ERROR, "The grader stopped before it finished.")
+                return
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            self._grader_event(event)
+
+    def _grader_event(self, event: dict[str, Any]) -> None:
+        kind = event.get("event")
+        if kind == "collected":
+            self.out.collected = event["tests"]
+            self.on_event({"type": "collected", "tests": event["tests"]})
+            self._maybe_go()
+        elif kind == "start":
+            self.out.running = event["name"]
+            self.on_event({"type": "test_started", "name": event["name"]})
+        elif kind == "test":
+            result = TestResult.model_validate(event)
+            self.out.results[result.name] = result
+            self.out.running = None
+            self.on_event({"type": "test", "result": result.model_dump()})
+        elif kind == "restart":
+            self._restart(asked=True)
+        elif kind == "done":
+            self._finish(RunStatus.GRADED)
+
+    def _maybe_go(self) -> None:
+        if self.ready and self.out.collected and not self.go_sent:
+            self.go_sent = True
+            self._tell_grader("go")
+
+    # -- sandbox -------------------------------------------------------------------------------------
+
+    def _start_sandbox(self) -> None:
+        self.ready = False
+        self.sandbox = self.backend.start(self.spec)
+        for fd, handler in ((self.sandbox.output, self._on_output), (self.sandbox.status, self._on_status)):
+            os.set_blocking(fd, False)
+            self.sel.register(fd, selectors.EVENT_READ, handler)
+        self.sandbox.send_go(self.module, self.attr)
+        self.on_event({"type": "sandbox_started", "sandbox": self.backend.name, "restart": self.out.restarts})
+
+    def _on_output(self, fd: int) -> None:
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            return
+        if not chunk:
+            self.sel.unregister(fd)
+            return
+        self.out.output_total += len(chunk)
+        room = self.limits.output_bytes - len(self.out.output)
+        if room > 0:
+            self.out.output += chunk[:room]
+        if self.out.output_total > self.limits.output_bytes:
+            self._finish(RunStatus.OUTPUT_LIMIT, f"Your app printed more than {self.limits.output_bytes // 1024} KiB "
+                         "of output and was stopped. Print less, or nothing, while handling requests.")
+
+    def _on_status(self, fd: int) -> None:
+        for line in self._lines(fd):
+            if line is None:
+                return
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            if message.get("state") == "ready" and not self.ready:
+                self.ready = True
+                self.on_event({"type": "ready"})
+                if self.grader_waits_restart:
+                    self.grader_waits_restart = False
+                    self._tell_grader("restarted")
+                self._maybe_go()
+            elif message.get("state") == "error" and not self.ready and self.out.restarts == 0:
+                reason = str(message.get("reason", ""))
+                detail = str(message.get("detail", ""))
+                if reason == "memory":
+                    self.out.oom = True
+                    self._finish(RunStatus.OOM, _oom_message(self.limits) + "\n\n" + detail)
+                elif reason == "infra":
+                    self._finish(RunStatus.INFRA_ERROR, detail)
+                else:
+                    self._finish(RunStatus.NOT_GRADABLE, detail)
+
+    def _check_sandbox(self) -> None:
+        assert self.sandbox
+        code = self.sandbox.poll()
+        if code is None:
+            return
+        self._drain_status()
+        if self.out.status is not None:
+            return
+        if self.sandbox.oom_killed():
+            self.out.oom = True
+            if not self.ready:
+                self._finish(RunStatus.OOM, _oom_message(self.limits))
+                return
+        if code == 97:
+            self._finish(RunStatus.INFRA_ERROR, "The sandbox could not join its control group.")
+        elif not self.ready and self.out.restarts == 0:
+            self._finish(RunStatus.NOT_GRADABLE, _exit_message(code))
+        else:
+            self._restart(asked=False)
+
+    def _drain_status(self) -> None:
+        assert self.sandbox
+        try:
+            self.sel.get_key(self.sandbox.status)
+        except KeyError:
+            return
+        self._on_status(self.sandbox.status)
+
+    def _restart(self, *, asked: bool) -> None:
+        """Replace an app that exited or stopped answering, so one bad handler costs only its own tests."""
+        if asked:
+            self.grader_waits_restart = True
+        if self.out.restarts >= MAX_RESTARTS:
+            if self.grader_waits_restart:
+                self.grader_waits_restart = False
+                self._tell_grader("gone")
+            if self.sandbox and self.sandbox.poll() is not None:
+                self._retire_sandbox()
+                # Nobody will accept on the socket any more: make connections fail at once, not time out.
+                self.job.listener.close()
+            return
+        self.out.restarts += 1
+        self._retire_sandbox()
+        self._start_sandbox()
+
+    def _retire_sandbox(self) -> None:
+        sandbox = self.sandbox
+        if sandbox is None:
+            return
+        for fd in (sandbox.output, sandbox.status):
+            try:
+                self.sel.unregister(fd)
+            except (KeyError, ValueError):
+                pass
+        self.out.oom = self.out.oom or sandbox.oom_killed()
+        self.out.app_peak = max(self.out.app_peak, sandbox.peak_memory() or 0)
+        sandbox.destroy()
+        self.sandbox = None
+
+    # -- teardown ------------------------------------------------------------------------------------
+
+    def _stop(self) -> None:
+        if self.sandbox is not None:
+            self.sandbox.kill()
+            if self.out.status is None or self.out.status == RunStatus.GRADED:
+                self._read_rest_of_output()
+            self._retire_sandbox()
+        if self.grader is not None:
+            if self.grader.poll() is None:
+                try:
+                    os.killpg(self.grader.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            self.out.grader_peak = _reap_peak_rss(self.grader)
+            if self.grader.stdin:
+                try:
+                    self.grader.stdin.close()
+                except BrokenPipeError:
+                    pass
+            self.out.grader_log = _tail(self.job.root / "grader.log", GRADER_LOG_BYTES)
+        self.sel.close()
+        if self.events_r >= 0:
+            os.close(self.events_r)
+        if self.out.oom and self.out.status in (RunStatus.GRADED, RunStatus.NOT_GRADABLE, None):
+            self.out.status = RunStatus.OOM
+            self.out.message = _oom_message(self.limits)
+
+    def _read_rest_of_output(self) -> None:
+        assert self.sandbox
+        try:
+            self.sel.get_key(self.sandbox.output)
+        except KeyError:
+            return
+        while len(self.out.output) < self.limits.output_bytes:
+            try:
+                chunk = os.read(self.sandbox.output, 65536)
+            except (BlockingIOError, OSError):
+                return
+            if not chunk:
+                return
+            self.out.output_total += len(chunk)
+            self.out.output += chunk[: self.limits.output_bytes - len(self.out.output)]
+
+    def _lines(self, fd: int) -> list[str | None]:
+        """Complete lines read from fd; None at end of file."""
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            return []
+        if not chunk:
+            try:
+                self.sel.unregister(fd)
+            except KeyError:
+                pass
+            return [None]
+        data = self.buffers.pop(fd, b"") + chunk
+        *lines, rest = data.split(b"\n")
+        if rest:
+            self.buffers[fd] = rest[-65536:]
+        return [line.decode("utf-8", "replace") for line in lines]
+
+
+def _reap_peak_rss(popen: subprocess.Popen[bytes]) -> int:
+    try:
+        _, status, usage = os.wait4(popen.pid, 0)
+        popen.returncode = os.waitstatus_to_exitcode(status)
+        return usage.ru_maxrss * 1024
+    except ChildProcessError:
+        popen.wait()
+        return 0
+
+
+def _tail(path: Path, size: int) -> str:
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, f.seek(0, os.SEEK_END) - size))
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _oom_message(limits: Limits) -> str:
+    return f"Your app used more than its {limits.memory_mib} MiB of memory and was stopped."
+
+
+def _exit_message(code: int) -> str:
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"Your app was killed by {name} while it was starting."
+    return (f"Your app exited (exit code {code}) while it was starting, before it could serve a request. "
+            "Does your code call exit() or os._exit() at import time?")
