@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Rebuild the vendored front-end assets from pinned npm versions. Run by hand when upgrading;
+# the built files are committed, so running or testing Proctor never needs npm.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+HTMX=2.0.11
+CODEMIRROR=6.0.2
+LANG_PYTHON=6.2.1
+VIEW=6.43.15
+STATE=6.7.6
+COMMANDS=6.11.1
+ESBUILD=0.28.2
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+npm init -y >/dev/null
+npm install --silent --no-audit --no-fund "htmx.org@$HTMX" "codemirror@$CODEMIRROR" \
+  "@codemirror/lang-python@$LANG_PYTHON" "@codemirror/view@$VIEW" "@codemirror/state@$STATE" \
+  "@codemirror/commands@$COMMANDS" "esbuild@$ESBUILD"
+cp node_modules/htmx.org/dist/htmx.min.js "$here/htmx.min.js"
+cp node_modules/htmx.org/LICENSE "$here/htmx.LICENSE"
+cp "$here/editor.src.js" ./editor.src.js
+npx esbuild editor.src.js --bundle --minify --format=iife --target=es2020 --legal-comments=none \
+  --outfile="$here/editor.min.js"
+cp node_modules/codemirror/LICENSE "$here/codemirror.LICENSE"
+cat > "$here/VERSIONS" <<TXT
+htmx.org $HTMX (MIT, htmx.LICENSE)
+codemirror $CODEMIRROR, @codemirror/lang-python $LANG_PYTHON, @codemirror/view $VIEW,
+@codemirror/state $STATE, @codemirror/commands $COMMANDS (MIT, codemirror.LICENSE), bundled with esbuild $ESBUILD
+TXT
+echo "built into $here"

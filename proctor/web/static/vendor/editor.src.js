@@ -1,0 +1,40 @@
+// Source of editor.min.js: CodeMirror 6 with Python highlighting, exposed as window.ProctorEditor.
+// Rebuild with ./build.sh. The page works without it: each file stays a plain <textarea>.
+import {EditorView, basicSetup} from "codemirror";
+import {EditorState} from "@codemirror/state";
+import {keymap} from "@codemirror/view";
+import {indentWithTab} from "@codemirror/commands";
+import {python} from "@codemirror/lang-python";
+
+function mount(textarea, {onSubmit} = {}) {
+  const readOnly = textarea.readOnly;
+  const view = new EditorView({
+    doc: textarea.value,
+    extensions: [
+      basicSetup,
+      python(),
+      keymap.of([
+        {key: "Mod-Enter", run: () => { if (onSubmit) onSubmit(); return true; }},
+        indentWithTab,
+      ]),
+      EditorState.readOnly.of(readOnly),
+      EditorView.editable.of(!readOnly),
+      EditorView.contentAttributes.of({"aria-label": textarea.getAttribute("aria-label") || "code editor"}),
+      EditorView.updateListener.of((update) => {
+        if (!update.docChanged) return;
+        // Keep the form field in step so a normal form post (and htmx) sends what the editor shows.
+        textarea.value = update.state.doc.toString();
+        textarea.dispatchEvent(new Event("input", {bubbles: true}));
+      }),
+    ],
+  });
+  textarea.hidden = true;
+  textarea.insertAdjacentElement("afterend", view.dom);
+  view.dom.classList.add("cm-proctor");
+  const setValue = (text) => {
+    view.dispatch({changes: {from: 0, to: view.state.doc.length, insert: text}});
+  };
+  return {view, setValue};
+}
+
+window.ProctorEditor = {mount};
