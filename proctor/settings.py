@@ -6,11 +6,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 SandboxName = Literal["auto", "bwrap", "process", "docker"]
+
+# Only good for development: signing cookies with a key everyone can read lets anyone forge a session.
+DEFAULT_SECRET_KEY = "proctor-development-secret-do-not-use"
 
 
 class Settings(BaseSettings):
@@ -30,6 +34,29 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+
+    # The web platform (docs/web.md).
+    environment: Literal["development", "production"] = "development"
+    secret_key: str = DEFAULT_SECRET_KEY
+    database: Path | None = None
+    # Grading threads in the server process; 0 means one per core.
+    workers: int = 0
+    # A worker renews its lease while grading; a lease left to expire (a crash) hands the submission on.
+    grading_lease_seconds: float = 30.0
+    session_days: int = 14
+    submissions_per_minute: int = 10
+    login_failures_allowed: int = 5
+    log_json: bool = True
+
+    @model_validator(mode="after")
+    def _enforce_non_default_secret(self) -> "Settings":
+        if self.environment != "development" and self.secret_key == DEFAULT_SECRET_KEY:
+            raise ValueError("set PROCTOR_SECRET_KEY: the default secret key is only for development")
+        return self
+
+    @property
+    def database_path(self) -> Path:
+        return self.database or self.data_dir / "proctor.db"
 
     @property
     def runtime_dir(self) -> Path:

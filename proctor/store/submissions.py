@@ -1,0 +1,184 @@
+"""Submissions and the grading queue.
+
+A submission is stored `queued` before anything runs. A worker `claim`s it with a lease (a token and an
+expiry it keeps renewing); every later write is guarded by that token, so when a lease expires and another
+worker takes over, the first worker's late result is refused and the result is recorded exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from proctor.store.database import Store, now
+
+IN_FLIGHT = ("queued", "running")
+
+
+class RateLimited(Exception):
+    """Refused before anything was stored; the message is shown to the user as is."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    id: int
+    user_id: int
+    challenge: str
+    suite: str
+    files: dict[str, str]
+    status: str
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    lease_token: str | None
+    lease_until: float | None
+    not_before: float
+    attempts: int
+    progress: dict[str, Any] | None
+    result: dict[str, Any] | None
+    result_status: str | None
+    score: float | None
+
+    @property
+    def finished(self) -> bool:
+        return self.status == "done"
+
+
+def _submission(row: sqlite3.Row | None) -> Submission | None:
+    if row is None:
+        return None
+    data = dict(row)
+    data["files"] = json.loads(data["files"])
+    for key in ("progress", "result"):
+        data[key] = json.loads(data[key]) if data[key] else None
+    return Submission(**data)
+
+
+def create(store: Store, *, user_id: int, challenge: str, suite: str, files: dict[str, str],
+           per_minute: int = 10) -> Submission:
+    """Queue a submission, or raise RateLimited: one in flight per user, `per_minute` a minute."""
+    t = now()
+    with store.write() as conn:
+        in_flight = conn.execute("SELECT count(*) FROM submissions WHERE user_id = ? AND status IN (?, ?)",
+                                 (user_id, *IN_FLIGHT)).fetchone()[0]
+        if in_flight:
+            raise RateLimited("You already have a submission being graded. Wait for its result, then try again.")
+        recent = conn.execute("SELECT count(*) FROM submissions WHERE user_id = ? AND created_at > ?",
+                              (user_id, t - 60)).fetchone()[0]
+        if recent >= per_minute:
+            raise RateLimited(f"You can send at most {per_minute} submissions a minute. Wait a moment, then try again.")
+        cur = conn.execute(
+            "INSERT INTO submissions (user_id, challenge, suite, files, status, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (user_id, challenge, suite, json.dumps(files), "queued", t))
+        submission_id = int(cur.lastrowid or 0)
+    found = get(store, submission_id=submission_id)
+    assert found is not None
+    return found
+
+
+def get(store: Store, *, submission_id: int, user_id: int | None = None) -> Submission | None:
+    """One submission; with user_id, only if that user owns it (callers answer 404 otherwise)."""
+    sql, args = "SELECT * FROM submissions WHERE id = ?", [submission_id]
+    if user_id is not None:
+        sql, args = sql + " AND user_id = ?", [submission_id, user_id]
+    return _submission(store.read().execute(sql, args).fetchone())
+
+
+def claim(store: Store, *, lease_seconds: float) -> Submission | None:
+    """Take the oldest due submission: queued, or running under a lease nobody renewed."""
+    t = now()
+    token = secrets.token_hex(16)
+    with store.write() as conn:
+        row = conn.execute(
+            "SELECT id FROM submissions WHERE (status = 'queued' AND not_before <= ?) "
+            "OR (status = 'running' AND lease_until < ?) ORDER BY id LIMIT 1", (t, t)).fetchone()
+        if row is None:
+            return None
+        conn.execute(
+            "UPDATE submissions SET status = 'running', lease_token = ?, lease_until = ?, started_at = ?, "
+            "attempts = attempts + 1, progress = NULL WHERE id = ?", (token, t + lease_seconds, t, row[0]))
+        return _submission(conn.execute("SELECT * FROM submissions WHERE id = ?", (row[0],)).fetchone())
+
+
+def _guarded(store: Store, sql: str, args: tuple[Any, ...], submission_id: int, token: str) -> bool:
+    with store.write() as conn:
+        cur = conn.execute(sql + " WHERE id = ? AND status = 'running' AND lease_token = ?",
+                           (*args, submission_id, token))
+        return cur.rowcount == 1
+
+
+def renew(store: Store, *, submission_id: int, token: str, lease_seconds: float) -> bool:
+    return _guarded(store, "UPDATE submissions SET lease_until = ?", (now() + lease_seconds,), submission_id, token)
+
+
+def record_progress(store: Store, *, submission_id: int, token: str, progress: dict[str, Any]) -> bool:
+    return _guarded(store, "UPDATE submissions SET progress = ?", (json.dumps(progress),), submission_id, token)
+
+
+def finish(store: Store, *, submission_id: int, token: str, result: dict[str, Any], result_status: str,
+           score: float | None) -> bool:
+    """Record the result; False when the lease was lost (another worker owns it now)."""
+    return _guarded(
+        store, "UPDATE submissions SET status = 'done', result = ?, result_status = ?, score = ?, finished_at = ?, "
+        "lease_token = NULL, lease_until = NULL",
+        (json.dumps(result), result_status, score, now()), submission_id, token)
+
+
+def retry_later(store: Store, *, submission_id: int, token: str, delay_seconds: float) -> bool:
+    """Put it back in the queue after a failure that is not the code's fault; nothing is recorded."""
+    return _guarded(
+        store, "UPDATE submissions SET status = 'queued', lease_token = NULL, lease_until = NULL, not_before = ?, "
+        "progress = NULL", (now() + delay_seconds,), submission_id, token)
+
+
+def release(store: Store, *, submission_id: int, token: str) -> bool:
+    """Hand it back untouched (the server is stopping); its next claim grades it from the start."""
+    return retry_later(store, submission_id=submission_id, token=token, delay_seconds=0)
+
+
+def queue_position(store: Store, *, submission: Submission) -> int:
+    """1 for the next one to be graded."""
+    ahead = store.read().execute("SELECT count(*) FROM submissions WHERE status = 'queued' AND id < ?",
+                                 (submission.id,)).fetchone()[0]
+    return int(ahead) + 1
+
+
+def list_for(store: Store, *, user_id: int, challenge: str | None = None, suite: str | None = "hidden",
+             limit: int = 100) -> list[Submission]:
+    sql, args = "SELECT * FROM submissions WHERE user_id = ?", [user_id]
+    if challenge is not None:
+        sql, args = sql + " AND challenge = ?", [*args, challenge]
+    if suite is not None:
+        sql, args = sql + " AND suite = ?", [*args, suite]
+    rows = store.read().execute(sql + " ORDER BY id DESC LIMIT ?", [*args, limit]).fetchall()
+    return [s for s in map(_submission, rows) if s]
+
+
+def previous(store: Store, *, submission: Submission) -> Submission | None:
+    row = store.read().execute(
+        "SELECT * FROM submissions WHERE user_id = ? AND challenge = ? AND suite = ? AND id < ? "
+        "ORDER BY id DESC LIMIT 1",
+        (submission.user_id, submission.challenge, submission.suite, submission.id)).fetchone()
+    return _submission(row)
+
+
+def best_scores(store: Store, *, user_id: int) -> dict[str, float]:
+    """Best recorded score per challenge; examples runs are never scores."""
+    rows = store.read().execute(
+        "SELECT challenge, max(score) FROM submissions WHERE user_id = ? AND suite = 'hidden' AND status = 'done' "
+        "AND score IS NOT NULL GROUP BY challenge", (user_id,)).fetchall()
+    return {r[0]: float(r[1]) for r in rows}
+
+
+def attempted(store: Store, *, user_id: int) -> set[str]:
+    rows = store.read().execute("SELECT DISTINCT challenge FROM submissions WHERE user_id = ? AND suite = 'hidden'",
+                                (user_id,)).fetchall()
+    return {r[0] for r in rows}
+
+
+def status_counts(store: Store) -> dict[str, int]:
+    rows = store.read().execute("SELECT status, count(*) FROM submissions GROUP BY status").fetchall()
+    return {r[0]: int(r[1]) for r in rows}
