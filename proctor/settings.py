@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     submissions_per_minute: int = 10
     login_failures_allowed: int = 5
     log_json: bool = True
+    # Where the FastAPI guide is published; challenge pages link to its sections.
+    guide_url: str = ""
 
     @model_validator(mode="after")
     def _enforce_non_default_secret(self) -> "Settings":

@@ -117,6 +117,7 @@ def _build_result(challenge: Challenge, suite: str, backend: Sandbox, limits: Li
         duration_ms=duration_ms, message=message, restarts=outcome.restarts, limits=limits,
         versions=platform_versions(settings), graders_sha256=challenge.suite_sha256(suite),
         peak_memory_bytes={k: v for k, v in (("app", outcome.app_peak), ("grader", outcome.grader_peak)) if v},
+        run_id=outcome.run_id,
     )
 
 

@@ -23,6 +23,10 @@ class Job:
     socket_path: Path
     listener: socket.socket
 
+    @property
+    def run_id(self) -> str:
+        return self.root.name
+
     @classmethod
     def create(cls, jobs_dir: Path, files: dict[str, bytes]) -> Job:
         jobs_dir.mkdir(parents=True, exist_ok=True, mode=0o711)

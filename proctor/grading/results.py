@@ -62,6 +62,7 @@ class RunResult(BaseModel):
     versions: dict[str, str] = {}
     graders_sha256: str = ""
     peak_memory_bytes: dict[str, int] = {}
+    run_id: str = ""
 
     model_config = {"populate_by_name": True}
 

@@ -47,6 +47,7 @@ class Outcome:
     app_peak: int = 0
     grader_peak: int = 0
     grader_log: str = ""
+    run_id: str = ""
 
 
 class Run:
@@ -59,9 +60,10 @@ class Run:
         self.module = module
         self.attr = attr
         self.spec = SandboxSpec(runtime=runtime, src_dir=job.src, work_dir=job.root,
-                                listen_fd=job.listener.fileno(), limits=limits, uid=uid, gid=gid)
+                                listen_fd=job.listener.fileno(), limits=limits, uid=uid, gid=gid,
+                                run_id=job.run_id)
         self.on_event = on_event or (lambda event: None)
-        self.out = Outcome()
+        self.out = Outcome(run_id=job.run_id)
         self.sel = selectors.DefaultSelector()
         self.sandbox: SandboxProcess | None = None
         self.grader: subprocess.Popen[bytes] | None = None

@@ -1,33 +1,127 @@
-"""The web platform's app factory. For now: the challenge list and a health check."""
+"""The web platform's app factory.
+
+    app = create_app(settings, host="127.0.0.1")
+
+The database is opened (created, migrated) here; grading workers start in the lifespan. Nothing is built at
+import time, so tests point an app at a temporary data dir.
+"""
 
 from __future__ import annotations
 
-import html
+import ipaddress
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
 
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
 
+from proctor.grading.engine import grade
 from proctor.grading.packs import Catalog
+from proctor.grading.results import RunResult
+from proctor.grading.sandbox import SandboxUnavailable, choose_backend
 from proctor.settings import Settings, get_settings
+from proctor.store import Store
+from proctor.store.submissions import Submission
+from proctor.web import csrf
+from proctor.web.api.router import api_router
+from proctor.web.errors import install_error_handlers
+from proctor.web.logs import configure_logging
+from proctor.web.metrics import Metrics
+from proctor.web.routes import accounts, catalog, challenges, dashboard, operations, submissions
+from proctor.web.templating import build_templates
+from proctor.web.workers import WorkerPool
+
+log = logging.getLogger("proctor.web")
+STATIC_DIR = Path(__file__).parent / "static"
 
 
-def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1") -> FastAPI:
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", start_workers: bool = True) -> FastAPI:
+    """The FastAPI app; `start_workers=False` serves pages without grading anything (tests of pages only)."""
     settings = settings or get_settings()
-    catalog = Catalog(settings.challenges_dir, settings.graders_dir)
-    app = FastAPI(title="Proctor", version="0.1.0")
+    configure_logging(json_lines=settings.log_json)
+    store = Store.open(settings.database_path)
+    catalog_ = Catalog(settings.challenges_dir, settings.graders_dir)
+    metrics = Metrics(store)
 
-    @app.get("/health")
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
+    def record_grading(submission: Submission, result: RunResult, seconds: float) -> None:
+        metrics.gradings.labels(submission.suite, result.status.value).inc()
+        metrics.grading_seconds.observe(seconds)
 
-    @app.get("/", response_class=HTMLResponse)
-    def list_challenges() -> str:
-        rows = "".join(
-            f"<li><strong>{html.escape(c.title)}</strong> <code>{html.escape(c.slug)}</code> "
-            f"— §{', '.join(map(str, c.sections))}, {c.difficulty}</li>"
-            for c in catalog.all()
-        )
-        return (f"<!doctype html><html lang=en><meta charset=utf-8><title>Proctor</title>"
-                f"<h1>Proctor challenges</h1><ul>{rows or '<li>No challenges yet.</li>'}</ul></html>")
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool: WorkerPool | None = None
+        if start_workers:
+            try:
+                backend, warning = choose_backend(settings.sandbox, local_single_user=is_loopback(host),
+                                                  allow_process=settings.allow_process_sandbox)
+            except SandboxUnavailable as exc:
+                app.state.sandbox_problem = str(exc)
+                log.error("no sandbox, so nothing will be graded: %s", exc)
+            else:
+                if warning:
+                    log.warning(warning)
+                pool = WorkerPool(store=store, catalog=catalog_, backend=backend,
+                                  count=settings.workers or os.cpu_count() or 1,
+                                  lease_seconds=settings.grading_lease_seconds,
+                                  grader=lambda *a, **kw: grade(*a, settings=settings, **kw),
+                                  on_finished=record_grading)
+                pool.start()
+        app.state.workers = pool
+        try:
+            yield
+        finally:
+            if pool:
+                pool.stop()
+            store.close()
 
+    app = FastAPI(title="Proctor", version="0.1.0", lifespan=lifespan,
+                  description="Practise FastAPI interview challenges. The JSON API lives under /api/v1.")
+    app.state.settings = settings
+    app.state.store = store
+    app.state.catalog = catalog_
+    app.state.templates = build_templates()
+    app.state.metrics = metrics
+    app.state.workers = None
+    app.state.sandbox_problem = None
+    app.state.start_workers = start_workers
+
+    @app.middleware("http")
+    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        # The CSRF cookie is set on first sight, so every form the client sees can carry its token.
+        cookie = request.cookies.get(csrf.COOKIE)
+        fresh = not cookie
+        request.state.csrf_cookie = cookie or csrf.new_cookie_value()
+        started = time.perf_counter()
+        response = await call_next(request)
+        elapsed = time.perf_counter() - started
+        if fresh:
+            response.set_cookie(csrf.COOKIE, request.state.csrf_cookie, httponly=True, samesite="lax",
+                                secure=request.url.scheme == "https", path="/")
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        metrics.requests.labels(request.method, route, str(response.status_code)).inc()
+        metrics.latency.labels(route).observe(elapsed)
+        if not route.startswith("/static"):
+            log.info("request", extra={"method": request.method, "path": request.url.path, "route": route,
+                                       "status": response.status_code, "ms": round(elapsed * 1000, 1)})
+        return response
+
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in (operations.router, accounts.router, catalog.router, challenges.router, submissions.router,
+                   dashboard.router):
+        app.include_router(router)
+    app.include_router(api_router, prefix="/api/v1")
     return app

@@ -84,6 +84,7 @@ def describe_import_error(exc: BaseException, app_dir: str) -> str:
         frames = [
             f for f in traceback.extract_tb(exc.__traceback__)
             if f.filename != __file__ and not f.filename.startswith("<frozen importlib")
+            and not f.filename.endswith("importlib/__init__.py")
         ]
         text = "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames))
         text += "".join(traceback.format_exception_only(type(exc), exc))
@@ -135,6 +136,7 @@ def main() -> None:
     parser.add_argument("--control-fd", type=int, required=True)
     parser.add_argument("--status-fd", type=int, required=True)
     parser.add_argument("--rlimits", default="{}")
+    parser.add_argument("--run-id", default="", help="names the run in process listings; nothing else")
     args = parser.parse_args()
     apply_rlimits(json.loads(args.rlimits))
     status = Status(args.status_fd)

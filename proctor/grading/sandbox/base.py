@@ -43,6 +43,7 @@ class SandboxSpec:
     limits: Limits
     uid: int = 65534
     gid: int = 65534
+    run_id: str = "run"
 
 
 @dataclass
@@ -118,7 +119,7 @@ def harness_args(python: str, harness: str, spec: SandboxSpec, pipes: Pipes, rli
     return [
         python, "-I", "-B", "-u", harness,
         "--listen-fd", str(spec.listen_fd), "--control-fd", str(pipes.control_r), "--status-fd", str(pipes.status_w),
-        "--rlimits", json.dumps(rlimits),
+        "--rlimits", json.dumps(rlimits), "--run-id", spec.run_id,
     ]
 
 

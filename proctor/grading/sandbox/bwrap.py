@@ -78,6 +78,8 @@ class BwrapSandbox:
         argv += ["--ro-bind", str(venv), str(venv),
                  "--ro-bind", str(HARNESS.parent), HARNESS_DIR,
                  "--ro-bind", str(spec.src_dir), SUBMISSION,
+                 # bwrap builds the root on a tmpfs that would otherwise be writable and uncapped.
+                 "--remount-ro", "/",
                  "--chdir", SUBMISSION, "--clearenv"]
         for key, value in SANDBOX_ENV.items():
             argv += ["--setenv", key, value]
@@ -86,7 +88,7 @@ class BwrapSandbox:
         return argv
 
     def start(self, spec: SandboxSpec) -> SandboxProcess:
-        cgroup = RunCgroup.create(spec.limits)
+        cgroup = RunCgroup.create(spec.limits, spec.run_id)
         pipes = Pipes.open()
         argv = self.command(spec, pipes, cgroup)
         return spawn(self.name, argv, spec, pipes, cgroup, cwd="/", env=dict(SANDBOX_ENV), app_dir=SUBMISSION)

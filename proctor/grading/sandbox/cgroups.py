@@ -43,10 +43,10 @@ class RunCgroup:
         self.v2 = v2
 
     @classmethod
-    def create(cls, limits: Limits) -> RunCgroup | None:
+    def create(cls, limits: Limits, run_id: str) -> RunCgroup | None:
         if os.geteuid() != 0:
             return None
-        name = f"run-{uuid.uuid4().hex[:12]}"
+        name = f"{run_id}-{uuid.uuid4().hex[:6]}"
         try:
             return cls._create_v2(name, limits) if is_v2() else cls._create_v1(name, limits)
         except OSError:

@@ -31,7 +31,7 @@ class ProcessSandbox:
 
     def start(self, spec: SandboxSpec) -> SandboxProcess:
         log.warning(WARNING)
-        cgroup = RunCgroup.create(spec.limits)
+        cgroup = RunCgroup.create(spec.limits, spec.run_id)
         pipes = Pipes.open()
         tmp = spec.work_dir / "tmp"
         tmp.mkdir(exist_ok=True)

@@ -1,0 +1,93 @@
+"""Who is asking: the signed session cookie, or a personal API token (Authorization: Bearer)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import Request, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from proctor.store import Store, api_tokens, sessions, users
+from proctor.store.users import User
+
+SESSION_COOKIE = "proctor_session"
+
+
+class LoginRequired(Exception):
+    """Raised by the CurrentUser dependency; pages redirect to /login?next=..., the API answers 401."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="proctor-session")
+
+
+def start_session(request: Request, response: Response, *, user: User) -> None:
+    settings = request.app.state.settings
+    lifetime = settings.session_days * 86400
+    session_id = sessions.create(request.app.state.store, user_id=user.id, lifetime_seconds=lifetime)
+    response.set_cookie(SESSION_COOKIE, _serializer(settings.secret_key).dumps(session_id), max_age=lifetime,
+                        httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/")
+
+
+def end_session(request: Request, response: Response) -> None:
+    session_id = session_id_from(request)
+    if session_id:
+        sessions.delete(request.app.state.store, session_id=session_id)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+def session_id_from(request: Request) -> str | None:
+    raw = request.cookies.get(SESSION_COOKIE)
+    if not raw:
+        return None
+    settings = request.app.state.settings
+    try:
+        value = _serializer(settings.secret_key).loads(raw, max_age=settings.session_days * 86400)
+    except BadSignature:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def user_from_session(request: Request) -> User | None:
+    session_id = session_id_from(request)
+    if not session_id:
+        return None
+    store: Store = request.app.state.store
+    user_id = sessions.user_id_for(store, session_id=session_id)
+    return users.get(store, user_id=user_id) if user_id else None
+
+
+def user_from_token(request: Request) -> User | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    store: Store = request.app.state.store
+    user_id = api_tokens.user_id_for(store, token=token.strip())
+    return users.get(store, user_id=user_id) if user_id else None
+
+
+def next_url_for(request: Request) -> str:
+    """Where to come back to after logging in: the page itself, or for htmx the page it was sent from."""
+    current = request.headers.get("HX-Current-URL")
+    if current:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(current)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def login_url(next_url: str) -> str:
+    return "/login?next=" + quote(next_url, safe="/")
+
+
+def safe_next(next_url: str | None) -> str:
+    """Only a path on this site: no scheme, no host, no //evil.example."""
+    if not next_url or not next_url.startswith("/") or next_url.startswith("//") or "\\" in next_url:
+        return "/"
+    return next_url

@@ -1,0 +1,56 @@
+"""Dependency aliases the handlers declare: `def show_x(store: StoreDep, user: CurrentUser)`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from proctor.grading.packs import Catalog
+from proctor.settings import Settings
+from proctor.store import Store
+from proctor.store.users import User
+from proctor.web.auth import LoginRequired, next_url_for, user_from_session, user_from_token
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+def get_catalog(request: Request) -> Catalog:
+    return request.app.state.catalog  # type: ignore[no-any-return]
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_optional_user(request: Request) -> User | None:
+    user = user_from_session(request)
+    request.state.user = user
+    return user
+
+
+def get_current_user(request: Request) -> User:
+    user = get_optional_user(request)
+    if user is None:
+        raise LoginRequired(next_url_for(request))
+    return user
+
+
+def get_api_user(request: Request) -> User:
+    """The API accepts a personal token, or the browser's session (which then needs the CSRF header)."""
+    user = user_from_token(request)
+    if user is not None:
+        request.state.auth = "token"
+        return user
+    request.state.auth = "session"
+    return get_current_user(request)
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+CurrentUser = Annotated[User, Depends(get_current_user)]
+ApiUser = Annotated[User, Depends(get_api_user)]

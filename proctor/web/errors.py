@@ -1,0 +1,53 @@
+"""Error responses: JSON under /api, a page (or an htmx fragment) everywhere else."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.exceptions import HTTPException
+
+from proctor.web.auth import LoginRequired, login_url
+from proctor.web.templating import is_htmx, render
+
+TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
+          413: "Too large", 422: "Invalid input", 429: "Too many requests"}
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    context = {"status": status, "title": TITLES.get(status, "Error"), "message": message}
+    return render(request, "error.html", context, block="error", status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        if wants_json(request):
+            return JSONResponse({"detail": "Not authenticated"}, status_code=401,
+                                headers={"WWW-Authenticate": "Bearer"})
+        target = login_url(exc.next_url)
+        if is_htmx(request):
+            # htmx follows this with a full page load, so the whole page becomes the login form.
+            return Response(status_code=204, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if wants_json(request) or not hasattr(request.state, "csrf_cookie"):
+            return await http_exception_handler(request, exc)
+        message = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
+        if exc.status_code == 404 and exc.detail == "Not Found":
+            message = "There is no page at this address."
+        return error_page(request, exc.status_code, message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_input(request: Request, exc: RequestValidationError) -> Response:
+        if wants_json(request) or not hasattr(request.state, "csrf_cookie"):
+            return await request_validation_exception_handler(request, exc)
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in exc.errors())
+        return error_page(request, 422, f"The form was not complete: {problems}")

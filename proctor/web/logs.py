@@ -1,0 +1,38 @@
+"""Structured logs: one JSON object per line, for the operator's log pipeline."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+# LogRecord attributes that are plumbing, not data; anything else passed in `extra=` is kept.
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure_logging(*, json_lines: bool) -> None:
+    """Send the `proctor` loggers to stderr, as JSON lines unless asked otherwise. Idempotent."""
+    logger = logging.getLogger("proctor")
+    if any(getattr(h, "_proctor", False) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler()
+    handler._proctor = True  # type: ignore[attr-defined]
+    handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False

@@ -1,0 +1,20 @@
+"""Challenge prompts: Markdown to safe HTML.
+
+Raw HTML in the source is escaped (html=False) and markdown-it's link validation drops javascript:,
+vbscript: and data: URLs (except images), so a prompt cannot inject script into the page.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+
+
+@lru_cache
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+
+
+def render_markdown(source: str) -> str:
+    return _parser().render(source)

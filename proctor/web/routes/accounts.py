@@ -1,0 +1,92 @@
+"""Sign up, log in, log out, and personal API tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from proctor.store import api_tokens, login_attempts, users
+from proctor.web.auth import end_session, safe_next, start_session
+from proctor.web.csrf import verify_csrf
+from proctor.web.deps import CurrentUser, OptionalUser, SettingsDep, StoreDep
+from proctor.web.passwords import dummy_hash, hash_password, password_problem, verify_password
+from proctor.web.templating import render
+
+router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["accounts"])
+IP_FAILURES_ALLOWED = 50
+
+
+@router.get("/login")
+def show_login(request: Request, user: OptionalUser, next: str = "/") -> Response:
+    return render(request, "login.html", {"next": safe_next(next), "error": None, "email": ""}, block="form")
+
+
+@router.post("/login")
+def login(request: Request, store: StoreDep, settings: SettingsDep, email: Annotated[str, Form()],
+          password: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> Response:
+    email = users.normalise_email(email)
+    ip = request.client.host if request.client else "unknown"
+    by_email, by_ip = login_attempts.recent_failures(store, email=email, ip=ip)
+    context = {"next": safe_next(next), "email": email}
+    if by_email >= settings.login_failures_allowed or by_ip >= IP_FAILURES_ALLOWED:
+        return render(request, "login.html", {**context, "error": "Too many failed attempts. "
+                      "Wait 15 minutes, then try again."}, block="form", status_code=429)
+    user = users.get_by_email(store, email=email)
+    ok = verify_password(password, user.password_hash if user else dummy_hash()) and user is not None
+    login_attempts.record(store, email=email, ip=ip, succeeded=ok)
+    if not ok or user is None:
+        return render(request, "login.html", {**context, "error": "That email and password do not match."},
+                      block="form", status_code=400)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    start_session(request, response, user=user)
+    return response
+
+
+@router.get("/signup")
+def show_signup(request: Request, user: OptionalUser) -> Response:
+    return render(request, "signup.html", {"error": None, "email": ""}, block="form")
+
+
+@router.post("/signup")
+def signup(request: Request, store: StoreDep, email: Annotated[str, Form()], password: Annotated[str, Form()]) -> Response:
+    email = users.normalise_email(email)
+    error = None
+    if "@" not in email or len(email) > 254:
+        error = "Enter an email address."
+    else:
+        error = password_problem(password)
+    if error is None and users.get_by_email(store, email=email):
+        error = "That email already has an account. Log in instead."
+    if error:
+        return render(request, "signup.html", {"error": error, "email": email}, block="form", status_code=400)
+    try:
+        user = users.create(store, email=email, password_hash=hash_password(password), role="candidate")
+    except users.EmailTaken:
+        return render(request, "signup.html", {"error": "That email already has an account.", "email": email},
+                      block="form", status_code=400)
+    response = RedirectResponse("/", status_code=303)
+    start_session(request, response, user=user)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    response = RedirectResponse("/", status_code=303)
+    end_session(request, response)
+    return response
+
+
+@router.get("/account")
+def show_account(request: Request, store: StoreDep, user: CurrentUser) -> Response:
+    tokens = api_tokens.list_for(store, user_id=user.id)
+    return render(request, "account.html", {"tokens": tokens, "new_token": None}, block="tokens")
+
+
+@router.post("/account/tokens")
+def create_token(request: Request, store: StoreDep, user: CurrentUser,
+                 name: Annotated[str, Form(max_length=100)] = "API token") -> Response:
+    token = api_tokens.create(store, user_id=user.id, name=name.strip() or "API token")
+    tokens = api_tokens.list_for(store, user_id=user.id)
+    return render(request, "account.html", {"tokens": tokens, "new_token": token}, block="tokens")

@@ -1,0 +1,94 @@
+"""The challenge page: prompt, editor, drafts, and the two buttons that queue a run."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
+from fastapi.responses import RedirectResponse
+
+from proctor.grading.packs import Catalog, Challenge, UnknownChallenge
+from proctor.store import drafts, submissions
+from proctor.web.csrf import verify_csrf
+from proctor.web.deps import CatalogDep, CurrentUser, SettingsDep, StoreDep
+from proctor.web.intake import accept_submission
+from proctor.web.markdown import render_markdown
+from proctor.web.routes.submissions import status_context
+from proctor.web.sections import guide_link, section_title
+from proctor.web.templating import is_htmx, render
+
+router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["pages"])
+
+
+def find_challenge(catalog: Catalog, slug: str) -> Challenge:
+    try:
+        return catalog.get(slug)
+    except UnknownChallenge:
+        raise HTTPException(404, f"There is no challenge called “{slug}”.") from None
+
+
+def decode(files: dict[str, bytes]) -> dict[str, str]:
+    return {name: data.decode("utf-8", "replace") for name, data in files.items()}
+
+
+def form_files(filename: list[str], content: list[str]) -> dict[str, str]:
+    if len(filename) != len(content):
+        raise HTTPException(422, "Each file needs a name and a content.")
+    return dict(zip(filename, content, strict=True))
+
+
+@router.get("/challenges/{slug}")
+def show_challenge(request: Request, slug: str, store: StoreDep, catalog: CatalogDep, settings: SettingsDep,
+                   user: CurrentUser) -> Response:
+    challenge = find_challenge(catalog, slug)
+    starter = decode(challenge.starter_files())
+    draft = drafts.get(store, user_id=user.id, challenge=slug)
+    files = {**starter, **(draft or {})}
+    for name in challenge.files:
+        files.setdefault(name, "")
+    latest = submissions.list_for(store, user_id=user.id, challenge=slug, suite=None, limit=1)
+    best = submissions.best_scores(store, user_id=user.id).get(slug)
+    context = {
+        "challenge": challenge, "prompt_html": render_markdown(challenge.prompt()),
+        "files": files, "given": decode(challenge.given_files()), "has_draft": draft is not None,
+        "sections": [(n, section_title(n), guide_link(settings.guide_url, n)) for n in challenge.sections],
+        "best": best, **(status_context(request, latest[0]) if latest else {"submission": None}),
+    }
+    return render(request, "challenge.html", context, block="workspace")
+
+
+@router.post("/challenges/{slug}/draft")
+def save_draft(request: Request, slug: str, store: StoreDep, catalog: CatalogDep, user: CurrentUser,
+               filename: Annotated[list[str], Form()], content: Annotated[list[str], Form()]) -> Response:
+    challenge = find_challenge(catalog, slug)
+    files = form_files(filename, content)
+    given = challenge.given_files()
+    files = {k: v for k, v in files.items() if k not in given}
+    if sum(len(v.encode()) for v in files.values()) > 256 * 1024:
+        raise HTTPException(413, "This draft is over the size limit, so it was not saved.")
+    drafts.save(store, user_id=user.id, challenge=slug, files=files)
+    if is_htmx(request):
+        return render(request, "_draft_status.html", {"saved": True})
+    return RedirectResponse(f"/challenges/{slug}", status_code=303)
+
+
+@router.post("/challenges/{slug}/reset")
+def reset_draft(request: Request, slug: str, store: StoreDep, catalog: CatalogDep, user: CurrentUser) -> Response:
+    find_challenge(catalog, slug)
+    drafts.delete(store, user_id=user.id, challenge=slug)
+    return RedirectResponse(f"/challenges/{slug}", status_code=303)
+
+
+@router.post("/challenges/{slug}/submissions")
+def create_submission(request: Request, slug: str, store: StoreDep, catalog: CatalogDep, user: CurrentUser,
+                      filename: Annotated[list[str], Form()], content: Annotated[list[str], Form()],
+                      suite: Annotated[str, Form()] = "hidden") -> Response:
+    challenge = find_challenge(catalog, slug)
+    files = form_files(filename, content)
+    submission = accept_submission(request, user=user, challenge=challenge, suite=suite,
+                                   files={k: v.encode("utf-8", "surrogateescape") for k, v in files.items()})
+    drafts.save(store, user_id=user.id, challenge=slug,
+                files={k: v for k, v in files.items() if k not in challenge.given_files()})
+    if is_htmx(request):
+        return render(request, "_submission_status.html", status_context(request, submission))
+    return RedirectResponse(f"/submissions/{submission.id}", status_code=303)

@@ -1,0 +1,39 @@
+"""For operators: liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/health")
+def show_health() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@router.get("/ready")
+def show_readiness(request: Request) -> Response:
+    """Readiness: the database answers and, when grading is on, the workers and the sandbox are there."""
+    state = request.app.state
+    checks: dict[str, str] = {}
+    try:
+        state.store.ping()
+        checks["database"] = "ok"
+    except Exception as exc:  # any failure means not ready; say which
+        checks["database"] = f"failed: {exc}"
+    if state.start_workers:
+        if state.sandbox_problem:
+            checks["sandbox"] = f"failed: {state.sandbox_problem}"
+        checks["workers"] = "ok" if state.workers and state.workers.alive() else "not running"
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
+                        status_code=200 if ready else 503)
+
+
+@router.get("/metrics")
+def show_metrics(request: Request) -> Response:
+    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

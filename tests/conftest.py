@@ -1,0 +1,54 @@
+"""Shared fixtures: the real bwrap sandbox (required in CI), the real packs, short limits for hostile runs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import pytest
+
+from proctor.grading.engine import grade
+from proctor.grading.limits import Limits
+from proctor.grading.packs import Catalog, Challenge, default_catalog
+from proctor.grading.results import RunResult
+from proctor.grading.sandbox import Sandbox, SandboxUnavailable, get_backend
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def require_backend(name: str) -> Sandbox:
+    try:
+        return get_backend(name)
+    except SandboxUnavailable as exc:
+        if IN_CI:
+            pytest.fail(f"{name} must work in CI: {exc}")
+        pytest.skip(f"{name} unavailable here: {exc}")
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return default_catalog()
+
+
+@pytest.fixture(scope="session")
+def bwrap() -> Sandbox:
+    return require_backend("bwrap")
+
+
+@pytest.fixture(scope="session")
+def hello(catalog: Catalog) -> Challenge:
+    return catalog.get("hello-route")
+
+
+# Hostile runs use short limits so the suite stays quick; the behaviour is the same at the defaults.
+SHORT = Limits(wall_seconds=12, test_seconds=2)
+
+GradeFn = Callable[..., RunResult]
+
+
+@pytest.fixture
+def grade_hello(hello: Challenge, bwrap: Sandbox) -> GradeFn:
+    def run(source: str, limits: Limits = SHORT, backend: Sandbox | None = None, **kwargs: object) -> RunResult:
+        return grade(hello, {"app.py": source.encode()}, backend=backend or bwrap, limits=limits, **kwargs)
+
+    return run
