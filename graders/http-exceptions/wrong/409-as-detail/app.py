@@ -1,0 +1,35 @@
+# Skips the custom exception and handler: raises HTTPException(409), so the body is wrapped in "detail".
+from fastapi import FastAPI, Header, HTTPException, Response
+
+app = FastAPI()
+
+INVENTORY = {1: {"id": 1, "name": "Hammer", "stock": 3}, 2: {"id": 2, "name": "Wrench", "stock": 0}}
+
+
+def find(item_id: int) -> dict:
+    if item_id not in INVENTORY:
+        raise HTTPException(status_code=404, detail="Item not found", headers={"X-Error": "item-missing"})
+    return INVENTORY[item_id]
+
+
+@app.get("/items/{item_id}")
+def read_item(item_id: int):
+    return find(item_id)
+
+
+@app.post("/items/{item_id}/buy")
+def buy_item(item_id: int):
+    item = find(item_id)
+    if item["stock"] == 0:
+        raise HTTPException(status_code=409, detail={"error": "out_of_stock", "item_id": item_id})
+    item["stock"] -= 1
+    return item
+
+
+@app.delete("/items/{item_id}", status_code=204)
+def delete_item(item_id: int, x_admin: str = Header(default="")):
+    if x_admin != "true":
+        raise HTTPException(status_code=403, detail="Admins only")
+    find(item_id)
+    del INVENTORY[item_id]
+    return Response(status_code=204)
