@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 
-from proctor.grading.packs import Catalog
+from proctor.grading.packs import Catalog, Challenge, UnknownChallenge
 from proctor.settings import Settings
 from proctor.store import Store
 from proctor.store.users import User
+from proctor.web import csrf
 from proctor.web.auth import LoginRequired, next_url_for, user_from_session, user_from_token
 
 
@@ -45,7 +46,11 @@ def get_api_user(request: Request) -> User:
         request.state.auth = "token"
         return user
     request.state.auth = "session"
-    return get_current_user(request)
+    user = get_current_user(request)
+    if request.method not in csrf.SAFE_METHODS and not csrf.token_is_valid(
+            request.app.state.settings.secret_key, request.cookies.get(csrf.COOKIE), request.headers.get(csrf.HEADER)):
+        raise HTTPException(403, "A browser session needs the X-CSRF-Token header; scripts should use an API token.")
+    return user
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
@@ -54,3 +59,11 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
 ApiUser = Annotated[User, Depends(get_api_user)]
+
+
+def find_challenge(catalog: Catalog, slug: str) -> Challenge:
+    """The challenge, or the 404 page."""
+    try:
+        return catalog.get(slug)
+    except UnknownChallenge:
+        raise HTTPException(404, f"There is no challenge called “{slug}”.") from None

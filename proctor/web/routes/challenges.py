@@ -7,10 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 
-from proctor.grading.packs import Catalog, Challenge, UnknownChallenge
 from proctor.store import drafts, submissions
 from proctor.web.csrf import verify_csrf
-from proctor.web.deps import CatalogDep, CurrentUser, SettingsDep, StoreDep
+from proctor.web.deps import CatalogDep, CurrentUser, SettingsDep, StoreDep, find_challenge
 from proctor.web.intake import accept_submission
 from proctor.web.markdown import render_markdown
 from proctor.web.routes.submissions import status_context
@@ -18,13 +17,6 @@ from proctor.web.sections import guide_link, section_title
 from proctor.web.templating import is_htmx, render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["pages"])
-
-
-def find_challenge(catalog: Catalog, slug: str) -> Challenge:
-    try:
-        return catalog.get(slug)
-    except UnknownChallenge:
-        raise HTTPException(404, f"There is no challenge called “{slug}”.") from None
 
 
 def decode(files: dict[str, bytes]) -> dict[str, str]:

@@ -6,6 +6,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from proctor.grading.sandbox import runtime
+
 router = APIRouter(tags=["operations"])
 
 
@@ -28,6 +30,11 @@ def show_readiness(request: Request) -> Response:
     if state.start_workers:
         if state.sandbox_problem:
             checks["sandbox"] = f"failed: {state.sandbox_problem}"
+        try:
+            runtime.check(state.settings.runtime_dir)
+            checks["sandbox_runtime"] = "ok"
+        except runtime.RuntimeMissing as exc:
+            checks["sandbox_runtime"] = f"failed: {exc}"
         checks["workers"] = "ok" if state.workers and state.workers.alive() else "not running"
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 
 from proctor.store import submissions
 from proctor.store.submissions import Submission
-from proctor.web.deps import CatalogDep, CurrentUser, StoreDep
+from proctor.web.deps import CatalogDep, CurrentUser, StoreDep, find_challenge
 from proctor.web.diffs import diff_files
 from proctor.web.templating import render
 
@@ -71,8 +71,6 @@ def show_submission(request: Request, submission_id: int, store: StoreDep, catal
 
 @router.get("/challenges/{slug}/history")
 def show_history(request: Request, slug: str, store: StoreDep, catalog: CatalogDep, user: CurrentUser) -> Response:
-    from proctor.web.routes.challenges import find_challenge
-
     challenge = find_challenge(catalog, slug)
     rows = submissions.list_for(store, user_id=user.id, challenge=slug, suite="hidden")
     return render(request, "history.html", {"challenge": challenge, "rows": rows}, block="history")

@@ -1,7 +1,7 @@
 // Source of editor.min.js: CodeMirror 6 with Python highlighting, exposed as window.ProctorEditor.
 // Rebuild with ./build.sh. The page works without it: each file stays a plain <textarea>.
 import {EditorView, basicSetup} from "codemirror";
-import {EditorState} from "@codemirror/state";
+import {EditorState, Prec} from "@codemirror/state";
 import {keymap} from "@codemirror/view";
 import {indentWithTab} from "@codemirror/commands";
 import {python} from "@codemirror/lang-python";
@@ -13,10 +13,9 @@ function mount(textarea, {onSubmit} = {}) {
     extensions: [
       basicSetup,
       python(),
-      keymap.of([
-        {key: "Mod-Enter", run: () => { if (onSubmit) onSubmit(); return true; }},
-        indentWithTab,
-      ]),
+      // Highest precedence: basicSetup binds Mod-Enter to "insert blank line", and we want "submit".
+      Prec.highest(keymap.of([{key: "Mod-Enter", run: () => { if (onSubmit) onSubmit(); return true; }}])),
+      keymap.of([indentWithTab]),
       EditorState.readOnly.of(readOnly),
       EditorView.editable.of(!readOnly),
       EditorView.contentAttributes.of({"aria-label": textarea.getAttribute("aria-label") || "code editor"}),

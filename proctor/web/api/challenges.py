@@ -1,0 +1,33 @@
+"""GET /api/v1/challenges: the catalog as JSON."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+
+from proctor.grading.packs import Challenge, UnknownChallenge
+from proctor.web.api.schemas import ChallengeDetail, ChallengePublic
+from proctor.web.deps import ApiUser, CatalogDep
+
+router = APIRouter(prefix="/challenges", tags=["challenges"])
+
+
+def public(c: Challenge) -> ChallengePublic:
+    return ChallengePublic(slug=c.slug, title=c.title, sections=c.sections, difficulty=c.difficulty, kind=c.kind,
+                           files=c.files, summary=c.summary, minutes=c.minutes)
+
+
+@router.get("")
+def list_challenges(catalog: CatalogDep, user: ApiUser) -> list[ChallengePublic]:
+    return [public(c) for c in catalog.all()]
+
+
+@router.get("/{slug}")
+def read_challenge(slug: str, catalog: CatalogDep, user: ApiUser) -> ChallengeDetail:
+    try:
+        c = catalog.get(slug)
+    except UnknownChallenge:
+        raise HTTPException(404, f"unknown challenge {slug!r}") from None
+    return ChallengeDetail(
+        **public(c).model_dump(), prompt_markdown=c.prompt(),
+        starter_files={k: v.decode("utf-8", "replace") for k, v in c.starter_files().items()},
+        given_files={k: v.decode("utf-8", "replace") for k, v in c.given_files().items()})

@@ -1,0 +1,55 @@
+"""The dashboard's per-topic mastery chart, drawn as SVG on the server (no chart library)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+from proctor.grading.packs import Challenge
+from proctor.web.sections import section_title
+
+BAR_HEIGHT = 22
+GAP = 10
+LABEL_WIDTH = 230
+BAR_WIDTH = 300
+
+
+@dataclass(frozen=True)
+class TopicMastery:
+    section: int
+    title: str
+    percent: float  # the mean best score over the topic's challenges (unattempted ones count as 0)
+    solved: int
+    total: int
+
+
+def topic_mastery(challenges: list[Challenge], best: dict[str, float]) -> list[TopicMastery]:
+    by_topic: dict[int, list[Challenge]] = {}
+    for c in challenges:
+        for section in c.sections:
+            by_topic.setdefault(section, []).append(c)
+    rows = []
+    for section, members in sorted(by_topic.items()):
+        scores = [best.get(c.slug, 0.0) for c in members]
+        rows.append(TopicMastery(section, section_title(section), sum(scores) / len(scores),
+                                 sum(1 for s in scores if s >= 100), len(members)))
+    return rows
+
+
+def mastery_svg(rows: list[TopicMastery]) -> str:
+    height = max(1, len(rows)) * (BAR_HEIGHT + GAP)
+    width = LABEL_WIDTH + BAR_WIDTH + 60
+    summary = "; ".join(f"§{r.section} {r.title}: {r.percent:.0f}%" for r in rows) or "no topics yet"
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+             f'class="mastery" aria-labelledby="mastery-title"><title id="mastery-title">Mastery by topic: '
+             f'{escape(summary)}</title>']
+    for i, r in enumerate(rows):
+        y = i * (BAR_HEIGHT + GAP)
+        filled = BAR_WIDTH * r.percent / 100
+        parts.append(
+            f'<text x="0" y="{y + 16}" class="mastery-label">§{r.section} {escape(r.title)}</text>'
+            f'<rect x="{LABEL_WIDTH}" y="{y}" width="{BAR_WIDTH}" height="{BAR_HEIGHT}" class="mastery-track"/>'
+            f'<rect x="{LABEL_WIDTH}" y="{y}" width="{filled:.1f}" height="{BAR_HEIGHT}" class="mastery-bar"/>'
+            f'<text x="{LABEL_WIDTH + BAR_WIDTH + 8}" y="{y + 16}" class="mastery-value">{r.percent:.0f}%</text>')
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,50 @@
+// The challenge page: CodeMirror on each file (the textareas work on their own without it), file tabs,
+// and Ctrl/Cmd+Enter to submit.
+(function () {
+  "use strict";
+
+  function submitForm(form) {
+    const button = document.getElementById("submit-button");
+    if (form.requestSubmit) form.requestSubmit(button); else button.click();
+  }
+
+  function setUpTabs(form) {
+    const tabs = Array.from(form.querySelectorAll('[role="tab"]'));
+    function select(tab) {
+      tabs.forEach((t) => {
+        const on = t === tab;
+        t.setAttribute("aria-selected", on ? "true" : "false");
+        t.tabIndex = on ? 0 : -1;
+        const panel = document.getElementById(t.getAttribute("aria-controls"));
+        if (panel) panel.hidden = !on;
+      });
+      tab.focus();
+    }
+    tabs.forEach((tab, i) => {
+      tab.addEventListener("click", () => select(tab));
+      tab.addEventListener("keydown", (e) => {
+        if (e.key === "ArrowRight") select(tabs[(i + 1) % tabs.length]);
+        if (e.key === "ArrowLeft") select(tabs[(i - 1 + tabs.length) % tabs.length]);
+      });
+    });
+  }
+
+  function setUp() {
+    const form = document.getElementById("code-form");
+    if (!form) return;
+    setUpTabs(form);
+    if (window.ProctorEditor) {
+      document.querySelectorAll("textarea[data-editor]").forEach((textarea) => {
+        window.ProctorEditor.mount(textarea, {onSubmit: () => submitForm(form)});
+      });
+    }
+    document.addEventListener("keydown", (e) => {
+      if ((e.ctrlKey || e.metaKey) && e.key === "Enter") {
+        e.preventDefault();
+        submitForm(form);
+      }
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setUp); else setUp();
+})();
