@@ -64,6 +64,12 @@ class Challenge(BaseModel):
             raise ValueError("a slug is lower-case letters, digits and dashes")
         return v
 
+    @field_validator("limits_override")
+    @classmethod
+    def _limits(cls, v: dict[str, float | int]) -> dict[str, float | int]:
+        DEFAULT_LIMITS.merged(v)  # raises for an unknown or out-of-range limit
+        return v
+
     @cached_property
     def limits(self) -> Limits:
         return DEFAULT_LIMITS.merged(self.limits_override)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from proctor.grading.engine import grade
 from proctor.grading.packs import Challenge
@@ -12,28 +13,43 @@ from proctor.grading.sandbox import Sandbox
 REFERENCE_RUNS = 3
 
 
+@dataclass
+class Report:
+    problems: list[str] = field(default_factory=list)
+    results: dict[str, RunResult] = field(default_factory=dict)
+
+
 def validate_challenge(challenge: Challenge, *, backend: Sandbox, log: Callable[[str], None] = lambda s: None,
                        ) -> list[str]:
     """Every way the pack breaks its promises, as sentences; empty when it is sound."""
-    problems: list[str] = []
+    return check_pack(challenge, backend=backend, log=log).problems
+
+
+def check_pack(challenge: Challenge, *, backend: Sandbox, log: Callable[[str], None] = lambda s: None) -> Report:
+    """Grade the reference, starter and wrong cases; the problems found, and every result by case label."""
+    report = Report()
+    problems = report.problems
     if not challenge.prompt_path.is_file():
         problems.append("prompt.md is missing")
     if not challenge.starter_files():
         problems.append("starter/ is empty")
     if not challenge.hidden_tests():
-        return [*problems, "no hidden tests (graders/<slug>/test_*.py)"]
+        problems.append("no hidden tests (graders/<slug>/test_*.py)")
+        return report
     reference = challenge.reference_files()
     if not reference:
-        return [*problems, "no reference solution"]
+        problems.append("no reference solution")
+        return report
 
     def run(label: str, files: dict[str, bytes], suite: str = "hidden") -> RunResult:
         result = grade(challenge, files, backend=backend, suite=suite)
+        report.results[label] = result
         log(f"{challenge.slug} {label}: {result.status.value} {result.score:g}")
         return result
 
     verdicts = []
     for i in range(REFERENCE_RUNS):
-        result = run(f"reference #{i + 1}", reference)
+        result = run("reference" if i == 0 else f"reference #{i + 1}", reference)
         verdicts.append(result.verdict())
         if result.status != RunStatus.GRADED or result.score != 100:
             failing = [f"{t.name} ({t.status.value}: {t.message[:200]})" for t in result.tests if t.status != "passed"]
@@ -43,7 +59,7 @@ def validate_challenge(challenge: Challenge, *, backend: Sandbox, log: Callable[
     if len(set(verdicts)) > 1:
         problems.append("grading the reference again gave a different verdict (a flaky test?)")
     if challenge.example_tests():
-        examples = run("reference examples", reference, suite="examples")
+        examples = run("examples", reference, suite="examples")
         if examples.score != 100:
             problems.append(f"the reference fails the visible examples ({examples.score:g})")
     else:
@@ -61,4 +77,4 @@ def validate_challenge(challenge: Challenge, *, backend: Sandbox, log: Callable[
             problems.append(f"wrong/{name} scores 100; the hidden tests miss that mistake")
         elif result.status == RunStatus.INFRA_ERROR:
             problems.append(f"wrong/{name} hit an infrastructure error")
-    return problems
+    return report

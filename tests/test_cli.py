@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+PROCTOR = [sys.executable, "-m", "proctor.cli"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*PROCTOR, *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def test_grade_json_prints_exactly_one_object(bwrap):
+    done = run("grade", "--challenge", "hello-route", "--json", "graders/hello-route/wrong/no-health/app.py")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    for key in ("schema", "challenge", "status", "score", "points", "max_points", "tests", "output", "sandbox",
+                "duration_ms"):
+        assert key in result
+    assert (result["schema"], result["challenge"], result["status"]) == (1, "hello-route", "graded")
+    assert (result["points"], result["max_points"], result["score"]) == (8, 9, 88.89)
+    assert set(result["tests"][0]) >= {"name", "status", "points", "max_points", "message"}
+
+
+def test_grade_prints_a_table_and_exits_0_whatever_the_score(bwrap):
+    done = run("grade", "--challenge", "hello-route", "challenges/hello-route/starter/app.py")
+    assert done.returncode == 0
+    assert "hello-route: graded, score 22.22/100" in done.stdout
+    assert "FAIL  test_health" in done.stdout
+
+
+def test_a_directory_submission(bwrap, tmp_path):
+    (tmp_path / "app.py").write_bytes((ROOT / "graders/hello-route/reference/app.py").read_bytes())
+    done = run("grade", "--challenge", "hello-route", "--json", str(tmp_path))
+    assert json.loads(done.stdout)["score"] == 100
+
+
+def test_unknown_slug_exits_2_listing_the_known_ones():
+    done = run("grade", "--challenge", "nope", "x.py")
+    assert done.returncode == 2
+    assert done.stderr.startswith("proctor: unknown challenge 'nope'; known:")
+    assert "hello-route" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_missing_file_exits_2():
+    done = run("grade", "--challenge", "hello-route", "/nonexistent/app.py")
+    assert done.returncode == 2
+    assert "cannot read /nonexistent/app.py" in done.stderr
+
+
+def test_bad_usage_exits_2():
+    assert run("grade").returncode == 2
+
+
+def test_challenges_list_names_every_pack():
+    done = run("challenges", "list")
+    assert done.returncode == 0
+    assert "hello-route" in done.stdout and "§6" in done.stdout
+
+
+def test_challenges_validate_one_pack(bwrap):
+    done = run("challenges", "validate", "hello-route")
+    assert done.returncode == 0, done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "ok   hello-route"

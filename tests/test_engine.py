@@ -1,0 +1,105 @@
+"""The engine end to end on the real bwrap sandbox: results, events, explanations, the process backend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from proctor.grading.engine import grade
+from proctor.grading.results import RunStatus, TestResult, TestStatus, compute_score
+from proctor.grading.sandbox import get_backend
+
+ROOT = Path(__file__).parent.parent
+REFERENCE = (ROOT / "graders/hello-route/reference/app.py").read_bytes()
+
+
+def test_score_is_points_passed_over_max_points():
+    tests = [TestResult(name="a", status=TestStatus.PASSED, points=2, max_points=2),
+             TestResult(name="b", status=TestStatus.FAILED, points=0, max_points=1)]
+    assert compute_score(tests) == (66.67, 2, 3)
+    assert compute_score([]) == (0.0, 0, 0)
+
+
+def test_the_reference_scores_100_and_records_how(hello, bwrap):
+    events = []
+    result = grade(hello, {"app.py": REFERENCE}, backend=bwrap, on_event=events.append)
+    assert (result.status, result.score, result.points, result.max_points) == (RunStatus.GRADED, 100, 9, 9)
+    assert result.sandbox == "bwrap"
+    assert result.limits.wall_seconds == 20
+    assert result.versions["fastapi"] and result.versions["uvicorn"] and result.versions["python"].startswith("3.")
+    assert len(result.graders_sha256) == 64
+    assert result.graders_sha256 == hello.suite_sha256("hidden")
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "sandbox_started" and kinds[-1] == "finished"
+    assert kinds.count("test") == len(result.tests) == 7
+    assert kinds.index("ready") < kinds.index("test_started")
+
+
+def test_examples_run_the_visible_tests_only(hello, bwrap):
+    result = grade(hello, {"app.py": REFERENCE}, backend=bwrap, suite="examples")
+    assert result.suite == "examples"
+    assert [t.name for t in result.tests] == ["test_root_greets", "test_greet_by_name"]
+    assert result.graders_sha256 != hello.suite_sha256("hidden")
+
+
+def test_feedback_replaces_the_raw_assertion_but_staff_keep_it(hello, bwrap):
+    wrong = (ROOT / "graders/hello-route/wrong/no-health/app.py").read_bytes()
+    result = grade(hello, {"app.py": wrong}, backend=bwrap)
+    health = next(t for t in result.tests if t.name == "test_health")
+    assert health.status == TestStatus.FAILED
+    assert health.message == 'GET /health should answer 200 with {"status": "ok"}.'
+    assert "404" in health.detail
+    assert result.score == round(100 * 8 / 9, 2)
+
+
+def test_an_import_error_shows_the_candidates_traceback_only(grade_hello):
+    result = grade_hello("from fastapi import FastAPI\napp = FastAPI()\n\ndef f():\n    return 1 / 0\n\nf()\n")
+    assert result.status == RunStatus.NOT_GRADABLE
+    assert 'File "app.py", line 7' in result.message
+    assert 'File "app.py", line 5, in f' in result.message
+    assert "ZeroDivisionError" in result.message
+    assert "harness" not in result.message and "importlib" not in result.message
+    assert all(t.status == TestStatus.ERROR and t.points == 0 for t in result.tests)
+
+
+def test_a_syntax_error_points_at_the_line(grade_hello):
+    result = grade_hello("from fastapi import FastAPI\napp = FastAPI(\n")
+    assert result.status == RunStatus.NOT_GRADABLE
+    assert 'File "app.py", line 2' in result.message
+    assert "SyntaxError" in result.message
+
+
+def test_no_app_attribute_is_explained(grade_hello):
+    result = grade_hello("from fastapi import FastAPI\napplication = FastAPI()\n")
+    assert result.status == RunStatus.NOT_GRADABLE
+    assert "defines no `app`" in result.message
+
+
+def test_a_missing_submission_file_is_not_gradable(hello, bwrap):
+    result = grade(hello, {"main.py": REFERENCE}, backend=bwrap)
+    assert result.status == RunStatus.NOT_GRADABLE
+    assert "no app.py" in result.message
+
+
+def test_a_failing_lifespan_is_not_gradable(grade_hello):
+    source = REFERENCE.decode().replace("app = FastAPI()", """from contextlib import asynccontextmanager
+
+@asynccontextmanager
+async def lifespan(app):
+    raise RuntimeError("database unreachable")
+    yield
+
+app = FastAPI(lifespan=lifespan)""")
+    result = grade_hello(source)
+    assert result.status == RunStatus.NOT_GRADABLE
+    assert "database unreachable" in result.output + result.message
+
+
+def test_the_process_backend_grades_too(hello):
+    result = grade(hello, {"app.py": REFERENCE}, backend=get_backend("process"))
+    assert (result.status, result.score, result.sandbox) == (RunStatus.GRADED, 100, "process")
+
+
+def test_app_output_is_captured(grade_hello):
+    result = grade_hello("print('starting up', flush=True)\n" + REFERENCE.decode())
+    assert "starting up" in result.output
+    assert result.score == 100

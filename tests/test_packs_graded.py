@@ -1,0 +1,24 @@
+"""Every challenge pack, graded for real in bwrap: it validates, and its verdicts match the golden files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from proctor.grading.packs import default_catalog
+from proctor.grading.validate import check_pack
+from tests.golden.update import golden_of, path_for
+
+SLUGS = default_catalog().slugs()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("slug", SLUGS)
+def test_pack_validates_and_matches_its_golden_verdicts(slug, catalog, bwrap):
+    challenge = catalog.get(slug)
+    report = check_pack(challenge, backend=bwrap)
+    assert report.problems == []
+    golden = path_for(slug)
+    assert golden.is_file(), f"no golden verdicts for {slug}: run `.venv/bin/python tests/golden/update.py {slug}`"
+    assert golden_of(report.results) == json.loads(golden.read_text())
