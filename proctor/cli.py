@@ -62,7 +62,64 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("users", help="manage platform accounts")
+    usub = p.add_subparsers(dest="action", required=True)
+    u = usub.add_parser("create", help="create an account (prompts for the password unless --password is given)")
+    u.add_argument("email")
+    role = u.add_mutually_exclusive_group()
+    role.add_argument("--admin", action="store_const", const="admin", dest="role", help="an administrator")
+    role.add_argument("--interviewer", action="store_const", const="interviewer", dest="role")
+    u.add_argument("--password", default=None, help="the password (default: ask twice on the terminal)")
+    u.set_defaults(func=cmd_users_create, role="candidate")
+
+    p = sub.add_parser("db", help="manage the platform database")
+    dsub = p.add_subparsers(dest="action", required=True)
+    d = dsub.add_parser("backup", help="write a consistent copy of the database, safe while the server runs")
+    d.add_argument("path", type=Path)
+    d.set_defaults(func=cmd_db_backup)
     return parser
+
+
+def cmd_users_create(args: argparse.Namespace) -> int:
+    import getpass
+
+    from proctor.store import Store, users
+    from proctor.web.passwords import hash_password, password_problem
+
+    password = args.password
+    if password is None:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != password:
+            raise UsageError("the passwords do not match")
+    problem = password_problem(password)
+    if problem:
+        raise UsageError(problem)
+    store = Store.open(get_settings().database_path)
+    try:
+        user = users.create(store, email=args.email, password_hash=hash_password(password), role=args.role)
+    except users.EmailTaken as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        store.close()
+    print(f"created {user.role} {user.email} (id {user.id})")
+    return 0
+
+
+def cmd_db_backup(args: argparse.Namespace) -> int:
+    from proctor.store import Store
+    from proctor.store.database import backup_to
+
+    source = get_settings().database_path
+    if not source.exists():
+        raise UsageError(f"no database at {source}")
+    Store.open(source).close()  # applies pending migrations, so the copy has the current schema
+    try:
+        backup_to(source, args.path)
+    except FileExistsError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"backed up {source} to {args.path}")
+    return 0
 
 
 def resolve_backend(requested: str | None):
