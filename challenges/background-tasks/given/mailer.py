@@ -1,0 +1,11 @@
+"""The mailer. Given, read-only: the grader runs this exact file, whatever you submit under the same name."""
+
+import time
+
+OUTBOX: list[str] = []
+
+
+def send_welcome(email: str) -> None:
+    """Send the welcome mail: it takes a full second, then the address is added to OUTBOX."""
+    time.sleep(1.0)
+    OUTBOX.append(email)

@@ -1,0 +1,160 @@
+"""Hidden tests for background-tasks. Timing checks open a fresh connection per request, so no request waits
+behind another on a kept-alive connection, and every test mails its own unique addresses."""
+
+import time
+import uuid
+
+import httpx
+import pytest
+
+MAIL_SECONDS = 1.0  # what mailer.send_welcome sleeps
+
+
+def new_email(tag: str = "user") -> str:
+    return f"{tag}-{uuid.uuid4().hex[:12]}@example.com"
+
+
+def fresh(app_socket: str) -> httpx.Client:
+    return httpx.Client(transport=httpx.HTTPTransport(uds=app_socket), base_url="http://app.test", timeout=10)
+
+
+def signup(app_socket: str, email: str) -> tuple[httpx.Response, float]:
+    """POST /signup on its own connection; the response and how long it took."""
+    with fresh(app_socket) as c:
+        start = time.monotonic()
+        response = c.post("/signup", json={"email": email})
+        return response, time.monotonic() - start
+
+
+def outbox(app_socket: str) -> tuple[list, float]:
+    """GET /outbox on its own connection; the `sent` list and how long it took."""
+    with fresh(app_socket) as c:
+        start = time.monotonic()
+        response = c.get("/outbox")
+        elapsed = time.monotonic() - start
+    assert response.status_code == 200, f"GET /outbox answered {response.status_code}"
+    sent = response.json()["sent"]
+    assert isinstance(sent, list), "`sent` should be a list"
+    return sent, elapsed
+
+
+def wait_until_sent(app_socket: str, email: str, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while True:
+        if email in outbox(app_socket)[0]:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+
+
+@pytest.mark.points(2)
+@pytest.mark.feedback('POST /signup with a valid email should answer 202 Accepted with exactly {"status": "queued"}.')
+def test_signup_accepted(client):
+    """POST /signup answers 202 with the queued status."""
+    response = client.post("/signup", json={"email": new_email()})
+    assert response.status_code == 202, f"status {response.status_code}"
+    assert response.json() == {"status": "queued"}
+
+
+@pytest.mark.points(2)
+@pytest.mark.feedback("POST /signup took about as long as sending the mail. The client must get its answer at once "
+                      "(under 0.4 s); the mail is sent after the response.")
+def test_signup_answers_quickly(app_socket):
+    """POST /signup answers without waiting for the mail to be sent."""
+    timings = []
+    for _ in range(2):  # a second try, in case the machine was busy: sending the mail takes 1 s every time
+        response, elapsed = signup(app_socket, new_email("quick"))
+        timings.append(round(elapsed, 3))
+        if elapsed < 0.4 and response.status_code < 500:
+            return
+    raise AssertionError(f"POST /signup took {timings} s")
+
+
+@pytest.mark.points(2)
+@pytest.mark.feedback("The new address was already in GET /outbox right after the signup response: the mail was "
+                      "sent before the response, or the app could not answer until it was sent.")
+def test_mail_not_sent_before_response(app_socket):
+    """Right after the signup response, the mail has not been sent yet."""
+    email = new_email("later")
+    response, _ = signup(app_socket, email)
+    assert response.is_success, f"POST /signup answered {response.status_code}"
+    sent, _ = outbox(app_socket)
+    assert email not in sent
+
+
+@pytest.mark.points(2)
+@pytest.mark.feedback("The new address did not appear in GET /outbox within 3 s of the signup. Is send_welcome "
+                      "really run after the response, and does /outbox list mailer.OUTBOX?")
+def test_mail_arrives(app_socket):
+    """The welcome mail is in the outbox within 3 s of the signup."""
+    email = new_email("arrives")
+    response, _ = signup(app_socket, email)
+    assert response.is_success, f"POST /signup answered {response.status_code}"
+    assert wait_until_sent(app_socket, email, 3.0)
+
+
+@pytest.mark.points(2)
+@pytest.mark.feedback("While a welcome mail was being sent, GET /outbox waited for it to finish. Sending the mail "
+                      "must not hold up the server: send_welcome is blocking code, so mind where it runs.")
+def test_app_answers_while_mail_is_sent(app_socket):
+    """The app keeps answering other requests while a mail is being sent."""
+    timings = []
+    for _ in range(2):
+        response, _ = signup(app_socket, new_email("busy"))
+        assert response.is_success, f"POST /signup answered {response.status_code}"
+        _, elapsed = outbox(app_socket)
+        timings.append(round(elapsed, 3))
+        if elapsed < 0.35:
+            return
+        time.sleep(MAIL_SECONDS)  # let that mail finish before the second try
+    raise AssertionError(f"GET /outbox took {timings} s during a send")
+
+
+@pytest.mark.points(1)
+@pytest.mark.feedback('An email without "@", or a body without "email", should be refused with 422.')
+def test_invalid_email_refused(client):
+    """An invalid signup is refused with 422."""
+    assert client.post("/signup", json={"email": f"no-at-sign-{uuid.uuid4().hex[:8]}"}).status_code == 422
+    assert client.post("/signup", json={}).status_code == 422
+
+
+@pytest.mark.points(1)
+@pytest.mark.feedback("An address without \"@\" ended up in the outbox: an invalid signup must send nothing.")
+def test_invalid_email_not_sent(app_socket):
+    """Nothing is mailed for an invalid signup."""
+    bogus = f"bogus-{uuid.uuid4().hex[:12]}"
+    signup(app_socket, bogus)
+    assert not wait_until_sent(app_socket, bogus, MAIL_SECONDS + 0.6)
+
+
+@pytest.mark.points(1)
+@pytest.mark.feedback("GET /outbox should list every sent address once, in the order the mails were sent.")
+def test_outbox_in_send_order(app_socket):
+    """GET /outbox lists the sent addresses in send order."""
+    first, second = new_email("first"), new_email("second")
+    assert signup(app_socket, first)[0].is_success
+    assert wait_until_sent(app_socket, first, 3.0), "the first mail never arrived"
+    assert signup(app_socket, second)[0].is_success
+    assert wait_until_sent(app_socket, second, 3.0), "the second mail never arrived"
+    sent, _ = outbox(app_socket)
+    assert sent.count(first) == 1 and sent.count(second) == 1
+    assert sent.index(first) < sent.index(second)
+
+
+@pytest.mark.points(1)
+@pytest.mark.feedback("Four signups in a row should each be mailed within 3 s: the mails must not wait for one "
+                      "another, nor hold up the next signup.")
+def test_several_signups_all_mailed(app_socket):
+    """Four quick signups are all mailed within 3 s."""
+    emails = [new_email(f"batch{i}") for i in range(4)]
+    for email in emails:
+        response, _ = signup(app_socket, email)
+        assert response.is_success, f"POST /signup answered {response.status_code}"
+    deadline = time.monotonic() + 3.0
+    while time.monotonic() < deadline:
+        sent, _ = outbox(app_socket)
+        if all(email in sent for email in emails):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"mailed after 3 s: {sum(email in sent for email in emails)} of 4")
