@@ -31,8 +31,8 @@ def _when(timestamp: float | None) -> str:
     return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _score(value: float | None) -> str:
-    return "—" if value is None else f"{value:g}"
+def _score(value: object) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else "—"
 
 
 def is_htmx(request: Request) -> bool:
