@@ -1,0 +1,145 @@
+"""Grading through the queue: real bwrap runs of hello-route, and the retry rules with a stand-in grader."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REFERENCE, Client, make_settings
+from fastapi import FastAPI
+
+from proctor.grading.packs import default_catalog
+from proctor.grading.results import RunResult, RunStatus
+from proctor.store import Store, submissions, users
+from proctor.web.app import create_app
+from proctor.web.workers import WorkerPool
+
+pytestmark = pytest.mark.anyio
+
+
+async def wait_done(client: Client, submission_id: int, seconds: float = 60) -> list[str]:
+    """Poll the panel as htmx would; return the phases seen."""
+    seen: list[str] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        response = await client.get(f"/submissions/{submission_id}", htmx=True)
+        status = response.text.split('data-status="', 1)[1].split('"', 1)[0]
+        if not seen or seen[-1] != status:
+            seen.append(status)
+        if status == "done":
+            return seen
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"submission {submission_id} not done after {seconds} s: {seen}")
+
+
+@pytest.mark.slow
+async def test_submit_and_run_examples_with_real_grading(data_dir: Path, bwrap: Any) -> None:
+    app = create_app(make_settings(data_dir), start_workers=True)
+    async with app.router.lifespan_context(app):
+        client = Client(app)
+        await client.signup("grader@example.com")
+        response = await client.submit(REFERENCE, suite="examples")
+        examples_id = int(response.headers["location"].rsplit("/", 1)[1])
+        await wait_done(client, examples_id)
+        response = await client.submit(REFERENCE)
+        submission_id = int(response.headers["location"].rsplit("/", 1)[1])
+        phases = await wait_done(client, submission_id)
+        assert phases[-1] == "done"
+        page = await client.page(f"/submissions/{submission_id}")
+        assert page.by_id("final-score").text() == "100"
+        assert len(page.find_all("li", class_="test-passed")) == 7
+
+        store = app.state.store
+        examples = submissions.get(store, submission_id=examples_id)
+        assert examples.result_status == "graded" and examples.score is None  # never a score
+        assert examples.result["suite"] == "examples"
+        user = users.get_by_email(store, email="grader@example.com")
+        assert submissions.best_scores(store, user_id=user.id) == {"hello-route": 100.0}
+        metrics = (await client.get("/metrics")).text
+        assert 'proctor_gradings_total{status="graded",suite="hidden"} 1.0' in metrics
+        await client.aclose()
+
+
+def fake_result(status: RunStatus, score: float) -> RunResult:
+    return RunResult.model_validate({"challenge": "hello-route", "status": status, "score": score, "points": 0,
+                                     "max_points": 0, "tests": [], "sandbox": "fake", "duration_ms": 1,
+                                     "limits": {}})
+
+
+def test_infra_error_is_retried_and_recorded_once(data_dir: Path) -> None:
+    store = Store.open(data_dir / "proctor.db")
+    user = users.create(store, email="x@example.com", password_hash="h")
+    submission = submissions.create(store, user_id=user.id, challenge="hello-route", suite="hidden",
+                                    files={"app.py": "x"})
+    calls: list[int] = []
+
+    def grader(challenge: Any, files: Any, **kw: Any) -> RunResult:
+        calls.append(1)
+        kw["on_event"]({"type": "collected", "tests": [{"name": "t", "max_points": 1}]})
+        return fake_result(RunStatus.INFRA_ERROR if len(calls) == 1 else RunStatus.GRADED, 100.0)
+
+    class Backend:
+        name = "fake"
+
+    pool = WorkerPool(store=store, catalog=default_catalog(), backend=Backend(), count=1,  # type: ignore[arg-type]
+                      lease_seconds=5, grader=grader)
+    pool.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not calls and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        after_infra = submissions.get(store, submission_id=submission.id)
+        assert after_infra.status == "queued" and after_infra.score is None and after_infra.not_before > time.time()
+        # Skip the backoff wait rather than sleeping through it.
+        with store.write() as conn:
+            conn.execute("UPDATE submissions SET not_before = 0 WHERE id = ?", (submission.id,))
+        pool.notify()
+        deadline = time.monotonic() + 5
+        while submissions.get(store, submission_id=submission.id).status != "done" and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        pool.stop()
+    done = submissions.get(store, submission_id=submission.id)
+    assert done.status == "done" and done.score == 100.0 and done.attempts == 2 and len(calls) == 2
+    store.close()
+
+
+def test_a_late_result_after_a_lost_lease_is_refused(data_dir: Path) -> None:
+    store = Store.open(data_dir / "proctor.db")
+    user = users.create(store, email="x@example.com", password_hash="h")
+    submission = submissions.create(store, user_id=user.id, challenge="hello-route", suite="hidden",
+                                    files={"app.py": "x"})
+    first = submissions.claim(store, lease_seconds=0.01)
+    time.sleep(0.05)
+    second = submissions.claim(store, lease_seconds=30)  # the first worker's lease expired
+    assert first and second and second.id == submission.id and second.attempts == 2
+    assert not submissions.finish(store, submission_id=first.id, token=first.lease_token or "", result={},
+                                  result_status="graded", score=10.0)
+    assert submissions.finish(store, submission_id=second.id, token=second.lease_token or "", result={},
+                              result_status="graded", score=90.0)
+    assert not submissions.finish(store, submission_id=second.id, token=second.lease_token or "", result={},
+                                  result_status="graded", score=0.0)
+    assert submissions.get(store, submission_id=submission.id).score == 90.0
+    store.close()
+
+
+def test_store_is_wal_and_migrations_are_idempotent(data_dir: Path) -> None:
+    Store.open(data_dir / "p.db").close()
+    store = Store.open(data_dir / "p.db")
+    assert store.read().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    names = [r[0] for r in store.read().execute("SELECT name FROM _sqlite_migrations")]
+    assert len(names) == len(set(names)) == 5
+    users.create(store, email="b@example.com", password_hash="h")
+    store.backup(data_dir / "copy.db")
+    copy = Store.open(data_dir / "copy.db")
+    assert users.get_by_email(copy, email="b@example.com") is not None
+    copy.close()
+    store.close()
+
+
+async def test_app_fixture_has_no_workers(app: FastAPI) -> None:
+    assert app.state.workers is None

@@ -1,0 +1,118 @@
+"""Restart recovery with a real server process, a real SQLite file and real bwrap grading.
+
+The server is stopped twice while hello-route is being graded: once politely (SIGTERM: it hands the
+submission back) and once by a crash (SIGKILL: its lease expires). After each restart the submission is
+graded again, and in the end it holds exactly one result.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from conftest import PASSWORD, REFERENCE
+from pagetree import parse
+
+from proctor.settings import PROJECT_ROOT
+from proctor.store import Store, submissions, users
+from proctor.web.passwords import hash_password
+
+# Slow to start, so the run is surely in progress when the server is stopped; then fully correct.
+SLOW_REFERENCE = "import time\ntime.sleep(4)\n" + REFERENCE
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    def __init__(self, data_dir: Path, port: int) -> None:
+        self.port = port
+        self.env = {**os.environ, "PROCTOR_DATA_DIR": str(data_dir), "PROCTOR_WORKERS": "1",
+                    "PROCTOR_SANDBOX_RUNTIME": str(PROJECT_ROOT / "var" / "sandbox-venv"),
+                    "PROCTOR_GRADING_LEASE_SECONDS": "2", "PROCTOR_LOG_JSON": "false"}
+        self.log = (data_dir / "server.log").open("ab")
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "proctor.cli", "serve", "--port", str(self.port)],
+                                     env=self.env, cwd=PROJECT_ROOT, stdout=self.log, stderr=self.log,
+                                     start_new_session=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise AssertionError("the server did not start")
+
+    def stop(self, sig: int) -> None:
+        assert self.proc is not None
+        os.killpg(self.proc.pid, sig)
+        self.proc.wait(timeout=30)
+        self.proc = None
+
+
+def wait_for(store: Store, submission_id: int, predicate: Any, seconds: float = 60) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        s = submissions.get(store, submission_id=submission_id)
+        if s and predicate(s):
+            return s
+        time.sleep(0.1)
+    raise AssertionError(f"timed out; last state {s.status if s else None}")
+
+
+@pytest.mark.slow
+def test_submission_survives_a_stop_and_a_crash(data_dir: Path, bwrap: Any) -> None:
+    store = Store.open(data_dir / "proctor.db")
+    users.create(store, email="restart@example.com", password_hash=hash_password(PASSWORD))
+    server = Server(data_dir, free_port())
+    server.start()
+    try:
+        base = f"http://127.0.0.1:{server.port}"
+        with httpx.Client(base_url=base) as client:
+            token = parse(client.get("/login").text).find("input", name="csrf_token").attrs["value"]
+            response = client.post("/login", data={"email": "restart@example.com", "password": PASSWORD,
+                                                   "csrf_token": token})
+            assert response.status_code == 303
+            response = client.post("/challenges/hello-route/submissions",
+                                   data={"filename": "app.py", "content": SLOW_REFERENCE, "suite": "hidden",
+                                         "csrf_token": token})
+            assert response.status_code == 303
+            submission_id = int(response.headers["location"].rsplit("/", 1)[1])
+
+        wait_for(store, submission_id, lambda s: s.status == "running")
+        server.stop(signal.SIGTERM)
+        s = submissions.get(store, submission_id=submission_id)
+        assert s.status == "queued" and s.result is None and s.attempts == 1
+
+        server.start()
+        wait_for(store, submission_id, lambda s: s.status == "running" and s.attempts == 2)
+        server.stop(signal.SIGKILL)
+        s = submissions.get(store, submission_id=submission_id)
+        assert s.status == "running" and s.result is None  # left behind, its lease still counting down
+
+        server.start()
+        done = wait_for(store, submission_id, lambda s: s.status == "done", seconds=90)
+        assert done.attempts == 3 and done.result_status == "graded" and done.score == 100.0
+        assert done.result["score"] == 100.0
+        time.sleep(1)  # nothing may touch it again
+        assert submissions.get(store, submission_id=submission_id) == done
+        assert submissions.status_counts(store) == {"done": 1}
+    finally:
+        if server.proc is not None:
+            server.stop(signal.SIGKILL)
+        server.log.close()
+        store.close()
