@@ -7,11 +7,7 @@ graded again, and in the end it holds exactly one result.
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -20,48 +16,13 @@ import httpx
 import pytest
 from conftest import PASSWORD, REFERENCE
 from pagetree import parse
+from servers import Server, free_port
 
-from proctor.settings import PROJECT_ROOT
 from proctor.store import Store, submissions, users
 from proctor.web.passwords import hash_password
 
 # Slow to start, so the run is surely in progress when the server is stopped; then fully correct.
 SLOW_REFERENCE = "import time\ntime.sleep(4)\n" + REFERENCE
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    def __init__(self, data_dir: Path, port: int) -> None:
-        self.port = port
-        self.env = {**os.environ, "PROCTOR_DATA_DIR": str(data_dir), "PROCTOR_WORKERS": "1",
-                    "PROCTOR_SANDBOX_RUNTIME": str(PROJECT_ROOT / "var" / "sandbox-venv"),
-                    "PROCTOR_GRADING_LEASE_SECONDS": "2", "PROCTOR_LOG_JSON": "false"}
-        self.log = (data_dir / "server.log").open("ab")
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "proctor.cli", "serve", "--port", str(self.port)],
-                                     env=self.env, cwd=PROJECT_ROOT, stdout=self.log, stderr=self.log,
-                                     start_new_session=True)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise AssertionError("the server did not start")
-
-    def stop(self, sig: int) -> None:
-        assert self.proc is not None
-        os.killpg(self.proc.pid, sig)
-        self.proc.wait(timeout=30)
-        self.proc = None
 
 
 def wait_for(store: Store, submission_id: int, predicate: Any, seconds: float = 60) -> Any:

@@ -39,7 +39,8 @@
       });
     }
     document.addEventListener("keydown", (e) => {
-      if ((e.ctrlKey || e.metaKey) && e.key === "Enter") {
+      // The editor handles its own Ctrl+Enter (and marks the event handled); don't submit twice.
+      if ((e.ctrlKey || e.metaKey) && e.key === "Enter" && !e.defaultPrevented) {
         e.preventDefault();
         submitForm(form);
       }
