@@ -57,6 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_sandbox_setup)
     s = ssub.add_parser("check", help="say which sandbox backends work here")
     s.set_defaults(func=cmd_sandbox_check)
+    s = ssub.add_parser("build-image", help="build the Docker sandbox image (online or, with no registry, offline)")
+    how = s.add_mutually_exclusive_group()
+    how.add_argument("--offline", action="store_const", const=True, dest="offline", default=None,
+                     help="build from a debootstrap root filesystem; needs no registry")
+    how.add_argument("--online", action="store_const", const=False, dest="offline",
+                     help="build from the Dockerfile (FROM python:3.11-slim)")
+    s.set_defaults(func=cmd_sandbox_build_image)
+    s = ssub.add_parser("gc", help="remove Proctor containers and volumes left behind")
+    s.set_defaults(func=cmd_sandbox_gc)
 
     p = sub.add_parser("serve", help="start the web platform")
     p.add_argument("--host", default=None)
@@ -203,6 +212,23 @@ def cmd_sandbox_check(args: argparse.Namespace) -> int:
             print(f"{name:<8} works here")
         except SandboxUnavailable as exc:
             print(f"{name:<8} unavailable: {exc}")
+    return 0
+
+
+def cmd_sandbox_build_image(args: argparse.Namespace) -> int:
+    import docker
+
+    from proctor.grading.sandbox import image
+
+    image.build(docker.from_env(), offline=args.offline)
+    return 0
+
+
+def cmd_sandbox_gc(args: argparse.Namespace) -> int:
+    from proctor.grading.sandbox.docker import collect_garbage
+
+    containers, volumes = collect_garbage()
+    print(f"removed {containers} containers and {volumes} volumes")
     return 0
 
 

@@ -18,6 +18,7 @@ from proctor import __version__
 from proctor.grading.jobs import Job
 from proctor.grading.limits import Limits
 from proctor.grading.packs import Challenge, PackError
+from proctor.grading.pool import WarmPool
 from proctor.grading.results import RunResult, RunStatus, TestResult, TestStatus, compute_score
 from proctor.grading.run import Outcome, Run
 from proctor.grading.sandbox import Sandbox, choose_backend, runtime
@@ -44,11 +45,12 @@ def default_backend(settings: Settings | None = None, *, local_single_user: bool
 
 def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden", backend: Sandbox | None = None,
           limits: Limits | None = None, on_event: Callable[[dict[str, Any]], None] | None = None,
-          settings: Settings | None = None) -> RunResult:
+          settings: Settings | None = None, pool: WarmPool | None = None) -> RunResult:
     """Grade `files` against the challenge's hidden tests (or its visible `examples`).
 
     Raises SubmissionError for files that break the submission limits, and RuntimeMissing / SandboxUnavailable
     when the machine cannot grade at all. Everything the submitted code does ends in a RunResult.
+    With a warm `pool` of the same backend, the run takes a pre-started sandbox and grader when one is ready.
     """
     settings = settings or get_settings()
     if backend is None:
@@ -72,11 +74,17 @@ def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden
                           message=f"Your submission has no {', '.join(missing)}, which this challenge needs.")
         return result(outcome)
 
-    job = Job.create(settings.jobs_dir, files)
+    slot = pool.take(limits) if pool is not None and pool.backend is backend else None
+    if slot is not None:
+        job = slot.job
+        job.write_files(files)
+    else:
+        job = Job.create(settings.jobs_dir, files)
     try:
         outcome = Run(backend=backend, job=job, runtime=settings.runtime_dir, tests=tests, limits=limits,
                       module=challenge.app.module, attr=challenge.app.attr, uid=settings.sandbox_uid,
-                      gid=settings.sandbox_gid, on_event=on_event).execute()
+                      gid=settings.sandbox_gid, on_event=on_event,
+                      sandbox=slot.sandbox if slot else None, grader=slot.grader if slot else None).execute()
     except Exception:
         log.exception("grading %s failed on the platform side", challenge.slug)
         outcome = Outcome(status=RunStatus.INFRA_ERROR, message="the engine failed; see the server log")

@@ -28,7 +28,8 @@ class Job:
         return self.root.name
 
     @classmethod
-    def create(cls, jobs_dir: Path, files: dict[str, bytes]) -> Job:
+    def create(cls, jobs_dir: Path, files: dict[str, bytes] | None = None) -> Job:
+        """A fresh job directory and socket; with files, or empty for a sandbox started ahead of its submission."""
         jobs_dir.mkdir(parents=True, exist_ok=True, mode=0o711)
         root = Path(tempfile.mkdtemp(prefix="job-", dir=jobs_dir))
         # Traversable but not listable: the sandbox uid reaches src/ by its exact path only.
@@ -36,8 +37,6 @@ class Job:
         src = root / "src"
         src.mkdir(mode=0o755)
         src.chmod(0o755)
-        for name, data in files.items():
-            write_new_file(src, name, data)
         socket_path = root / "app.sock"
         if len(str(socket_path)) > MAX_SOCKET_PATH:
             shutil.rmtree(root, ignore_errors=True)
@@ -45,7 +44,14 @@ class Job:
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listener.bind(str(socket_path))
         listener.listen(128)
-        return cls(root, src, socket_path, listener)
+        job = cls(root, src, socket_path, listener)
+        if files:
+            job.write_files(files)
+        return job
+
+    def write_files(self, files: dict[str, bytes]) -> None:
+        for name, data in files.items():
+            write_new_file(self.src, name, data)
 
     def close(self) -> None:
         self.listener.close()

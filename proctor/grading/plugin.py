@@ -177,6 +177,7 @@ class Reporter:
         self.message_bytes = config.getoption("--proctor-message-bytes")
         self.socket = config.getoption("--proctor-socket")
         self.control = config.getoption("--proctor-control-fd")
+        _unused_tls()  # build it now, while the sandbox starts, not during the first test
         self.outcomes: dict[str, dict[str, Any]] = {}
 
     def emit(self, **event: Any) -> None:

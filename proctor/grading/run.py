@@ -12,13 +12,13 @@ import os
 import selectors
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from proctor.grading.grader_process import GraderProcess, start_grader
 from proctor.grading.jobs import Job
 from proctor.grading.limits import Limits
 from proctor.grading.results import RunStatus, TestResult, TestStatus
@@ -52,7 +52,8 @@ class Outcome:
 
 class Run:
     def __init__(self, *, backend: Sandbox, job: Job, runtime: Path, tests: list[Path], limits: Limits,
-                 module: str, attr: str, uid: int, gid: int, on_event: EventSink | None = None) -> None:
+                 module: str, attr: str, uid: int, gid: int, on_event: EventSink | None = None,
+                 sandbox: SandboxProcess | None = None, grader: GraderProcess | None = None) -> None:
         self.backend = backend
         self.job = job
         self.tests = tests
@@ -61,12 +62,15 @@ class Run:
         self.attr = attr
         self.spec = SandboxSpec(runtime=runtime, src_dir=job.src, work_dir=job.root,
                                 listen_fd=job.listener.fileno(), limits=limits, uid=uid, gid=gid,
-                                run_id=job.run_id)
+                                run_id=job.run_id, socket_path=job.socket_path)
         self.on_event = on_event or (lambda event: None)
         self.out = Outcome(run_id=job.run_id)
         self.sel = selectors.DefaultSelector()
+        self.prestarted_sandbox = sandbox
+        self.prestarted_grader = grader
         self.sandbox: SandboxProcess | None = None
         self.grader: subprocess.Popen[bytes] | None = None
+        self.grader_log = job.root / "grader.log"
         self.ready = False
         self.go_sent = False
         self.grader_waits_restart = False
@@ -109,26 +113,16 @@ class Run:
     # -- grader --------------------------------------------------------------------------------------
 
     def _start_grader(self) -> None:
-        events_r, events_w = os.pipe()
-        log = open(self.job.root / "grader.log", "wb")
-        # None of the platform's environment; no third-party pytest plugins (they cost startup and trust).
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": str(self.job.root),
-               "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-        try:
-            self.grader = subprocess.Popen(
-                [sys.executable, "-I", "-B", "-m", "proctor.grading.grader"],
-                stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, pass_fds=(events_w,),
-                env=env, cwd=str(self.job.root), start_new_session=True,
-            )
-        finally:
-            os.close(events_w)
-            log.close()
-        spec = {"tests": [str(t) for t in self.tests], "socket": str(self.job.socket_path), "events_fd": events_w,
-                "test_timeout": self.limits.test_seconds, "message_bytes": self.limits.message_bytes}
+        grader = self.prestarted_grader or start_grader(self.job.root)
+        self.grader = grader.popen
+        self.grader_log = grader.log_path
+        spec = {"tests": [str(t) for t in self.tests], "socket": str(self.job.socket_path),
+                "events_fd": grader.events_fd, "test_timeout": self.limits.test_seconds,
+                "message_bytes": self.limits.message_bytes}
         self._tell_grader(json.dumps(spec))
-        self.events_r = events_r
-        os.set_blocking(events_r, False)
-        self.sel.register(events_r, selectors.EVENT_READ, self._on_grader_events)
+        self.events_r = grader.events_r
+        os.set_blocking(grader.events_r, False)
+        self.sel.register(grader.events_r, selectors.EVENT_READ, self._on_grader_events)
 
     def _tell_grader(self, line: str) -> None:
         assert self.grader and self.grader.stdin
@@ -177,7 +171,7 @@ class Run:
 
     def _start_sandbox(self) -> None:
         self.ready = False
-        self.sandbox = self.backend.start(self.spec)
+        self.sandbox, self.prestarted_sandbox = self.prestarted_sandbox or self.backend.start(self.spec), None
         for fd, handler in ((self.sandbox.output, self._on_output), (self.sandbox.status, self._on_status)):
             os.set_blocking(fd, False)
             self.sel.register(fd, selectors.EVENT_READ, handler)
@@ -209,6 +203,11 @@ class Run:
             except ValueError:
                 continue
             if message.get("state") == "ready" and not self.ready:
+                assert self.sandbox
+                problem = self.sandbox.seal()
+                if problem:
+                    self._finish(RunStatus.NOT_GRADABLE, problem)
+                    return
                 self.ready = True
                 self.on_event({"type": "ready"})
                 if self.grader_waits_restart:
@@ -305,7 +304,7 @@ class Run:
                     self.grader.stdin.close()
                 except BrokenPipeError:
                     pass
-            self.out.grader_log = _tail(self.job.root / "grader.log", GRADER_LOG_BYTES)
+            self.out.grader_log = _tail(self.grader_log, GRADER_LOG_BYTES)
         self.sel.close()
         if self.events_r >= 0:
             os.close(self.events_r)

@@ -4,11 +4,14 @@ This file imports nothing of the platform: it is copied or bind-mounted into san
 It is trusted only to start the app; nothing it reports can raise a score, because the hidden tests run
 elsewhere and judge the app by its HTTP answers alone.
 
-Protocol (file descriptors given on the command line):
-- status fd: JSON lines {"state": "warm"}, then {"state": "ready"} or
+Protocol (file descriptors given on the command line, or files where descriptors cannot be passed, as into a
+container):
+- status (--status-fd or --status-file): JSON lines {"state": "warm"}, then {"state": "ready"} or
   {"state": "error", "reason": ..., "detail": ...};
-- control fd: one JSON line {"module", "attr", "dir"} telling it what to serve. Until it arrives the harness
-  waits with uvicorn and FastAPI already imported, so a sandbox can be started before its submission exists.
+- control (--control-fd or --control-file): one JSON line {"module", "attr", "dir"} telling it what to serve.
+  Until it arrives the harness waits with uvicorn and FastAPI already imported, so a sandbox can be started
+  before its submission exists;
+- the app is served on an inherited listening socket (--listen-fd) or on a Unix socket it creates (--uds).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import json
 import os
 import resource
 import sys
+import time
 import traceback
 
 RLIMITS = {
@@ -62,6 +66,12 @@ def _processes_of_uid(uid: int) -> int:
 class Status:
     def __init__(self, fd: int) -> None:
         self.fd = fd
+
+    @classmethod
+    def open(cls, fd: int | None, path: str | None) -> Status:
+        if fd is not None:
+            return cls(fd)
+        return cls(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600))
 
     def send(self, **message: object) -> None:
         try:
@@ -110,11 +120,24 @@ def load_app(module_name: str, attr: str, app_dir: str, status: Status) -> objec
     return app
 
 
-async def serve(app: object, listen_fd: int, status: Status) -> None:
+def read_control(fd: int | None, path: str | None) -> bytes:
+    if fd is not None:
+        with os.fdopen(fd, "rb") as control:
+            return control.readline()
+    while True:  # the engine writes the file whole, then renames it into place
+        try:
+            with open(path, "rb") as control:
+                return control.readline()
+        except FileNotFoundError:
+            time.sleep(0.002)
+
+
+async def serve(app: object, listen_fd: int | None, uds: str | None, status: Status) -> None:
     import uvicorn
 
-    config = uvicorn.Config(app, fd=listen_fd, log_level="warning", access_log=False, lifespan="auto",
-                            timeout_graceful_shutdown=1)
+    where = {"fd": listen_fd} if listen_fd is not None else {"uds": uds}
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="auto",
+                            timeout_graceful_shutdown=1, **where)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -132,27 +155,29 @@ async def serve(app: object, listen_fd: int, status: Status) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--listen-fd", type=int, required=True)
-    parser.add_argument("--control-fd", type=int, required=True)
-    parser.add_argument("--status-fd", type=int, required=True)
+    parser.add_argument("--listen-fd", type=int)
+    parser.add_argument("--uds")
+    parser.add_argument("--control-fd", type=int)
+    parser.add_argument("--control-file")
+    parser.add_argument("--status-fd", type=int)
+    parser.add_argument("--status-file")
     parser.add_argument("--rlimits", default="{}")
     parser.add_argument("--run-id", default="", help="names the run in process listings; nothing else")
     args = parser.parse_args()
     apply_rlimits(json.loads(args.rlimits))
-    status = Status(args.status_fd)
+    status = Status.open(args.status_fd, args.status_file)
     try:  # warm the imports every app needs, before the submission arrives
         import fastapi  # noqa: F401
         import uvicorn  # noqa: F401
     except ImportError as exc:
         status.fail("infra", f"the sandbox runtime is broken: {exc}", code=4)
     status.send(state="warm")
-    with os.fdopen(args.control_fd, "rb") as control:
-        line = control.readline()
+    line = read_control(args.control_fd, args.control_file)
     if not line:
         os._exit(0)
     job = json.loads(line)
     app = load_app(job["module"], job["attr"], job["dir"], status)
-    asyncio.run(serve(app, args.listen_fd, status))
+    asyncio.run(serve(app, args.listen_fd, args.uds, status))
     # uvicorn returned: the app asked to exit (e.g. sys.exit in a handler) or the loop stopped.
     os._exit(0)
 

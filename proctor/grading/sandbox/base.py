@@ -14,6 +14,7 @@ import json
 import os
 import signal
 import subprocess
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -44,11 +45,48 @@ class SandboxSpec:
     uid: int = 65534
     gid: int = 65534
     run_id: str = "run"
+    socket_path: Path | None = None
+
+
+class SandboxProcess(ABC):
+    """A started sandbox, whatever the backend. The engine reads `output` and `status` (pipe fds it owns
+    the read ends of) and must call `destroy` exactly once."""
+
+    backend: str
+    output: int
+    status: int
+
+    @abstractmethod
+    def send_go(self, module: str, attr: str) -> None:
+        """Tell the waiting harness to import and serve the app."""
+
+    @abstractmethod
+    def poll(self) -> int | None:
+        """The exit code once the sandbox has ended, else None."""
+
+    @abstractmethod
+    def kill(self) -> None:
+        """Kill everything the sandbox started; idempotent."""
+
+    @abstractmethod
+    def destroy(self) -> None:
+        """Kill, then release every resource (fds, cgroups, containers)."""
+
+    def oom_killed(self) -> bool:
+        return False
+
+    def peak_memory(self) -> int | None:
+        return None
+
+    def seal(self) -> str | None:
+        """Called once the app reports ready: lock down anything the app could still tamper with.
+        Returns why the sandbox cannot be trusted to serve, or None."""
+        return None
 
 
 @dataclass
-class SandboxProcess:
-    """A started sandbox. The engine owns its pipes and must call `destroy` once."""
+class LocalProcess(SandboxProcess):
+    """A sandbox that is a local process tree (bwrap, process)."""
 
     backend: str
     popen: subprocess.Popen[bytes]
@@ -60,7 +98,6 @@ class SandboxProcess:
     _closed: bool = field(default=False)
 
     def send_go(self, module: str, attr: str) -> None:
-        """Tell the waiting harness to import and serve the app."""
         line = json.dumps({"module": module, "attr": attr, "dir": self.app_dir}) + "\n"
         try:
             os.write(self.control, line.encode())
@@ -183,4 +220,4 @@ def spawn(backend: str, argv: list[str], spec: SandboxSpec, pipes: Pipes, cgroup
             cgroup.remove()
         raise
     pipes.close_child_ends()
-    return SandboxProcess(backend, popen, pipes.output_r, pipes.status_r, pipes.control_w, cgroup, app_dir)
+    return LocalProcess(backend, popen, pipes.output_r, pipes.status_r, pipes.control_w, cgroup, app_dir)

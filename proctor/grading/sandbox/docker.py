@@ -1,0 +1,242 @@
+"""The Docker backend: one locked-down container per run, through the Docker SDK.
+
+Containers cannot inherit descriptors, so the harness creates the app's socket itself, in a small tmpfs
+volume shared with the host (capped at 1 MiB, so the app cannot fill a host disk through it), and status and
+control travel as files in that volume. Output comes from the container's log stream. Two pump threads turn
+both into pipes, so the engine supervises a container exactly like a local sandbox.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from proctor.grading.sandbox import image
+from proctor.grading.sandbox.base import HARNESS, SANDBOX_ENV, SandboxProcess, SandboxSpec
+
+LABEL = "proctor"
+LABEL_VALUE = "sandbox"
+SHARED = "/run/proctor"
+STATUS_FILE = "status.jsonl"
+CONTROL_FILE = "go.json"
+MAX_STATUS_BYTES = 64 * 1024
+
+
+def _client():  # type: ignore[no-untyped-def]
+    import docker
+
+    return docker.from_env(timeout=30)
+
+
+class DockerSandbox:
+    name = "docker"
+    isolates = True
+
+    def __init__(self) -> None:
+        self._client = None
+
+    @property
+    def client(self):  # type: ignore[no-untyped-def]
+        if self._client is None:
+            self._client = _client()
+        return self._client
+
+    def available(self) -> str | None:
+        try:
+            import docker  # noqa: F401
+        except ImportError:
+            return "the docker package is not installed"
+        try:
+            self.client.ping()
+        except Exception as exc:  # noqa: BLE001 - any failure means the engine is out of reach
+            return f"the Docker engine is unreachable ({exc.__class__.__name__}); start dockerd or set DOCKER_HOST"
+        if not image.image_exists(self.client):
+            return f"the sandbox image {image.image_tag()} is missing; build it with `proctor sandbox build-image`"
+        return None
+
+    def start(self, spec: SandboxSpec) -> SandboxProcess:
+        from docker.types import Mount, Ulimit
+
+        limits = spec.limits
+        volume = self.client.volumes.create(
+            name=f"proctor-{spec.run_id}-{uuid.uuid4().hex[:6]}", driver="local",
+            driver_opts={"type": "tmpfs", "device": "tmpfs", "o": f"size=1m,uid={spec.uid},gid={spec.gid},mode=0700"},
+            labels={LABEL: LABEL_VALUE, "proctor.run": spec.run_id},
+        )
+        rlimits = {"cpu": int(limits.wall_seconds) + 1}
+        command = [image.PYTHON, "-I", "-B", "-u", f"/opt/proctor-harness/{HARNESS.name}",
+                   "--uds", f"{SHARED}/app.sock", "--status-file", f"{SHARED}/{STATUS_FILE}",
+                   "--control-file", f"{SHARED}/{CONTROL_FILE}", "--rlimits", json.dumps(rlimits),
+                   "--run-id", spec.run_id]
+        try:
+            container = self.client.containers.create(
+                image.image_tag(), command=command, detach=True, user=f"{spec.uid}:{spec.gid}",
+                network_mode="none", read_only=True, ipc_mode="private",
+                tmpfs={"/tmp": f"size={limits.tmp_mib}m,mode=1777"},
+                cap_drop=["ALL"], security_opt=["no-new-privileges"],
+                pids_limit=limits.processes, mem_limit=limits.memory_mib * 2**20,
+                memswap_limit=limits.memory_mib * 2**20, nano_cpus=int(limits.cpus * 1e9),
+                ulimits=[Ulimit(name="nofile", soft=limits.open_files, hard=limits.open_files),
+                         Ulimit(name="fsize", soft=limits.tmp_mib * 2**20, hard=limits.tmp_mib * 2**20),
+                         Ulimit(name="core", soft=0, hard=0)],
+                environment=dict(SANDBOX_ENV), working_dir="/submission",
+                mounts=[Mount("/submission", str(spec.src_dir), type="bind", read_only=True),
+                        Mount("/opt/proctor-harness", str(HARNESS.parent), type="bind", read_only=True),
+                        Mount(SHARED, volume.name, type="volume")],
+                labels={LABEL: LABEL_VALUE, "proctor.run": spec.run_id},
+            )
+            container.start()
+        except Exception:
+            _remove_quietly(volume)
+            raise
+        shared = Path(self.client.api.inspect_volume(volume.name)["Mountpoint"])
+        return ContainerProcess(container, volume, shared, spec.socket_path)
+
+
+class ContainerProcess(SandboxProcess):
+    backend = "docker"
+
+    def __init__(self, container, volume, shared: Path, listen_path: Path | None) -> None:  # type: ignore[no-untyped-def]
+        self.container = container
+        self.volume = volume
+        self.shared = shared
+        self.exit_code: int | None = None
+        self.oom = False
+        self._closed = False
+        self.output, self._output_w = os.pipe()
+        self.status, self._status_w = os.pipe()
+        self._stop = threading.Event()
+        if listen_path is not None:
+            _link_socket(listen_path, shared / "app.sock")
+        threading.Thread(target=self._pump_output, daemon=True).start()
+        threading.Thread(target=self._pump_status, daemon=True).start()
+
+    def _pump_output(self) -> None:
+        try:
+            for chunk in self.container.logs(stream=True, follow=True, stdout=True, stderr=True):
+                os.write(self._output_w, chunk)
+        except Exception:  # noqa: BLE001 - the container was removed, or the engine went away
+            pass
+        try:
+            state = self.container.wait(timeout=10)
+            self.exit_code = int(state.get("StatusCode", -1))
+            self.container.reload()
+            self.oom = bool(self.container.attrs["State"].get("OOMKilled"))
+        except Exception:  # noqa: BLE001
+            self.exit_code = -9
+        finally:
+            os.close(self._output_w)
+
+    def _pump_status(self) -> None:
+        """Forward new lines of the status file; read without following links, capped."""
+        offset = 0
+        path = self.shared / STATUS_FILE
+        while not self._stop.is_set() and offset < MAX_STATUS_BYTES:
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            except OSError:
+                time.sleep(0.005)
+                continue
+            try:
+                if stat.S_ISREG(os.fstat(fd).st_mode):
+                    os.lseek(fd, offset, os.SEEK_SET)
+                    data = os.read(fd, MAX_STATUS_BYTES - offset)
+                    complete = data[: data.rfind(b"\n") + 1]
+                    if complete:
+                        os.write(self._status_w, complete)
+                        offset += len(complete)
+            finally:
+                os.close(fd)
+            time.sleep(0.005)
+        os.close(self._status_w)
+
+    def send_go(self, module: str, attr: str) -> None:
+        line = json.dumps({"module": module, "attr": attr, "dir": "/submission"}) + "\n"
+        temporary = f".{CONTROL_FILE}.{uuid.uuid4().hex[:8]}"
+        dir_fd = os.open(self.shared, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=dir_fd)
+            with os.fdopen(fd, "w") as f:
+                f.write(line)
+            # rename never follows a link the app may have planted under the final name
+            os.rename(temporary, CONTROL_FILE, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def poll(self) -> int | None:
+        return self.exit_code
+
+    def seal(self) -> str | None:
+        """Take the shared directory from the app, then check its socket is a socket, not a planted link."""
+        os.chown(self.shared, 0, 0)
+        os.chmod(self.shared, 0o755)
+        try:
+            mode = os.lstat(self.shared / "app.sock").st_mode
+        except FileNotFoundError:
+            return "The app reported it was ready, but it serves no socket."
+        if not stat.S_ISSOCK(mode):
+            return "The app replaced its socket with something else; it cannot be graded."
+        return None
+
+    def oom_killed(self) -> bool:
+        return self.oom
+
+    def kill(self) -> None:
+        try:
+            self.container.kill()
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+
+    def destroy(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._stop.set()
+        try:
+            self.container.remove(force=True)
+        except Exception:  # noqa: BLE001
+            pass
+        _remove_quietly(self.volume)
+        for fd in (self.output, self.status):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def _link_socket(listen_path: Path, target: Path) -> None:
+    """Point the job's socket path at the container's socket, so the grader finds it where it always does."""
+    try:
+        listen_path.unlink()
+    except FileNotFoundError:
+        pass
+    listen_path.symlink_to(target)
+
+
+def _remove_quietly(volume) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(50):
+        try:
+            volume.remove(force=True)
+            return
+        except Exception:  # noqa: BLE001 - busy until its container is gone
+            time.sleep(0.05)
+
+
+def collect_garbage(client=None) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Remove every Proctor container and volume left behind (say, by a crashed server). Returns the counts."""
+    client = client or _client()
+    containers = client.containers.list(all=True, filters={"label": f"{LABEL}={LABEL_VALUE}"})
+    for container in containers:
+        try:
+            container.remove(force=True)
+        except Exception:  # noqa: BLE001
+            pass
+    volumes = client.volumes.list(filters={"label": f"{LABEL}={LABEL_VALUE}"})
+    for volume in volumes:
+        _remove_quietly(volume)
+    return len(containers), len(volumes)
