@@ -91,7 +91,7 @@ class WorkerPool:
         """A submission was queued: wake an idle worker now rather than at its next poll."""
         self._wake.set()
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 2.0) -> None:
         """Stop claiming, then hand back what is still being graded so the next start grades it again."""
         self._stop.set()
         self._wake.set()

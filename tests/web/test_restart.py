@@ -22,7 +22,7 @@ from proctor.store import Store, submissions, users
 from proctor.web.passwords import hash_password
 
 # Slow to start, so the run is surely in progress when the server is stopped; then fully correct.
-SLOW_REFERENCE = "import time\ntime.sleep(4)\n" + REFERENCE
+SLOW_REFERENCE = "import time\ntime.sleep(3)\n" + REFERENCE
 
 
 def wait_for(store: Store, submission_id: int, predicate: Any, seconds: float = 60) -> Any:
