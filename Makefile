@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup sandbox bench clean
+.PHONY: run test setup sandbox sandbox-image bench clean
 
 run: sandbox
 	$(BIN)/proctor serve
@@ -20,6 +20,10 @@ $(BIN)/proctor: pyproject.toml
 
 sandbox: $(BIN)/proctor
 	$(BIN)/proctor sandbox setup
+
+# The Docker backend's image (online from the Dockerfile, or offline with SANDBOX_IMAGE_ARGS=--offline).
+sandbox-image: setup
+	$(BIN)/proctor sandbox build-image $(SANDBOX_IMAGE_ARGS)
 
 bench: sandbox
 	$(BIN)/python benchmarks/grading.py

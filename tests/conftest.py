@@ -35,6 +35,12 @@ def bwrap() -> Sandbox:
     return require_backend("bwrap")
 
 
+@pytest.fixture(scope="session", params=["bwrap", "docker"])
+def sandbox(request: pytest.FixtureRequest) -> Sandbox:
+    """Each isolating backend in turn: the engine suite runs on both."""
+    return require_backend(request.param)
+
+
 @pytest.fixture(scope="session")
 def hello(catalog: Catalog) -> Challenge:
     return catalog.get("hello-route")
@@ -47,8 +53,8 @@ GradeFn = Callable[..., RunResult]
 
 
 @pytest.fixture
-def grade_hello(hello: Challenge, bwrap: Sandbox) -> GradeFn:
+def grade_hello(hello: Challenge, sandbox: Sandbox) -> GradeFn:
     def run(source: str, limits: Limits = SHORT, backend: Sandbox | None = None, **kwargs: object) -> RunResult:
-        return grade(hello, {"app.py": source.encode()}, backend=backend or bwrap, limits=limits, **kwargs)
+        return grade(hello, {"app.py": source.encode()}, backend=backend or sandbox, limits=limits, **kwargs)
 
     return run

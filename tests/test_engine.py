@@ -103,3 +103,20 @@ def test_app_output_is_captured(grade_hello):
     result = grade_hello("print('starting up', flush=True)\n" + REFERENCE.decode())
     assert "starting up" in result.output
     assert result.score == 100
+
+
+def test_a_sandbox_that_cannot_start_is_an_infra_error_not_a_zero(hello, bwrap, tmp_path):
+    import os
+
+    import pytest
+
+    from proctor.settings import Settings, get_settings
+
+    if os.geteuid() != 0:
+        pytest.skip("only root drops to a uid that cannot read a private directory")
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    settings = Settings(data_dir=private, sandbox_runtime=get_settings().runtime_dir)
+    result = grade(hello, {"app.py": REFERENCE}, backend=bwrap, settings=settings)
+    assert result.status == RunStatus.INFRA_ERROR
+    assert "not your code's fault" in result.message

@@ -51,7 +51,17 @@ def leftovers(result: RunResult) -> list[str]:
         found.append(f"job directory {job}")
     for hierarchy in Path("/sys/fs/cgroup").glob("*/proctor"):
         found += [f"cgroup {d}" for d in hierarchy.glob(f"{result.run_id}-*")]
+    if result.sandbox == "docker":
+        found += [f"docker {kind}" for kind in docker_leftovers(f"proctor.run={result.run_id}")]
     return found
+
+
+def docker_leftovers(label: str = "proctor=sandbox") -> list[str]:
+    import docker
+
+    client = docker.from_env()
+    return ([f"container {c.name}" for c in client.containers.list(all=True, filters={"label": label})]
+            + [f"volume {v.name}" for v in client.volumes.list(filters={"label": label})])
 
 
 def assert_clean(result: RunResult) -> None:
@@ -104,7 +114,8 @@ def test_infinite_loop_at_import_times_out(grade_hello):
     '@app.get("/health")\nasync def health():\n    import time\n    time.sleep(10**6)',
 ], ids=["sync-sleep", "event-loop-blocked"])
 def test_a_handler_that_sleeps_forever_costs_only_its_tests(grade_hello, body):
-    result = grade_hello(with_health(body))
+    # Two tests hang (2 s each, then a 1 s probe) and the app is restarted twice: the default 20 s wall clock.
+    result = grade_hello(with_health(body), limits=Limits(wall_seconds=20, test_seconds=2))
     assert result.status == RunStatus.GRADED
     assert (result.points, result.max_points) == (7, 9)
     assert statuses(result)["test_health"] == "timeout"

@@ -15,9 +15,9 @@ SLUGS = default_catalog().slugs()
 
 @pytest.mark.slow
 @pytest.mark.parametrize("slug", SLUGS)
-def test_pack_validates_and_matches_its_golden_verdicts(slug, catalog, bwrap):
+def test_pack_validates_and_matches_its_golden_verdicts(slug, catalog, sandbox):
     challenge = catalog.get(slug)
-    report = check_pack(challenge, backend=bwrap)
+    report = check_pack(challenge, backend=sandbox)
     assert report.problems == []
     golden = path_for(slug)
     assert golden.is_file(), f"no golden verdicts for {slug}: run `.venv/bin/python tests/golden/update.py {slug}`"

@@ -72,6 +72,7 @@ class Run:
         self.grader: subprocess.Popen[bytes] | None = None
         self.grader_log = job.root / "grader.log"
         self.ready = False
+        self.warm = False  # the harness is up; before this, a failure is the sandbox's, not the app's
         self.go_sent = False
         self.grader_waits_restart = False
         self.buffers: dict[int, bytes] = {}
@@ -171,6 +172,7 @@ class Run:
 
     def _start_sandbox(self) -> None:
         self.ready = False
+        self.warm = False
         self.sandbox, self.prestarted_sandbox = self.prestarted_sandbox or self.backend.start(self.spec), None
         for fd, handler in ((self.sandbox.output, self._on_output), (self.sandbox.status, self._on_status)):
             os.set_blocking(fd, False)
@@ -202,8 +204,12 @@ class Run:
                 message = json.loads(line)
             except ValueError:
                 continue
-            if message.get("state") == "ready" and not self.ready:
+            if message.get("state") == "warm":
+                self.warm = True
+            elif message.get("state") == "ready" and not self.ready:
                 assert self.sandbox
+                if not self.sandbox.serving():
+                    continue  # an early claim (the app can write to the status channel); wait for the real one
                 problem = self.sandbox.seal()
                 if problem:
                     self._finish(RunStatus.NOT_GRADABLE, problem)
@@ -240,6 +246,9 @@ class Run:
                 return
         if code == 97:
             self._finish(RunStatus.INFRA_ERROR, "The sandbox could not join its control group.")
+        elif not self.warm and not self.ready:
+            tail = self.out.output[-2000:].decode("utf-8", "replace")
+            self._finish(RunStatus.INFRA_ERROR, f"The sandbox failed before the harness started (exit {code}): {tail}")
         elif not self.ready and self.out.restarts == 0:
             self._finish(RunStatus.NOT_GRADABLE, _exit_message(code))
         else:

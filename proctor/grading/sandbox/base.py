@@ -78,6 +78,10 @@ class SandboxProcess(ABC):
     def peak_memory(self) -> int | None:
         return None
 
+    def serving(self) -> bool:
+        """Whether the app's socket exists yet (a 'ready' from the app itself may come early)."""
+        return True
+
     def seal(self) -> str | None:
         """Called once the app reports ready: lock down anything the app could still tamper with.
         Returns why the sandbox cannot be trusted to serve, or None."""

@@ -124,13 +124,13 @@ class ContainerProcess(SandboxProcess):
             pass
         try:
             state = self.container.wait(timeout=10)
-            self.exit_code = int(state.get("StatusCode", -1))
             self.container.reload()
             self.oom = bool(self.container.attrs["State"].get("OOMKilled"))
+            code = int(state.get("StatusCode", -1))
         except Exception:  # noqa: BLE001
-            self.exit_code = -9
-        finally:
-            os.close(self._output_w)
+            code = -9
+        os.close(self._output_w)
+        self.exit_code = code  # last: poll() must not report the exit before the OOM flag is known
 
     def _pump_status(self) -> None:
         """Forward new lines of the status file; read without following links, capped."""
@@ -170,6 +170,9 @@ class ContainerProcess(SandboxProcess):
 
     def poll(self) -> int | None:
         return self.exit_code
+
+    def serving(self) -> bool:
+        return os.path.lexists(self.shared / "app.sock")
 
     def seal(self) -> str | None:
         """Take the shared directory from the app, then check its socket is a socket, not a planted link."""
