@@ -1,0 +1,133 @@
+import ssl
+import threading
+import time
+
+import httpx
+import pytest
+
+BASE_URL = "http://app.test"
+_TLS = ssl.create_default_context()  # unused (the app is on a Unix socket), but costly to build per client
+
+
+def make_client(app_socket):
+    return httpx.Client(transport=httpx.HTTPTransport(uds=app_socket, verify=_TLS), base_url=BASE_URL, timeout=8)
+
+
+def concurrently(app_socket, paths, started_event=None):
+    """GET every path at once, each on its own warmed-up connection.
+
+    Returns (seconds from the start until the last answer, [(status, json or None)] in order).
+    started_event, if given, is set when the requests are released.
+    """
+    clients = [make_client(app_socket) for _ in paths]
+    try:
+        for c in clients:
+            c.get("/health")  # open every connection before the clock starts
+        barrier = threading.Barrier(len(paths) + 1)
+        results = [None] * len(paths)
+        finished = [0.0] * len(paths)
+
+        def worker(k):
+            barrier.wait()
+            try:
+                r = clients[k].get(paths[k])
+                try:
+                    body = r.json()
+                except ValueError:
+                    body = None
+                results[k] = (r.status_code, body)
+            except httpx.HTTPError as exc:
+                results[k] = (None, repr(exc))
+            finished[k] = time.monotonic()
+
+        threads = [threading.Thread(target=worker, args=(k,), daemon=True) for k in range(len(paths))]
+        for t in threads:
+            t.start()
+        barrier.wait()
+        started = time.monotonic()
+        if started_event is not None:
+            started_event.set()
+        for t in threads:
+            t.join(timeout=9)
+        return max(finished) - started, results
+    finally:
+        for c in clients:
+            c.close()
+
+
+@pytest.mark.points(2)
+@pytest.mark.feedback("GET /quotes/{i} should answer 200 {\"quote\": ...} with the string fetch_quote(i) gives; "
+                      "fetch_quote is a coroutine function, so its result has to be awaited.")
+def test_quote(client):
+    """GET /quotes/{i} answers the quote for i."""
+    for i in (1, 42):
+        response = client.get(f"/quotes/{i}")
+        assert response.status_code == 200, f"GET /quotes/{i} answered {response.status_code}"
+        assert response.json() == {"quote": f"quote #{i}"}
+
+
+@pytest.mark.points(2)
+@pytest.mark.feedback("GET /reports/{i} should answer 200 {\"report\": ...} with the string slow_report(i) gives.")
+def test_report(client):
+    """GET /reports/{i} answers the report for i."""
+    for i in (3, 17):
+        response = client.get(f"/reports/{i}")
+        assert response.status_code == 200, f"GET /reports/{i} answered {response.status_code}"
+        assert response.json() == {"report": f"report #{i}"}
+
+
+@pytest.mark.feedback("GET /health should answer 200 {\"status\": \"ok\"}.")
+def test_health(client):
+    """GET /health reports ok."""
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.points(3)
+@pytest.mark.feedback("10 concurrent GET /quotes requests should all answer 200 with their quote within 1.0 s "
+                      "in total: each one only waits 0.3 s, and the waits should overlap.")
+def test_concurrent_quotes(app_socket):
+    """10 concurrent /quotes requests finish in under 1.0 s."""
+    elapsed, results = concurrently(app_socket, [f"/quotes/{i}" for i in range(10)])
+    for i, (status, body) in enumerate(results):
+        assert status == 200 and body == {"quote": f"quote #{i}"}, f"GET /quotes/{i} answered {status}: {body}"
+    assert elapsed < 1.0, f"10 concurrent quotes took {elapsed:.2f} s"
+
+
+@pytest.mark.points(3)
+@pytest.mark.feedback("10 concurrent GET /reports requests should all answer 200 with their report within 1.0 s "
+                      "in total (one after the other they take 3 s). Are the reports waiting for each other?")
+def test_concurrent_reports(app_socket):
+    """10 concurrent /reports requests finish in under 1.0 s."""
+    elapsed, results = concurrently(app_socket, [f"/reports/{i}" for i in range(10)])
+    for i, (status, body) in enumerate(results):
+        assert status == 200 and body == {"report": f"report #{i}"}, f"GET /reports/{i} answered {status}: {body}"
+    assert elapsed < 1.0, f"10 concurrent reports took {elapsed:.2f} s"
+
+
+@pytest.mark.points(3)
+@pytest.mark.feedback("While 5 GET /reports requests are running (and answering 200), GET /health should answer "
+                      "within 0.15 s. A slow /health means the event loop was blocked, so no other request could "
+                      "be served.")
+def test_health_while_reports_run(client, app_socket):
+    """GET /health stays fast while 5 reports are being built."""
+    assert client.get("/health").status_code == 200  # a warm connection for the timed request
+    outcome = {}
+    released = threading.Event()
+
+    def run_reports():
+        outcome["reports"] = concurrently(app_socket, [f"/reports/{i}" for i in range(5)], released)
+
+    background = threading.Thread(target=run_reports, daemon=True)
+    background.start()
+    assert released.wait(timeout=5), "could not start the reports"
+    time.sleep(0.1)  # the 5 reports are now well under way (each takes 0.3 s)
+    started = time.monotonic()
+    response = client.get("/health")
+    health_seconds = time.monotonic() - started
+    background.join(timeout=9)
+    assert response.status_code == 200
+    _, results = outcome["reports"]
+    assert all(status == 200 for status, _ in results), f"the reports answered {[s for s, _ in results]}"
+    assert health_seconds < 0.15, f"GET /health took {health_seconds:.3f} s"
