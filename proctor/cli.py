@@ -24,6 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:  # `proctor grade ... | head`: the reader left, which is not an error
+        sys.stderr.close()
+        return 0
     except (UsageError, UnknownChallenge, SubmissionError, SandboxUnavailable, runtime.RuntimeMissing,
             PackError) as exc:
         print(f"proctor: {exc}", file=sys.stderr)
@@ -240,6 +243,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     host = args.host or settings.host
     port = args.port or settings.port
+    if settings.sandbox != "auto":
+        from proctor.grading.sandbox import get_backend
+
+        get_backend(settings.sandbox)  # an operator's explicit choice must work: fail at start, in one line
     uvicorn.run(create_app(settings, host=host), host=host, port=port, log_level="info")
     return 0
 

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     workers: int = 0
     # A worker renews its lease while grading; a lease left to expire (a crash) hands the submission on.
     grading_lease_seconds: float = 30.0
+    # Sandboxes (and graders) kept started ahead of submissions; 0 turns the warm pool off.
+    warm_pool: int = 2
     session_days: int = 14
     submissions_per_minute: int = 10
     login_failures_allowed: int = 5

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.metadata
 import logging
 import time
+import traceback
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -62,7 +63,8 @@ def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden
     tests = challenge.suite(suite)
     if not tests:
         raise PackError(f"{challenge.slug} has no {suite} tests")
-    runtime.check(settings.runtime_dir)
+    if getattr(backend, "needs_runtime", True):
+        runtime.check(settings.runtime_dir)
 
     def result(outcome: Outcome) -> RunResult:
         return _build_result(challenge, suite, backend, limits, settings, outcome,
@@ -86,7 +88,8 @@ def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden
                       gid=settings.sandbox_gid, on_event=on_event,
                       sandbox=slot.sandbox if slot else None, grader=slot.grader if slot else None).execute()
     except Exception:
-        log.exception("grading %s failed on the platform side", challenge.slug)
+        # As text: a record holding the traceback would keep the failed run's objects (sockets) alive.
+        log.error("grading %s failed on the platform side\n%s", challenge.slug, traceback.format_exc())
         outcome = Outcome(status=RunStatus.INFRA_ERROR, message="the engine failed; see the server log")
     finally:
         job.close()

@@ -241,8 +241,11 @@ class Reporter:
         if exc.errisinstance((TestTimeout, httpx.TimeoutException)):
             outcome["status"] = "timeout"
             detail = f"No answer within {self.timeout:g} s: the app took too long or hung."
-        elif exc.errisinstance(AssertionError) and call.when == "call":
+        elif exc.errisinstance((AssertionError, pytest.fail.Exception)) and call.when == "call":
             outcome["status"] = "failed"
+            detail = exc.exconly()
+        elif exc.errisinstance(httpx.LocalProtocolError):
+            outcome["status"] = "error"  # the test built a request httpx refuses: the grader's fault, not the app's
             detail = exc.exconly()
         elif exc.errisinstance((httpx.TransportError, ConnectionError, EOFError)):
             outcome["status"] = "error"

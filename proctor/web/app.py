@@ -22,7 +22,9 @@ from fastapi.staticfiles import StaticFiles
 from proctor.grading.engine import grade
 from proctor.grading.packs import Catalog
 from proctor.grading.results import RunResult
+from proctor.grading.pool import WarmPool
 from proctor.grading.sandbox import SandboxUnavailable, choose_backend
+from proctor.grading.sandbox.docker import collect_garbage
 from proctor.settings import Settings, get_settings
 from proctor.store import Store
 from proctor.store.submissions import Submission
@@ -63,6 +65,7 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool: WorkerPool | None = None
+        warm: WarmPool | None = None
         if start_workers:
             try:
                 backend, warning = choose_backend(settings.sandbox, local_single_user=is_loopback(host),
@@ -73,10 +76,16 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
             else:
                 if warning:
                     log.warning(warning)
+                if backend.name == "docker":
+                    removed = collect_garbage()
+                    log.info("removed %d orphan containers and %d volumes", *removed)
+                if settings.warm_pool > 0:
+                    warm = WarmPool(backend, size=settings.warm_pool, jobs_dir=settings.jobs_dir,
+                                    runtime=settings.runtime_dir, uid=settings.sandbox_uid, gid=settings.sandbox_gid)
                 pool = WorkerPool(store=store, catalog=catalog_, backend=backend,
                                   count=settings.workers or os.cpu_count() or 1,
                                   lease_seconds=settings.grading_lease_seconds,
-                                  grader=lambda *a, **kw: grade(*a, settings=settings, **kw),
+                                  grader=lambda *a, **kw: grade(*a, settings=settings, pool=warm, **kw),
                                   on_finished=record_grading)
                 pool.start()
         app.state.workers = pool
@@ -85,6 +94,8 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
         finally:
             if pool:
                 pool.stop()
+            if warm:
+                warm.close()
             store.close()
 
     app = FastAPI(title="Proctor", version="0.1.0", lifespan=lifespan,

@@ -14,6 +14,7 @@ import stat
 import threading
 import time
 import uuid
+from functools import lru_cache
 from pathlib import Path
 
 from proctor.grading.sandbox import image
@@ -27,7 +28,9 @@ CONTROL_FILE = "go.json"
 MAX_STATUS_BYTES = 64 * 1024
 
 
+@lru_cache(maxsize=1)
 def _client():  # type: ignore[no-untyped-def]
+    """One client per process: each holds a connection pool, shared by every backend instance and thread."""
     import docker
 
     return docker.from_env(timeout=30)
@@ -36,6 +39,7 @@ def _client():  # type: ignore[no-untyped-def]
 class DockerSandbox:
     name = "docker"
     isolates = True
+    needs_runtime = False  # the image carries its own Python
 
     def __init__(self) -> None:
         self._client = None
