@@ -93,3 +93,89 @@ def create_login_attempts(db: Database) -> None:
         )""")
     db.execute("CREATE INDEX login_attempts_email ON login_attempts (email, at)")
     db.execute("CREATE INDEX login_attempts_ip ON login_attempts (ip, at)")
+
+
+@MIGRATIONS()
+def create_assessments(db: Database) -> None:
+    # The interviewer workflow (issue 6). Challenge slugs are kept as an ordered JSON list: an assessment is
+    # edited as a whole and never queried by challenge.
+    db.execute("""
+        CREATE TABLE assessments (
+            id INTEGER PRIMARY KEY,
+            owner_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            title TEXT NOT NULL,
+            intro TEXT NOT NULL DEFAULT '',
+            challenges TEXT NOT NULL,
+            time_limit_minutes INTEGER NOT NULL CHECK (time_limit_minutes > 0),
+            opens_at REAL,
+            closes_at REAL,
+            score_visibility TEXT NOT NULL CHECK (score_visibility IN ('during', 'after', 'never')),
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        )""")
+    # Only a SHA-256 of the link's secret is kept; used_by binds a used link to the one account that used it.
+    db.execute("""
+        CREATE TABLE invitations (
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            email TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            revoked_at REAL,
+            used_at REAL,
+            used_by INTEGER REFERENCES users(id) ON DELETE SET NULL
+        )""")
+    db.execute("""
+        CREATE TABLE assessment_sessions (
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            invitation_id INTEGER NOT NULL UNIQUE REFERENCES invitations(id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            started_at REAL NOT NULL,
+            deadline REAL NOT NULL,
+            finished_at REAL,
+            status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'finished', 'expired')),
+            UNIQUE (assessment_id, user_id)
+        )""")
+    db.execute("CREATE INDEX assessment_sessions_due ON assessment_sessions (status, deadline)")
+    db.execute("""
+        CREATE TABLE snapshots (
+            id INTEGER PRIMARY KEY,
+            assessment_session_id INTEGER NOT NULL REFERENCES assessment_sessions(id) ON DELETE CASCADE,
+            challenge TEXT NOT NULL,
+            files TEXT NOT NULL,
+            at REAL NOT NULL
+        )""")
+    db.execute("CREATE INDEX snapshots_session ON snapshots (assessment_session_id, challenge, id)")
+    db.execute("""
+        CREATE TABLE session_events (
+            id INTEGER PRIMARY KEY,
+            assessment_session_id INTEGER NOT NULL REFERENCES assessment_sessions(id) ON DELETE CASCADE,
+            challenge TEXT,
+            kind TEXT NOT NULL,
+            at REAL NOT NULL
+        )""")
+    db.execute("""
+        CREATE TABLE reviews (
+            assessment_session_id INTEGER PRIMARY KEY REFERENCES assessment_sessions(id) ON DELETE CASCADE,
+            reviewer_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            notes TEXT NOT NULL DEFAULT '',
+            rating INTEGER CHECK (rating BETWEEN 1 AND 5),
+            updated_at REAL NOT NULL
+        )""")
+    # A browser-authored pack: files keyed by their path in the pack format (challenges/<slug>/...,
+    # graders/<slug>/...), so export and loading use the same layout as the packs on disk.
+    db.execute("""
+        CREATE TABLE authored_challenges (
+            slug TEXT PRIMARY KEY,
+            owner_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            title TEXT NOT NULL,
+            files TEXT NOT NULL,
+            problems TEXT NOT NULL DEFAULT '[]',
+            validated_at REAL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        )""")
+    db.execute("ALTER TABLE submissions ADD COLUMN assessment_session_id INTEGER REFERENCES assessment_sessions(id)")
+    db.execute("CREATE INDEX submissions_assessment ON submissions (assessment_session_id, challenge, id)")

@@ -41,6 +41,7 @@ class Submission:
     result: dict[str, Any] | None
     result_status: str | None
     score: float | None
+    assessment_session_id: int | None = None  # set for a timed assessment's submissions
 
     @property
     def finished(self) -> bool:
@@ -58,10 +59,21 @@ def _submission(row: sqlite3.Row | None) -> Submission | None:
 
 
 def create(store: Store, *, user_id: int, challenge: str, suite: str, files: dict[str, str],
-           per_minute: int = 10) -> Submission:
+           per_minute: int = 10, assessment_session_id: int | None = None) -> Submission:
     """Queue a submission, or raise RateLimited: one in flight per user, `per_minute` a minute."""
-    t = now()
     with store.write() as conn:
+        submission_id = insert(conn, user_id=user_id, challenge=challenge, suite=suite, files=files,
+                               per_minute=per_minute, assessment_session_id=assessment_session_id)
+    found = get(store, submission_id=submission_id)
+    assert found is not None
+    return found
+
+
+def insert(conn: sqlite3.Connection, *, user_id: int, challenge: str, suite: str, files: dict[str, str],
+           per_minute: int | None, assessment_session_id: int | None = None) -> int:
+    """The insert inside the caller's transaction; per_minute=None skips the limits (the deadline sweep)."""
+    t = now()
+    if per_minute is not None:
         in_flight = conn.execute("SELECT count(*) FROM submissions WHERE user_id = ? AND status IN (?, ?)",
                                  (user_id, *IN_FLIGHT)).fetchone()[0]
         if in_flight:
@@ -70,20 +82,19 @@ def create(store: Store, *, user_id: int, challenge: str, suite: str, files: dic
                               (user_id, t - 60)).fetchone()[0]
         if recent >= per_minute:
             raise RateLimited(f"You can send at most {per_minute} submissions a minute. Wait a moment, then try again.")
-        cur = conn.execute(
-            "INSERT INTO submissions (user_id, challenge, suite, files, status, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (user_id, challenge, suite, json.dumps(files), "queued", t))
-        submission_id = int(cur.lastrowid or 0)
-    found = get(store, submission_id=submission_id)
-    assert found is not None
-    return found
+    cur = conn.execute(
+        "INSERT INTO submissions (user_id, challenge, suite, files, status, created_at, assessment_session_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)", (user_id, challenge, suite, json.dumps(files), "queued", t,
+                                         assessment_session_id))
+    return int(cur.lastrowid or 0)
 
 
 def get(store: Store, *, submission_id: int, user_id: int | None = None) -> Submission | None:
     """One submission; with user_id, only if that user owns it (callers answer 404 otherwise)."""
     sql, args = "SELECT * FROM submissions WHERE id = ?", [submission_id]
     if user_id is not None:
-        sql, args = sql + " AND user_id = ?", [submission_id, user_id]
+        # A user's own view is practice only: an assessment's scores may be hidden from its candidate.
+        sql, args = sql + " AND user_id = ? AND assessment_session_id IS NULL", [submission_id, user_id]
     return _submission(store.read().execute(sql, args).fetchone())
 
 
@@ -148,7 +159,7 @@ def queue_position(store: Store, *, submission: Submission) -> int:
 
 def list_for(store: Store, *, user_id: int, challenge: str | None = None, suite: str | None = "hidden",
              limit: int = 100) -> list[Submission]:
-    sql, args = "SELECT * FROM submissions WHERE user_id = ?", [user_id]
+    sql, args = "SELECT * FROM submissions WHERE user_id = ? AND assessment_session_id IS NULL", [user_id]
     if challenge is not None:
         sql, args = sql + " AND challenge = ?", [*args, challenge]
     if suite is not None:
@@ -160,8 +171,8 @@ def list_for(store: Store, *, user_id: int, challenge: str | None = None, suite:
 def previous(store: Store, *, submission: Submission) -> Submission | None:
     row = store.read().execute(
         "SELECT * FROM submissions WHERE user_id = ? AND challenge = ? AND suite = ? AND id < ? "
-        "ORDER BY id DESC LIMIT 1",
-        (submission.user_id, submission.challenge, submission.suite, submission.id)).fetchone()
+        "AND assessment_session_id IS ? ORDER BY id DESC LIMIT 1",
+        (submission.user_id, submission.challenge, submission.suite, submission.id, submission.assessment_session_id)).fetchone()
     return _submission(row)
 
 
@@ -169,12 +180,13 @@ def best_scores(store: Store, *, user_id: int) -> dict[str, float]:
     """Best recorded score per challenge; examples runs are never scores."""
     rows = store.read().execute(
         "SELECT challenge, max(score) FROM submissions WHERE user_id = ? AND suite = 'hidden' AND status = 'done' "
-        "AND score IS NOT NULL GROUP BY challenge", (user_id,)).fetchall()
+        "AND score IS NOT NULL AND assessment_session_id IS NULL GROUP BY challenge", (user_id,)).fetchall()
     return {r[0]: float(r[1]) for r in rows}
 
 
 def attempted(store: Store, *, user_id: int) -> set[str]:
-    rows = store.read().execute("SELECT DISTINCT challenge FROM submissions WHERE user_id = ? AND suite = 'hidden'",
+    rows = store.read().execute("SELECT DISTINCT challenge FROM submissions WHERE user_id = ? AND suite = 'hidden' "
+                                "AND assessment_session_id IS NULL",
                                 (user_id,)).fetchall()
     return {r[0] for r in rows}
 
