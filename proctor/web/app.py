@@ -30,10 +30,13 @@ from proctor.store import Store
 from proctor.store.submissions import Submission
 from proctor.web import csrf
 from proctor.web.api.router import api_router
+from proctor.web.challenge_lookup import ChallengeLookup
+from proctor.web.deadlines import DeadlineSweeper
 from proctor.web.errors import install_error_handlers
 from proctor.web.logs import configure_logging
 from proctor.web.metrics import Metrics
-from proctor.web.routes import accounts, catalog, challenges, dashboard, operations, submissions
+from proctor.web.routes import (accounts, assessments, authoring, catalog, challenges, dashboard, invitations,
+                                 operations, reports, results, sittings, submissions)
 from proctor.web.templating import build_templates
 from proctor.web.workers import WorkerPool
 
@@ -56,6 +59,8 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
     configure_logging(json_lines=settings.log_json)
     store = Store.open(settings.database_path)
     catalog_ = Catalog(settings.challenges_dir, settings.graders_dir)
+    # Grading and timed sessions also find interviewers' authored packs; practice pages see only catalog_.
+    lookup = ChallengeLookup(catalog_, store, settings.data_dir / "authored")
     metrics = Metrics(store)
 
     def record_grading(submission: Submission, result: RunResult, seconds: float) -> None:
@@ -82,16 +87,19 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
                 if settings.warm_pool > 0:
                     warm = WarmPool(backend, size=settings.warm_pool, jobs_dir=settings.jobs_dir,
                                     runtime=settings.runtime_dir, uid=settings.sandbox_uid, gid=settings.sandbox_gid)
-                pool = WorkerPool(store=store, catalog=catalog_, backend=backend,
+                pool = WorkerPool(store=store, catalog=lookup, backend=backend,
                                   count=settings.workers or os.cpu_count() or 1,
                                   lease_seconds=settings.grading_lease_seconds,
                                   grader=lambda *a, **kw: grade(*a, settings=settings, pool=warm, **kw),
                                   on_finished=record_grading)
                 pool.start()
         app.state.workers = pool
+        sweeper = DeadlineSweeper(store, interval=app.state.sweep_seconds, on_submitted=pool.notify if pool else None)
+        sweeper.start()
         try:
             yield
         finally:
+            sweeper.stop()
             if pool:
                 pool.stop()
             if warm:
@@ -103,6 +111,8 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
     app.state.settings = settings
     app.state.store = store
     app.state.catalog = catalog_
+    app.state.challenges = lookup
+    app.state.sweep_seconds = 5.0
     app.state.templates = build_templates()
     app.state.metrics = metrics
     app.state.workers = None
@@ -132,7 +142,8 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in (operations.router, accounts.router, catalog.router, challenges.router, submissions.router,
-                   dashboard.router):
+                   dashboard.router, assessments.router, invitations.router, sittings.router, results.router,
+                   reports.router, authoring.router):
         app.include_router(router)
     app.include_router(api_router, prefix="/api/v1")
     return app

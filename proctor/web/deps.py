@@ -67,3 +67,14 @@ def find_challenge(catalog: Catalog, slug: str) -> Challenge:
         return catalog.get(slug)
     except UnknownChallenge:
         raise HTTPException(404, f"There is no challenge called “{slug}”.") from None
+
+
+def get_staff_user(request: Request) -> User:
+    """Interviewers and admins; a candidate gets 403 (the page exists, it is just not theirs)."""
+    user = get_current_user(request)
+    if not user.is_staff:
+        raise HTTPException(403, "This page is for interviewers.")
+    return user
+
+
+StaffUser = Annotated[User, Depends(get_staff_user)]

@@ -17,7 +17,7 @@ SUITES = ("hidden", "examples")
 
 
 def accept_submission(request: Request, *, user: User, challenge: Challenge, suite: str,
-                      files: dict[str, bytes]) -> Submission:
+                      files: dict[str, bytes], assessment_session_id: int | None = None) -> Submission:
     """Store a queued submission or raise HTTPException (400, 413, 422, 429) with a message for the user."""
     if suite not in SUITES:
         raise HTTPException(422, f"suite must be one of {', '.join(SUITES)}")
@@ -35,7 +35,7 @@ def accept_submission(request: Request, *, user: User, challenge: Challenge, sui
         submission = submissions.create(
             state.store, user_id=user.id, challenge=challenge.slug, suite=suite,
             files={name: data.decode("utf-8") for name, data in files.items()},
-            per_minute=state.settings.submissions_per_minute)
+            per_minute=state.settings.submissions_per_minute, assessment_session_id=assessment_session_id)
     except RateLimited as exc:
         raise HTTPException(429, str(exc)) from None
     if state.workers:

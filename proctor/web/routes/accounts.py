@@ -45,13 +45,16 @@ def login(request: Request, store: StoreDep, settings: SettingsDep, email: Annot
 
 
 @router.get("/signup")
-def show_signup(request: Request, user: OptionalUser) -> Response:
-    return render(request, "signup.html", {"error": None, "email": ""}, block="form")
+def show_signup(request: Request, user: OptionalUser, next: str = "/", email: str = "") -> Response:
+    return render(request, "signup.html", {"error": None, "email": email[:254], "next": safe_next(next)},
+                  block="form")
 
 
 @router.post("/signup")
-def signup(request: Request, store: StoreDep, email: Annotated[str, Form()], password: Annotated[str, Form()]) -> Response:
+def signup(request: Request, store: StoreDep, email: Annotated[str, Form()], password: Annotated[str, Form()],
+           next: Annotated[str, Form()] = "/") -> Response:
     email = users.normalise_email(email)
+    next = safe_next(next)
     error = None
     if "@" not in email or len(email) > 254:
         error = "Enter an email address."
@@ -60,13 +63,14 @@ def signup(request: Request, store: StoreDep, email: Annotated[str, Form()], pas
     if error is None and users.get_by_email(store, email=email):
         error = "That email already has an account. Log in instead."
     if error:
-        return render(request, "signup.html", {"error": error, "email": email}, block="form", status_code=400)
+        return render(request, "signup.html", {"error": error, "email": email, "next": next}, block="form",
+                      status_code=400)
     try:
         user = users.create(store, email=email, password_hash=hash_password(password), role="candidate")
     except users.EmailTaken:
-        return render(request, "signup.html", {"error": "That email already has an account.", "email": email},
-                      block="form", status_code=400)
-    response = RedirectResponse("/", status_code=303)
+        return render(request, "signup.html", {"error": "That email already has an account.", "email": email,
+                                               "next": next}, block="form", status_code=400)
+    response = RedirectResponse(next, status_code=303)
     start_session(request, response, user=user)
     return response
 

@@ -1,0 +1,4 @@
+"""Placeholder replaced below."""
+from fastapi import APIRouter
+
+router = APIRouter()

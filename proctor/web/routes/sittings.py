@@ -1,0 +1,173 @@
+"""A candidate's timed session: overview, the editor per challenge, autosaved snapshots, submit, finish.
+
+The server's clock decides everything: the deadline was fixed at Start, every write checks it, and a
+session found past its deadline is closed (drafts submitted) before anything else happens.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
+from fastapi.responses import RedirectResponse
+
+from proctor.grading.packs import Challenge
+from proctor.store import Store, assessment_sessions, assessments, snapshots, submissions
+from proctor.store.assessment_sessions import AssessmentSession
+from proctor.store.assessments import Assessment
+from proctor.store.database import now
+from proctor.store.submissions import Submission
+from proctor.store.users import User
+from proctor.web.csrf import verify_csrf
+from proctor.web.deps import CurrentUser, StoreDep
+from proctor.web.intake import accept_submission
+from proctor.web.markdown import render_markdown
+from proctor.web.routes.challenges import decode, form_files
+from proctor.web.routes.submissions import visible_result
+from proctor.web.templating import is_htmx, render
+
+router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["sessions"])
+MAX_DRAFT_BYTES = 256 * 1024
+
+
+def own_session(request: Request, store: Store, session_id: int, user: User) -> tuple[AssessmentSession, Assessment]:
+    """The candidate's own session, closed first if its deadline has passed; 404 for anyone else's."""
+    found = assessment_sessions.get(store, session_id=session_id, user_id=user.id)
+    if found is None:
+        raise HTTPException(404, "There is no assessment session with that number among yours.")
+    if found.status == "active" and now() >= found.deadline:
+        if assessment_sessions.close(store, session_id=found.id, status="expired"):
+            workers = request.app.state.workers
+            if workers:
+                workers.notify()
+        found = assessment_sessions.get(store, session_id=session_id)
+        assert found is not None
+    assessment = assessments.get(store, assessment_id=found.assessment_id)
+    assert assessment is not None
+    return found, assessment
+
+
+def scores_visible(session: AssessmentSession, assessment: Assessment) -> bool:
+    return assessment.score_visibility == "during" or (
+        assessment.score_visibility == "after" and session.status != "active")
+
+
+def session_challenge(request: Request, assessment: Assessment, slug: str) -> Challenge:
+    if slug not in assessment.challenges:
+        raise HTTPException(404, "That challenge is not part of this assessment.")
+    return request.app.state.challenges.get(slug)  # type: ignore[no-any-return]
+
+
+def require_open(session: AssessmentSession) -> None:
+    if not session.open_at(now()):
+        raise HTTPException(409, "Time is up: this session is locked, and your last drafts were submitted.")
+
+
+def base_context(session: AssessmentSession, assessment: Assessment) -> dict[str, Any]:
+    return {"session": session, "assessment": assessment, "remaining": int(session.remaining(now())),
+            "show_scores": scores_visible(session, assessment)}
+
+
+def panel_context(session: AssessmentSession, assessment: Assessment, submission: Submission) -> dict[str, Any]:
+    return {**base_context(session, assessment), "submission": submission,
+            "result": visible_result(submission.result, staff=False)}
+
+
+@router.get("/sessions")
+def list_sessions(request: Request, store: StoreDep, user: CurrentUser) -> Response:
+    rows = []
+    for s in assessment_sessions.list_for_user(store, user_id=user.id):
+        a = assessments.get(store, assessment_id=s.assessment_id)
+        rows.append((s, a))
+    return render(request, "sittings.html", {"rows": rows, "now": now()}, block="sittings")
+
+
+@router.get("/sessions/{session_id}")
+def show_session(request: Request, session_id: int, store: StoreDep, user: CurrentUser) -> Response:
+    session, assessment = own_session(request, store, session_id, user)
+    lookup = request.app.state.challenges
+    items = []
+    for slug in assessment.challenges:
+        subs = assessment_sessions.session_submissions(store, session_id=session.id, challenge=slug)
+        drafted = snapshots.latest(store, assessment_session_id=session.id, challenge=slug) is not None
+        items.append({"slug": slug, "title": lookup.title(slug), "submissions": len(subs), "drafted": drafted,
+                      "last": subs[-1] if subs else None})
+    return render(request, "sitting.html", {**base_context(session, assessment), "items": items},
+                  block="sitting")
+
+
+@router.get("/sessions/{session_id}/challenges/{slug}")
+def show_session_challenge(request: Request, session_id: int, slug: str, store: StoreDep,
+                           user: CurrentUser) -> Response:
+    session, assessment = own_session(request, store, session_id, user)
+    if not session.open_at(now()):
+        return RedirectResponse(f"/sessions/{session.id}", status_code=303)
+    challenge = session_challenge(request, assessment, slug)
+    assessment_sessions.record_event(store, session_id=session.id, challenge=slug, kind="opened", once=True)
+    latest = snapshots.latest(store, assessment_session_id=session.id, challenge=slug)
+    files = {**decode(challenge.starter_files()), **(latest.files if latest else {})}
+    for name in challenge.files:
+        files.setdefault(name, "")
+    subs = assessment_sessions.session_submissions(store, session_id=session.id, challenge=slug, suite=None)
+    index = assessment.challenges.index(slug)
+    context = {**base_context(session, assessment), "challenge": challenge,
+               "prompt_html": render_markdown(challenge.prompt()), "files": files,
+               "given": decode(challenge.given_files()), "has_draft": latest is not None,
+               "position": index + 1, "next_slug": (assessment.challenges + [None])[index + 1],
+               **(panel_context(session, assessment, subs[-1]) if subs else {"submission": None})}
+    return render(request, "sitting_challenge.html", context, block="workspace")
+
+
+@router.post("/sessions/{session_id}/challenges/{slug}/draft")
+def save_snapshot(request: Request, session_id: int, slug: str, store: StoreDep, user: CurrentUser,
+                  filename: Annotated[list[str], Form()], content: Annotated[list[str], Form()]) -> Response:
+    session, assessment = own_session(request, store, session_id, user)
+    require_open(session)
+    challenge = session_challenge(request, assessment, slug)
+    given = challenge.given_files()
+    files = {k: v for k, v in form_files(filename, content).items() if k not in given}
+    if sum(len(v.encode()) for v in files.values()) > MAX_DRAFT_BYTES:
+        raise HTTPException(413, "This draft is over the size limit, so it was not saved.")
+    if snapshots.save(store, assessment_session_id=session.id, challenge=slug, files=files) and \
+            files != decode(challenge.starter_files()):
+        assessment_sessions.record_event(store, session_id=session.id, challenge=slug, kind="first edit", once=True)
+    if is_htmx(request):
+        return render(request, "_draft_status.html", {"saved": True})
+    return RedirectResponse(f"/sessions/{session.id}/challenges/{slug}", status_code=303)
+
+
+@router.post("/sessions/{session_id}/challenges/{slug}/submissions")
+def create_session_submission(request: Request, session_id: int, slug: str, store: StoreDep, user: CurrentUser,
+                              filename: Annotated[list[str], Form()], content: Annotated[list[str], Form()],
+                              suite: Annotated[str, Form()] = "hidden") -> Response:
+    session, assessment = own_session(request, store, session_id, user)
+    require_open(session)
+    challenge = session_challenge(request, assessment, slug)
+    files = form_files(filename, content)
+    submission = accept_submission(request, user=user, challenge=challenge, suite=suite,
+                                   files={k: v.encode("utf-8", "surrogateescape") for k, v in files.items()},
+                                   assessment_session_id=session.id)
+    snapshots.save(store, assessment_session_id=session.id, challenge=slug,
+                   files={k: v for k, v in files.items() if k not in challenge.given_files()})
+    if is_htmx(request):
+        return render(request, "_session_submission.html", panel_context(session, assessment, submission))
+    return RedirectResponse(f"/sessions/{session.id}/challenges/{slug}", status_code=303)
+
+
+@router.get("/sessions/{session_id}/submissions/{submission_id}")
+def show_session_submission(request: Request, session_id: int, submission_id: int, store: StoreDep,
+                            user: CurrentUser) -> Response:
+    session, assessment = own_session(request, store, session_id, user)
+    found = submissions.get(store, submission_id=submission_id)
+    if found is None or found.assessment_session_id != session.id:
+        raise HTTPException(404, "There is no such submission in this session.")
+    return render(request, "_session_submission.html", panel_context(session, assessment, found))
+
+
+@router.post("/sessions/{session_id}/finish")
+def finish_session(request: Request, session_id: int, store: StoreDep, user: CurrentUser) -> Response:
+    session, _ = own_session(request, store, session_id, user)
+    require_open(session)
+    if assessment_sessions.close(store, session_id=session.id, status="finished") and request.app.state.workers:
+        request.app.state.workers.notify()
+    return RedirectResponse(f"/sessions/{session.id}", status_code=303)
