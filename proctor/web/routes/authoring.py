@@ -1,4 +1,115 @@
-"""Placeholder replaced below."""
-from fastapi import APIRouter
+"""Challenges written in the browser: a form, validated like a pack on save, exported as a zip of the pack."""
 
-router = APIRouter()
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from proctor.grading.packs import SLUG
+from proctor.store import authored_challenges
+from proctor.store.users import User
+from proctor.web.access import managed_authored
+from proctor.web.authoring_packs import DIFFICULTIES, PackForm, form_of, pack_files, validate, zip_pack
+from proctor.web.csrf import verify_csrf
+from proctor.web.deps import StaffUser, StoreDep
+from proctor.web.markdown import render_markdown
+from proctor.web.templating import render
+
+router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["authoring"])
+MAX_FIELD = 64 * 1024
+Text = Annotated[str, Form(max_length=MAX_FIELD)]
+
+
+def form_page(request: Request, form: PackForm, *, creating: bool, problems: list[str], validated: bool = False,
+              status_code: int = 200) -> Response:
+    context = {"form": form, "creating": creating, "problems": problems, "validated": validated,
+               "difficulties": DIFFICULTIES,
+               "action": "/authoring" if creating else f"/authoring/{form.slug}"}
+    return render(request, "authoring_form.html", context, block="pack_form", status_code=status_code)
+
+
+@router.get("/authoring")
+def list_authored(request: Request, store: StoreDep, user: StaffUser) -> Response:
+    rows = authored_challenges.list_for(store, owner_id=None if user.role == "admin" else user.id)
+    return render(request, "authoring.html", {"rows": rows}, block="authored")
+
+
+@router.get("/authoring/new")
+def new_authored(request: Request, user: StaffUser) -> Response:
+    return form_page(request, PackForm(), creating=True, problems=[])
+
+
+@router.post("/authoring/preview")
+def preview_prompt(request: Request, user: StaffUser, prompt: Text = "") -> Response:
+    return HTMLResponse(f'<div id="prompt-preview" class="prompt">{render_markdown(prompt)}</div>')
+
+
+def save(request: Request, user: User, form: PackForm, *, creating: bool) -> Response:
+    store = request.app.state.store
+    problems = []
+    if creating:
+        if not SLUG.match(form.slug):
+            problems.append("The slug is lower-case letters, digits and dashes (e.g. orders-api).")
+        elif form.slug in request.app.state.catalog.slugs() or authored_challenges.get(store, slug=form.slug):
+            problems.append("That slug is taken; choose another.")
+    if not form.title.strip():
+        problems.append("Give the challenge a title.")
+    if form.difficulty not in DIFFICULTIES:
+        problems.append("Choose a difficulty.")
+    if not form.reference.strip():
+        problems.append("Write a reference solution.")
+    if problems:
+        return form_page(request, form, creating=creating, problems=problems, status_code=400)
+    files = pack_files(form)
+    problems = validate(request, form.slug, files, has_examples=bool(form.examples.strip()),
+                        has_wrong=any(w.strip() for w in form.wrong))
+    try:
+        authored_challenges.save(store, slug=form.slug, owner_id=user.id, title=form.title.strip(), files=files,
+                                 problems=problems, validated=True, create=creating)
+    except authored_challenges.SlugTaken:
+        return form_page(request, form, creating=True, problems=["That slug is taken; choose another."],
+                         status_code=400)
+    if problems:
+        return form_page(request, form, creating=False, problems=problems, status_code=400)
+    return RedirectResponse(f"/authoring/{form.slug}?saved=1", status_code=303)
+
+
+def read_form(slug: str, title: str, difficulty: str, minutes: str, prompt: str, starter: str, examples: str,
+              tests: str, reference: str, wrong: list[str]) -> PackForm:
+    return PackForm(slug.strip(), title, difficulty, minutes, prompt, starter, examples, tests, reference,
+                    (wrong + ["", "", ""])[:3])
+
+
+@router.post("/authoring")
+def create_authored(request: Request, user: StaffUser, slug: Text = "", title: Text = "", difficulty: Text = "",
+                    minutes: Text = "15", prompt: Text = "", starter: Text = "", examples: Text = "",
+                    tests: Text = "", reference: Text = "",
+                    wrong: Annotated[list[str], Form()] = []) -> Response:  # noqa: B006
+    form = read_form(slug, title, difficulty, minutes, prompt, starter, examples, tests, reference, wrong)
+    return save(request, user, form, creating=True)
+
+
+@router.get("/authoring/{slug}")
+def show_authored(request: Request, slug: str, store: StoreDep, user: StaffUser) -> Response:
+    authored = managed_authored(store, slug, user)
+    return form_page(request, form_of(slug, authored.files), creating=False, problems=authored.problems,
+                     validated=authored.validated)
+
+
+@router.post("/authoring/{slug}")
+def update_authored(request: Request, slug: str, store: StoreDep, user: StaffUser, title: Text = "",
+                    difficulty: Text = "", minutes: Text = "15", prompt: Text = "", starter: Text = "",
+                    examples: Text = "", tests: Text = "", reference: Text = "",
+                    wrong: Annotated[list[str], Form()] = []) -> Response:  # noqa: B006
+    managed_authored(store, slug, user)
+    form = read_form(slug, title, difficulty, minutes, prompt, starter, examples, tests, reference, wrong)
+    return save(request, user, form, creating=False)
+
+
+@router.get("/authoring/{slug}/pack.zip")
+def export_authored(request: Request, slug: str, store: StoreDep, user: StaffUser) -> Response:
+    authored = managed_authored(store, slug, user)
+    return Response(zip_pack(authored.files), media_type="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{slug}.zip"'})
