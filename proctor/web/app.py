@@ -11,12 +11,11 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from proctor.grading.engine import grade
@@ -28,13 +27,13 @@ from proctor.grading.sandbox.docker import collect_garbage
 from proctor.settings import Settings, get_settings
 from proctor.store import Store
 from proctor.store.submissions import Submission
-from proctor.web import csrf
 from proctor.web.api.router import api_router
 from proctor.web.challenge_lookup import ChallengeLookup
 from proctor.web.deadlines import DeadlineSweeper
 from proctor.web.errors import install_error_handlers
 from proctor.web.logs import configure_logging
 from proctor.web.metrics import Metrics
+from proctor.web.observe import ObserveMiddleware
 from proctor.web.routes import (accounts, assessments, authoring, catalog, challenges, dashboard, invitations,
                                  operations, reports, results, sittings, submissions)
 from proctor.web.templating import build_templates
@@ -119,26 +118,7 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
     app.state.sandbox_problem = None
     app.state.start_workers = start_workers
 
-    @app.middleware("http")
-    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        # The CSRF cookie is set on first sight, so every form the client sees can carry its token.
-        cookie = request.cookies.get(csrf.COOKIE)
-        fresh = not cookie
-        request.state.csrf_cookie = cookie or csrf.new_cookie_value()
-        started = time.perf_counter()
-        response = await call_next(request)
-        elapsed = time.perf_counter() - started
-        if fresh:
-            response.set_cookie(csrf.COOKIE, request.state.csrf_cookie, httponly=True, samesite="lax",
-                                secure=request.url.scheme == "https", path="/")
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        metrics.requests.labels(request.method, route, str(response.status_code)).inc()
-        metrics.latency.labels(route).observe(elapsed)
-        if not route.startswith("/static"):
-            log.info("request", extra={"method": request.method, "path": request.url.path, "route": route,
-                                       "status": response.status_code, "ms": round(elapsed * 1000, 1)})
-        return response
-
+    app.add_middleware(ObserveMiddleware, metrics=metrics)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in (operations.router, accounts.router, catalog.router, challenges.router, submissions.router,

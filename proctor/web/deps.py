@@ -14,15 +14,17 @@ from proctor.web import csrf
 from proctor.web.auth import LoginRequired, next_url_for, user_from_session, user_from_token
 
 
-def get_store(request: Request) -> Store:
+# These three only read app.state, so they are async: FastAPI runs a plain `def` dependency in the threadpool,
+# and the hop costs far more than the attribute lookup (benchmarks/web.py, docs/performance.md).
+async def get_store(request: Request) -> Store:
     return request.app.state.store  # type: ignore[no-any-return]
 
 
-def get_catalog(request: Request) -> Catalog:
+async def get_catalog(request: Request) -> Catalog:
     return request.app.state.catalog  # type: ignore[no-any-return]
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 

@@ -18,3 +18,10 @@ def _parser() -> MarkdownIt:
 
 def render_markdown(source: str) -> str:
     return _parser().render(source)
+
+
+@lru_cache(maxsize=128)
+def render_prompt(source: str) -> str:
+    """A challenge prompt. Rendering one takes about 2 ms, more than the rest of its page, and the same few
+    prompts are shown on every view, so each distinct source is rendered once (it is a pure function)."""
+    return render_markdown(source)

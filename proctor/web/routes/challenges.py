@@ -11,7 +11,7 @@ from proctor.store import drafts, submissions
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import CatalogDep, CurrentUser, SettingsDep, StoreDep, find_challenge
 from proctor.web.intake import accept_submission
-from proctor.web.markdown import render_markdown
+from proctor.web.markdown import render_prompt
 from proctor.web.routes.submissions import status_context
 from proctor.web.sections import guide_link, section_title
 from proctor.web.templating import is_htmx, render
@@ -41,7 +41,7 @@ def show_challenge(request: Request, slug: str, store: StoreDep, catalog: Catalo
     latest = submissions.list_for(store, user_id=user.id, challenge=slug, suite=None, limit=1)
     best = submissions.best_scores(store, user_id=user.id).get(slug)
     context = {
-        "challenge": challenge, "prompt_html": render_markdown(challenge.prompt()),
+        "challenge": challenge, "prompt_html": render_prompt(challenge.prompt()),
         "files": files, "given": decode(challenge.given_files()), "has_draft": draft is not None,
         "sections": [(n, section_title(n), guide_link(settings.guide_url, n)) for n in challenge.sections],
         "best": best, **(status_context(request, latest[0]) if latest else {"submission": None}),

@@ -1,0 +1,54 @@
+"""The per-request middleware: the CSRF cookie on first sight, request metrics by route, the request log."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+pytestmark = pytest.mark.anyio
+
+
+def client_for(app: FastAPI, base_url: str = "http://testserver") -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
+
+
+async def test_csrf_cookie_is_set_once_with_safe_flags(app: FastAPI) -> None:
+    async with client_for(app) as http:
+        first = await http.get("/login")
+        cookie = first.headers["set-cookie"]
+        assert cookie.startswith("proctor_csrf=") and "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
+        assert "Secure" not in cookie
+        value = http.cookies["proctor_csrf"]
+        again = await http.get("/login")
+        assert "set-cookie" not in again.headers  # the browser already has one
+        assert http.cookies["proctor_csrf"] == value
+        # An error page carries it too.
+        async with client_for(app) as fresh:
+            missing = await fresh.get("/no-such-page")
+            assert missing.status_code == 404 and "proctor_csrf" in fresh.cookies
+
+
+async def test_csrf_cookie_is_secure_over_https(app: FastAPI) -> None:
+    async with client_for(app, "https://testserver") as http:
+        assert "Secure" in (await http.get("/login")).headers["set-cookie"]
+
+
+async def test_requests_are_counted_by_route_and_logged(app: FastAPI, caplog: pytest.LogCaptureFixture) -> None:
+    async with client_for(app) as http:
+        with caplog.at_level(logging.INFO, logger="proctor.web"):
+            logger = logging.getLogger("proctor")
+            logger.addHandler(caplog.handler)
+            try:
+                await http.get("/challenges/hello-route")  # logged out: a redirect to /login
+                await http.get("/static/vendor/htmx.min.js")
+            finally:
+                logger.removeHandler(caplog.handler)
+        metrics = (await http.get("/metrics")).text
+    assert 'proctor_http_requests_total{method="GET",route="/challenges/{slug}",status="303"} 1.0' in metrics
+    assert 'proctor_http_requests_total{method="GET",route="/static",status="200"} 1.0' in metrics
+    logged = [r for r in caplog.records if r.getMessage() == "request"]
+    assert [(r.path, r.route, r.status) for r in logged] == [  # type: ignore[attr-defined]
+        ("/challenges/hello-route", "/challenges/{slug}", 303)]
