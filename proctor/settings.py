@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     sandbox_runtime: Path | None = None
     sandbox_uid: int = 65534
     sandbox_gid: int = 65534
+    # Docker backend: a tmpfs directory, at the same path on the host and in the platform's container, for the
+    # per-run socket directories; unset, each run gets a 1 MiB tmpfs volume (which needs root to reach).
+    docker_socket_root: Path | None = None
 
     host: str = "127.0.0.1"
     port: int = 8000

@@ -25,6 +25,9 @@ from proctor.grading.results import RunStatus, TestResult, TestStatus
 from proctor.grading.sandbox.base import Sandbox, SandboxProcess, SandboxSpec
 
 MAX_RESTARTS = 3
+# Starting a sandbox is the platform's business: the candidate's wall clock runs from the moment the harness
+# is up (and stops while a crashed app is being restarted). A sandbox slower than this is an infra error.
+SANDBOX_START_SECONDS = 60
 TICK = 0.05
 GRADER_LOG_BYTES = 16 * 1024
 
@@ -77,17 +80,22 @@ class Run:
         self.grader_waits_restart = False
         self.buffers: dict[int, bytes] = {}
         self.events_r = -1
+        self.deadline: float | None = None
+        self.sandbox_started = time.monotonic()
 
     # -- the loop ------------------------------------------------------------------------------------
 
     def execute(self) -> Outcome:
-        deadline = time.monotonic() + self.limits.wall_seconds
         try:
             self._start_grader()
             self._start_sandbox()
             while self.out.status is None:
-                if time.monotonic() > deadline:
+                now = time.monotonic()
+                if self.deadline is not None and now > self.deadline:
                     self._timeout()
+                    break
+                if self.deadline is None and now > self.sandbox_started + SANDBOX_START_SECONDS:
+                    self._finish(RunStatus.INFRA_ERROR, f"The sandbox took over {SANDBOX_START_SECONDS} s to start.")
                     break
                 for key, _ in self.sel.select(TICK):
                     key.data(key.fd)
@@ -173,6 +181,7 @@ class Run:
     def _start_sandbox(self) -> None:
         self.ready = False
         self.warm = False
+        self.sandbox_started = time.monotonic()
         self.sandbox, self.prestarted_sandbox = self.prestarted_sandbox or self.backend.start(self.spec), None
         for fd, handler in ((self.sandbox.output, self._on_output), (self.sandbox.status, self._on_status)):
             os.set_blocking(fd, False)
@@ -204,8 +213,13 @@ class Run:
                 message = json.loads(line)
             except ValueError:
                 continue
-            if message.get("state") == "warm":
+            if message.get("state") == "warm" and not self.warm:
                 self.warm = True
+                now = time.monotonic()
+                if self.deadline is None:
+                    self.deadline = now + self.limits.wall_seconds
+                elif self.out.restarts:
+                    self.deadline += now - self.sandbox_started
             elif message.get("state") == "ready" and not self.ready:
                 assert self.sandbox
                 if not self.sandbox.serving():

@@ -21,8 +21,9 @@ def get_backend(name: str) -> Sandbox:
         backend = ProcessSandbox()
     elif name == "docker":
         from proctor.grading.sandbox.docker import DockerSandbox
+        from proctor.settings import get_settings
 
-        backend = DockerSandbox()
+        backend = DockerSandbox(socket_root=get_settings().docker_socket_root)
     else:
         raise SandboxUnavailable(f"unknown sandbox {name!r}; choose one of {', '.join(BACKENDS)}")
     problem = backend.available()

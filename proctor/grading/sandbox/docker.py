@@ -1,15 +1,22 @@
 """The Docker backend: one locked-down container per run, through the Docker SDK.
 
-Containers cannot inherit descriptors, so the harness creates the app's socket itself, in a small tmpfs
-volume shared with the host (capped at 1 MiB, so the app cannot fill a host disk through it), and status and
-control travel as files in that volume. Output comes from the container's log stream. Two pump threads turn
-both into pipes, so the engine supervises a container exactly like a local sandbox.
+Containers cannot inherit descriptors, so the harness creates the app's socket itself in a small directory
+shared with the host, and status and control travel as files there. By default that directory is a per-run
+tmpfs volume capped at 1 MiB (the app cannot fill a host disk through it); a platform running in a container
+of its own sets PROCTOR_DOCKER_SOCKET_ROOT to a tmpfs mounted at the same path on the host and in its
+container (docs/deployment.md). Output comes from the container's log stream. Two pump threads turn output
+and status into pipes, so the engine supervises a container exactly like a local sandbox.
+
+The app can rewrite that directory at any time, so nothing in it is trusted: status is read without
+following links, and once the app is ready its socket is pinned by an O_PATH descriptor that the grader
+connects through (/proc/<engine>/fd/<n>), so a link planted later cannot redirect the grader.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import threading
 import time
@@ -41,8 +48,9 @@ class DockerSandbox:
     isolates = True
     needs_runtime = False  # the image carries its own Python
 
-    def __init__(self) -> None:
+    def __init__(self, socket_root: Path | None = None) -> None:
         self._client = None
+        self.socket_root = socket_root
 
     @property
     def client(self):  # type: ignore[no-untyped-def]
@@ -67,13 +75,10 @@ class DockerSandbox:
         from docker.types import Mount, Ulimit
 
         limits = spec.limits
-        volume = self.client.volumes.create(
-            name=f"proctor-{spec.run_id}-{uuid.uuid4().hex[:6]}", driver="local",
-            driver_opts={"type": "tmpfs", "device": "tmpfs", "o": f"size=1m,uid={spec.uid},gid={spec.gid},mode=0700"},
-            labels={LABEL: LABEL_VALUE, "proctor.run": spec.run_id},
-        )
+        name = f"proctor-{spec.run_id}-{uuid.uuid4().hex[:6]}"
+        shared_mount, volume, shared = self._shared_dir(name, spec)
         rlimits = {"cpu": int(limits.wall_seconds) + 1}
-        command = [image.PYTHON, "-I", "-B", "-u", f"/opt/proctor-harness/{HARNESS.name}",
+        command = [image.PYTHON, "-I", "-B", "-u", f"{image.HARNESS_DIR}/{HARNESS.name}",
                    "--uds", f"{SHARED}/app.sock", "--status-file", f"{SHARED}/{STATUS_FILE}",
                    "--control-file", f"{SHARED}/{CONTROL_FILE}", "--rlimits", json.dumps(rlimits),
                    "--run-id", spec.run_id]
@@ -89,43 +94,67 @@ class DockerSandbox:
                          Ulimit(name="fsize", soft=limits.tmp_mib * 2**20, hard=limits.tmp_mib * 2**20),
                          Ulimit(name="core", soft=0, hard=0)],
                 environment=dict(SANDBOX_ENV), working_dir="/submission",
-                mounts=[Mount("/submission", str(spec.src_dir), type="bind", read_only=True),
-                        Mount("/opt/proctor-harness", str(HARNESS.parent), type="bind", read_only=True),
-                        Mount(SHARED, volume.name, type="volume")],
+                mounts=[Mount("/submission", str(spec.src_dir), type="bind", read_only=True), shared_mount],
                 labels={LABEL: LABEL_VALUE, "proctor.run": spec.run_id},
             )
             container.start()
         except Exception:
-            _remove_quietly(volume)
+            if volume is not None:
+                _remove_quietly(volume)
             raise
-        shared = Path(self.client.api.inspect_volume(volume.name)["Mountpoint"])
+        if volume is not None:
+            shared = Path(self.client.api.inspect_volume(volume.name)["Mountpoint"])
         return ContainerProcess(container, volume, shared, spec.socket_path)
+
+    def _shared_dir(self, name: str, spec: SandboxSpec):  # type: ignore[no-untyped-def]
+        """(mount, volume or None, host path or None): where the harness puts its socket and status."""
+        from docker.types import Mount
+
+        if self.socket_root is not None:
+            shared = self.socket_root / name
+            shared.mkdir(mode=0o700)
+            if os.geteuid() == 0:
+                os.chown(shared, spec.uid, spec.gid)
+            else:  # a non-root platform cannot give it away; the tmpfs it lives on is the operator's cap
+                shared.chmod(0o777)
+            return Mount(SHARED, str(shared), type="bind"), None, shared
+        volume = self.client.volumes.create(
+            name=name, driver="local",
+            driver_opts={"type": "tmpfs", "device": "tmpfs", "o": f"size=1m,uid={spec.uid},gid={spec.gid},mode=0700"},
+            labels={LABEL: LABEL_VALUE, "proctor.run": spec.run_id},
+        )
+        return Mount(SHARED, volume.name, type="volume"), volume, None
 
 
 class ContainerProcess(SandboxProcess):
     backend = "docker"
 
-    def __init__(self, container, volume, shared: Path, listen_path: Path | None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, container, volume, shared: Path, socket_path: Path | None) -> None:  # type: ignore[no-untyped-def]
         self.container = container
         self.volume = volume
         self.shared = shared
+        self.socket_path = socket_path
+        self.pinned: int | None = None
         self.exit_code: int | None = None
         self.oom = False
         self._closed = False
         self.output, self._output_w = os.pipe()
         self.status, self._status_w = os.pipe()
         self._stop = threading.Event()
-        if listen_path is not None:
-            _link_socket(listen_path, shared / "app.sock")
         threading.Thread(target=self._pump_output, daemon=True).start()
         threading.Thread(target=self._pump_status, daemon=True).start()
 
     def _pump_output(self) -> None:
+        stream = None
         try:
-            for chunk in self.container.logs(stream=True, follow=True, stdout=True, stderr=True):
+            stream = self.container.logs(stream=True, follow=True, stdout=True, stderr=True)
+            for chunk in stream:
                 os.write(self._output_w, chunk)
         except Exception:  # noqa: BLE001 - the container was removed, or the engine went away
             pass
+        finally:
+            if stream is not None:
+                _close_stream(stream)
         try:
             state = self.container.wait(timeout=10)
             self.container.reload()
@@ -179,15 +208,17 @@ class ContainerProcess(SandboxProcess):
         return os.path.lexists(self.shared / "app.sock")
 
     def seal(self) -> str | None:
-        """Take the shared directory from the app, then check its socket is a socket, not a planted link."""
-        os.chown(self.shared, 0, 0)
-        os.chmod(self.shared, 0o755)
+        """Pin the app's socket by descriptor (never following a link), and point the grader's path at it."""
         try:
-            mode = os.lstat(self.shared / "app.sock").st_mode
+            fd = os.open(self.shared / "app.sock", os.O_PATH | os.O_NOFOLLOW)
         except FileNotFoundError:
             return "The app reported it was ready, but it serves no socket."
-        if not stat.S_ISSOCK(mode):
+        if not stat.S_ISSOCK(os.fstat(fd).st_mode):
+            os.close(fd)
             return "The app replaced its socket with something else; it cannot be graded."
+        self.pinned = fd
+        if self.socket_path is not None:
+            _link_socket(self.socket_path, Path(f"/proc/{os.getpid()}/fd/{fd}"))
         return None
 
     def oom_killed(self) -> bool:
@@ -208,16 +239,31 @@ class ContainerProcess(SandboxProcess):
             self.container.remove(force=True)
         except Exception:  # noqa: BLE001
             pass
-        _remove_quietly(self.volume)
-        for fd in (self.output, self.status):
+        if self.volume is not None:
+            _remove_quietly(self.volume)
+        else:
+            shutil.rmtree(self.shared, ignore_errors=True)  # never follows the links the app may have made
+        for fd in (self.output, self.status, self.pinned):
+            if fd is None:
+                continue
             try:
                 os.close(fd)
             except OSError:
                 pass
 
 
+def _close_stream(stream) -> None:  # type: ignore[no-untyped-def]
+    """Close a docker-py log stream and its connection: left to the collector, its socket leaks."""
+    response = stream._response
+    connection = getattr(response.raw, "_connection", None)
+    stream.close()
+    response.close()
+    if connection is not None:
+        connection.close()
+
+
 def _link_socket(listen_path: Path, target: Path) -> None:
-    """Point the job's socket path at the container's socket, so the grader finds it where it always does."""
+    """Point the job's socket path (ours, in a directory the app never sees) at the pinned socket."""
     try:
         listen_path.unlink()
     except FileNotFoundError:

@@ -4,8 +4,9 @@ Two ways to build the same image from the same requirements file:
 - online: the Dockerfile beside this module (`FROM python:3.11-slim`), for machines that reach a registry;
 - offline: a Debian root filesystem made with debootstrap, a venv pip-installed inside it with chroot, then
   `docker import`, for machines that reach no registry (CI here).
-The tag carries a digest of the requirements and the recipe, so a stale image is never used by mistake.
-The harness is not baked in: it is bind-mounted read-only at run time, like in bwrap.
+The harness is baked in at /opt/proctor-harness, so a platform running in a container of its own needs no
+host path for it. The tag carries a digest of the requirements, the harness and the recipe, so a stale image
+is never used by mistake: a change to any of them asks for a rebuild.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from proctor.grading.sandbox.base import HARNESS
 from proctor.grading.sandbox.runtime import REQUIREMENTS
 
 HERE = Path(__file__).resolve().parent
@@ -25,12 +27,14 @@ DOCKERFILE = HERE / "Dockerfile"
 REPOSITORY = "proctor-sandbox"
 RECIPE_VERSION = "1"
 VENV = "/opt/venv"
+HARNESS_DIR = "/opt/proctor-harness"
 PYTHON = f"{VENV}/bin/python"
 CA_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt",)
 
 
 def image_tag() -> str:
-    digest = hashlib.sha256(REQUIREMENTS.read_bytes() + DOCKERFILE.read_bytes() + RECIPE_VERSION.encode())
+    digest = hashlib.sha256(REQUIREMENTS.read_bytes() + HARNESS.read_bytes() + DOCKERFILE.read_bytes()
+                            + RECIPE_VERSION.encode())
     return f"{REPOSITORY}:{digest.hexdigest()[:12]}"
 
 
@@ -74,7 +78,8 @@ def build(client, *, offline: bool | None = None, log: Callable[[str], None] = p
     if offline:
         build_offline(tag, log)
     else:
-        client.images.build(path=str(HERE), dockerfile=DOCKERFILE.name, tag=tag, rm=True)
+        # The context is grading/, so the Dockerfile can copy both requirements.txt and the harness.
+        client.images.build(path=str(HERE.parent), dockerfile=f"{HERE.name}/{DOCKERFILE.name}", tag=tag, rm=True)
     log(f"built {tag}")
     return tag
 
@@ -111,6 +116,8 @@ def build_offline(tag: str, log: Callable[[str], None]) -> None:
         if cert:  # PyPI may be reached through a TLS-inspecting proxy only the host's bundle trusts
             shutil.copy(cert, root / "etc/ssl/certs/ca-certificates.crt")
         shutil.copy(REQUIREMENTS, root / "tmp/requirements.txt")
+        (root / HARNESS_DIR.lstrip("/")).mkdir(parents=True)
+        shutil.copy(HARNESS, root / HARNESS_DIR.lstrip("/") / HARNESS.name)
         env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root", "LANG": "C.UTF-8"}
         for key in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "NO_PROXY", "no_proxy"):
             if key in os.environ:
