@@ -9,6 +9,7 @@ from proctor.grading.engine import grade
 from proctor.grading.packs import Challenge
 from proctor.grading.results import RunResult, RunStatus
 from proctor.grading.sandbox import Sandbox
+from proctor.settings import Settings
 
 REFERENCE_RUNS = 3
 
@@ -20,12 +21,13 @@ class Report:
 
 
 def validate_challenge(challenge: Challenge, *, backend: Sandbox, log: Callable[[str], None] = lambda s: None,
-                       ) -> list[str]:
+                       settings: Settings | None = None) -> list[str]:
     """Every way the pack breaks its promises, as sentences; empty when it is sound."""
-    return check_pack(challenge, backend=backend, log=log).problems
+    return check_pack(challenge, backend=backend, log=log, settings=settings).problems
 
 
-def check_pack(challenge: Challenge, *, backend: Sandbox, log: Callable[[str], None] = lambda s: None) -> Report:
+def check_pack(challenge: Challenge, *, backend: Sandbox, log: Callable[[str], None] = lambda s: None,
+               settings: Settings | None = None) -> Report:
     """Grade the reference, starter and wrong cases; the problems found, and every result by case label."""
     report = Report()
     problems = report.problems
@@ -42,7 +44,7 @@ def check_pack(challenge: Challenge, *, backend: Sandbox, log: Callable[[str], N
         return report
 
     def run(label: str, files: dict[str, bytes], suite: str = "hidden") -> RunResult:
-        result = grade(challenge, files, backend=backend, suite=suite)
+        result = grade(challenge, files, backend=backend, suite=suite, settings=settings)
         report.results[label] = result
         log(f"{challenge.slug} {label}: {result.status.value} {result.score:g}")
         return result

@@ -89,7 +89,7 @@ def default_validator(request: Request) -> Validator:
                                         allow_process=settings.allow_process_sandbox)
         except SandboxUnavailable as exc:
             return [f"no sandbox to validate with: {exc}"]
-        return check_pack(challenge, backend=backend).problems
+        return check_pack(challenge, backend=backend, settings=settings).problems
 
     return run
 
