@@ -120,3 +120,37 @@ def test_a_sandbox_that_cannot_start_is_an_infra_error_not_a_zero(hello, bwrap, 
     result = grade(hello, {"app.py": REFERENCE}, backend=bwrap, settings=settings)
     assert result.status == RunStatus.INFRA_ERROR
     assert "not your code's fault" in result.message
+
+
+def test_a_failing_step_shows_its_own_message(tmp_path, bwrap):
+    from proctor.grading.packs import load_challenge
+
+    challenges, graders = tmp_path / "challenges" / "demo", tmp_path / "graders" / "demo"
+    challenges.mkdir(parents=True)
+    graders.mkdir(parents=True)
+    (challenges / "challenge.toml").write_text('slug = "demo"\ntitle = "Demo"\nsections = [6]\ndifficulty = "easy"\n')
+    (graders / "test_demo.py").write_text('''
+import pytest
+from proctor.grading.plugin import step
+
+
+@pytest.mark.feedback("the last check failed")
+def test_steps(client):
+    with step("GET /health should answer 200 first"):
+        assert client.get("/health").status_code == 200
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.feedback("the last check failed")
+def test_after_steps(client):
+    with step("GET / answers"):
+        assert client.get("/").status_code == 200
+    assert client.get("/health").status_code == 200
+''')
+    for d in (tmp_path, tmp_path / "challenges", tmp_path / "graders", challenges, graders):
+        d.chmod(0o755)
+    demo = load_challenge(tmp_path / "challenges", tmp_path / "graders", "demo")
+    no_health = (ROOT / "graders/hello-route/wrong/no-health/app.py").read_bytes()
+    result = grade(demo, {"app.py": no_health}, backend=bwrap)
+    messages = {t.name: t.message for t in result.tests}
+    assert messages == {"test_steps": "GET /health should answer 200 first", "test_after_steps": "the last check failed"}

@@ -87,6 +87,26 @@ def read_line(fd: int) -> str:
         data += byte
 
 
+class step:  # noqa: N801 - used like a keyword: `with step("..."):`
+    """Name what a part of a test checks: if it fails, the candidate sees this message, not the test's feedback.
+
+        with step("POST /items should answer 201 with the new item"):
+            created = client.post("/items", json={"name": "a", "price": 1})
+            assert created.status_code == 201
+    """
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __enter__(self) -> step:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+        if exc is not None and isinstance(exc, Exception) and not hasattr(exc, "proctor_step"):
+            exc.proctor_step = self.message  # type: ignore[attr-defined]
+        return False
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("proctor")
     group.addoption("--proctor-socket", help="path of the app's Unix socket")
@@ -254,7 +274,9 @@ class Reporter:
             outcome["status"] = "error" if call.when != "call" or not exc.errisinstance(Exception) else "failed"
             detail = exc.exconly()
         outcome["detail"] = detail
-        feedback = _feedback(item) if outcome["status"] == "failed" else ""
+        feedback = ""
+        if outcome["status"] == "failed":
+            feedback = getattr(exc.value, "proctor_step", "") or _feedback(item)
         outcome["message"] = feedback or detail
 
     def _app_answers(self) -> bool:
