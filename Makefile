@@ -9,7 +9,7 @@ run: sandbox
 	$(BIN)/proctor serve
 
 test: sandbox
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --durations=15 $(PYTEST_ARGS)
 
 setup: $(BIN)/proctor
 

@@ -228,10 +228,17 @@ def cmd_sandbox_build_image(args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox_gc(args: argparse.Namespace) -> int:
+    from proctor.grading.jobs import collect_orphan_jobs
+    from proctor.grading.sandbox.cgroups import collect_orphans
     from proctor.grading.sandbox.docker import collect_garbage
 
-    containers, volumes = collect_garbage()
-    print(f"removed {containers} containers and {volumes} volumes")
+    groups, jobs = collect_orphans(), collect_orphan_jobs(get_settings().jobs_dir)
+    print(f"removed {groups} orphan sandbox cgroups and {jobs} job directories")
+    try:
+        containers, volumes = collect_garbage()
+        print(f"removed {containers} containers and {volumes} volumes")
+    except Exception as exc:  # noqa: BLE001 - no Docker here is not an error for gc
+        print(f"docker: skipped ({exc.__class__.__name__})")
     return 0
 
 

@@ -25,6 +25,17 @@ def require_backend(name: str) -> Sandbox:
         pytest.skip(f"{name} unavailable here: {exc}")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_orphans_from_earlier_runs() -> None:
+    """A test run killed half-way on a developer machine leaves sandboxes; clean them as the server would."""
+    from proctor.grading.jobs import collect_orphan_jobs
+    from proctor.grading.sandbox.cgroups import collect_orphans
+    from proctor.settings import get_settings
+
+    collect_orphans()
+    collect_orphan_jobs(get_settings().jobs_dir)
+
+
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
     return default_catalog()

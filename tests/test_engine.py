@@ -114,10 +114,15 @@ def test_a_sandbox_that_cannot_start_is_an_infra_error_not_a_zero(hello, bwrap, 
 
     if os.geteuid() != 0:
         pytest.skip("only root drops to a uid that cannot read a private directory")
-    private = tmp_path / "private"
-    private.mkdir(mode=0o700)
-    settings = Settings(data_dir=private, sandbox_runtime=get_settings().runtime_dir)
-    result = grade(hello, {"app.py": REFERENCE}, backend=bwrap, settings=settings)
+    import shutil
+    import tempfile
+
+    private = Path(tempfile.mkdtemp(prefix="px-"))  # mode 0700: the sandbox uid cannot reach the jobs in it
+    try:
+        settings = Settings(data_dir=private, sandbox_runtime=get_settings().runtime_dir)
+        result = grade(hello, {"app.py": REFERENCE}, backend=bwrap, settings=settings)
+    finally:
+        shutil.rmtree(private)
     assert result.status == RunStatus.INFRA_ERROR
     assert "not your code's fault" in result.message
 

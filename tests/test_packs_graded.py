@@ -17,7 +17,9 @@ SLUGS = default_catalog().slugs()
 @pytest.mark.parametrize("slug", SLUGS)
 def test_pack_validates_and_matches_its_golden_verdicts(slug, catalog, sandbox):
     challenge = catalog.get(slug)
-    report = check_pack(challenge, backend=sandbox)
+    # bwrap checks everything; docker must then give the very same verdict for every case (the golden file).
+    full = sandbox.name == "bwrap"
+    report = check_pack(challenge, backend=sandbox, reference_runs=3 if full else 1, examples=full)
     assert report.problems == []
     golden = path_for(slug)
     assert golden.is_file(), f"no golden verdicts for {slug}: run `.venv/bin/python tests/golden/update.py {slug}`"

@@ -31,7 +31,8 @@ class Job:
     def create(cls, jobs_dir: Path, files: dict[str, bytes] | None = None) -> Job:
         """A fresh job directory and socket; with files, or empty for a sandbox started ahead of its submission."""
         jobs_dir.mkdir(parents=True, exist_ok=True, mode=0o711)
-        root = Path(tempfile.mkdtemp(prefix="job-", dir=jobs_dir))
+        # The engine's pid in the name lets a later engine tell this job (and its cgroups) is an orphan.
+        root = Path(tempfile.mkdtemp(prefix=f"job-p{os.getpid()}-", dir=jobs_dir))
         # Traversable but not listable: the sandbox uid reaches src/ by its exact path only.
         root.chmod(0o711)
         src = root / "src"
@@ -78,3 +79,17 @@ def write_new_file(root: Path, name: str, data: bytes) -> None:
             f.write(data)
     finally:
         os.close(dir_fd)
+
+
+def collect_orphan_jobs(jobs_dir: Path) -> int:
+    """Remove job directories whose engine process is gone. Returns how many."""
+    from proctor.grading.sandbox.cgroups import OWNER, _alive
+
+    removed = 0
+    if jobs_dir.is_dir():
+        for path in jobs_dir.iterdir():
+            match = OWNER.match(path.name)
+            if match and not _alive(int(match.group(1))):
+                shutil.rmtree(path, ignore_errors=True)
+                removed += 1
+    return removed

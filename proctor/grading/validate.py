@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from proctor.grading.engine import grade
@@ -27,8 +28,13 @@ def validate_challenge(challenge: Challenge, *, backend: Sandbox, log: Callable[
 
 
 def check_pack(challenge: Challenge, *, backend: Sandbox, log: Callable[[str], None] = lambda s: None,
-               settings: Settings | None = None) -> Report:
-    """Grade the reference, starter and wrong cases; the problems found, and every result by case label."""
+               settings: Settings | None = None, reference_runs: int = REFERENCE_RUNS,
+               examples: bool = True, parallel: int = 2) -> Report:
+    """Grade the reference, starter and wrong cases; the problems found, and every result by case label.
+
+    `reference_runs` below 3 and `examples=False` skip the stability and examples checks: for a second
+    backend, whose verdicts are compared case by case with the first one's anyway.
+    """
     report = Report()
     problems = report.problems
     if not challenge.prompt_path.is_file():
@@ -43,38 +49,44 @@ def check_pack(challenge: Challenge, *, backend: Sandbox, log: Callable[[str], N
         problems.append("no reference solution")
         return report
 
-    def run(label: str, files: dict[str, bytes], suite: str = "hidden") -> RunResult:
+    cases: list[tuple[str, dict[str, bytes], str]] = [
+        ("reference" if i == 0 else f"reference #{i + 1}", reference, "hidden") for i in range(reference_runs)]
+    if examples and challenge.example_tests():
+        cases.append(("examples", reference, "examples"))
+    elif examples:
+        problems.append("no visible examples (challenges/<slug>/examples/test_*.py)")
+    cases.append(("starter", challenge.starter_files(), "hidden"))
+    wrong = challenge.wrong_cases()
+    if not wrong:
+        problems.append("no wrong/ cases")
+    cases += [(f"wrong/{name}", files, "hidden") for name, files in wrong.items()]
+
+    def run(case: tuple[str, dict[str, bytes], str]) -> RunResult:
+        label, files, suite = case
         result = grade(challenge, files, backend=backend, suite=suite, settings=settings)
-        report.results[label] = result
         log(f"{challenge.slug} {label}: {result.status.value} {result.score:g}")
         return result
 
-    verdicts = []
-    for i in range(REFERENCE_RUNS):
-        result = run("reference" if i == 0 else f"reference #{i + 1}", reference)
-        verdicts.append(result.verdict())
+    # Cases are independent runs, each in its own sandbox; most of their time is spent waiting on the app.
+    with ThreadPoolExecutor(max_workers=parallel) as executor:
+        report.results = dict(zip([c[0] for c in cases], executor.map(run, cases)))
+
+    references = [report.results[c[0]] for c in cases if c[0].startswith("reference")]
+    for result in references:
         if result.status != RunStatus.GRADED or result.score != 100:
             failing = [f"{t.name} ({t.status.value}: {t.message[:200]})" for t in result.tests if t.status != "passed"]
             problems.append(f"the reference scored {result.score:g} ({result.status.value}): "
                             f"{'; '.join(failing) or result.message[:500]}")
             break
-    if len(set(verdicts)) > 1:
+    if len({r.verdict() for r in references}) > 1:
         problems.append("grading the reference again gave a different verdict (a flaky test?)")
-    if challenge.example_tests():
-        examples = run("examples", reference, suite="examples")
-        if examples.score != 100:
-            problems.append(f"the reference fails the visible examples ({examples.score:g})")
-    else:
-        problems.append("no visible examples (challenges/<slug>/examples/test_*.py)")
-
-    starter = run("starter", challenge.starter_files())
-    if starter.score >= 100:
+    shown = report.results.get("examples")
+    if shown is not None and shown.score != 100:
+        problems.append(f"the reference fails the visible examples ({shown.score:g})")
+    if report.results["starter"].score >= 100:
         problems.append("the starter already scores 100")
-    wrong = challenge.wrong_cases()
-    if not wrong:
-        problems.append("no wrong/ cases")
-    for name, files in wrong.items():
-        result = run(f"wrong/{name}", files)
+    for name in wrong:
+        result = report.results[f"wrong/{name}"]
         if result.score >= 100:
             problems.append(f"wrong/{name} scores 100; the hidden tests miss that mistake")
         elif result.status == RunStatus.INFRA_ERROR:

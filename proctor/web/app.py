@@ -23,6 +23,8 @@ from proctor.grading.packs import Catalog
 from proctor.grading.results import RunResult
 from proctor.grading.pool import WarmPool
 from proctor.grading.sandbox import SandboxUnavailable, choose_backend
+from proctor.grading.jobs import collect_orphan_jobs
+from proctor.grading.sandbox.cgroups import collect_orphans
 from proctor.grading.sandbox.docker import collect_garbage
 from proctor.settings import Settings, get_settings
 from proctor.store import Store
@@ -83,6 +85,9 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
                 if backend.name == "docker":
                     removed = collect_garbage()
                     log.info("removed %d orphan containers and %d volumes", *removed)
+                # Sandboxes and job directories of an engine that died (a crash, a kill -9) are cleaned now.
+                log.info("removed %d orphan sandbox cgroups and %d job directories",
+                         collect_orphans(), collect_orphan_jobs(settings.jobs_dir))
                 if settings.warm_pool > 0:
                     warm = WarmPool(backend, size=settings.warm_pool, jobs_dir=settings.jobs_dir,
                                     runtime=settings.runtime_dir, uid=settings.sandbox_uid, gid=settings.sandbox_gid)

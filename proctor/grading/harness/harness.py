@@ -121,9 +121,14 @@ def load_app(module_name: str, attr: str, app_dir: str, status: Status) -> objec
 
 
 def read_control(fd: int | None, path: str | None) -> bytes:
-    if fd is not None:
-        with os.fdopen(fd, "rb") as control:
-            return control.readline()
+    if fd is not None:  # byte by byte, leaving the pipe open: its end of file later means the engine is gone
+        line = bytearray()
+        while not line.endswith(b"\n"):
+            byte = os.read(fd, 1)
+            if not byte:
+                break
+            line += byte
+        return bytes(line)
     while True:  # the engine writes the file whole, then renames it into place
         try:
             with open(path, "rb") as control:
@@ -132,8 +137,25 @@ def read_control(fd: int | None, path: str | None) -> bytes:
             time.sleep(0.002)
 
 
-async def serve(app: object, listen_fd: int | None, uds: str | None, status: Status) -> None:
+def exit_when_engine_goes(fd: int | None) -> None:
+    """If the engine dies, nothing should keep serving: its end of the control pipe closing ends the sandbox."""
+    if fd is None:
+        return
+
+    def on_readable() -> None:
+        try:
+            if not os.read(fd, 1):
+                os._exit(0)
+        except OSError:
+            os._exit(0)
+
+    asyncio.get_running_loop().add_reader(fd, on_readable)
+
+
+async def serve(app: object, listen_fd: int | None, uds: str | None, status: Status, control_fd: int | None) -> None:
     import uvicorn
+
+    exit_when_engine_goes(control_fd)
 
     where = {"fd": listen_fd} if listen_fd is not None else {"uds": uds}
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="auto",
@@ -177,7 +199,7 @@ def main() -> None:
         os._exit(0)
     job = json.loads(line)
     app = load_app(job["module"], job["attr"], job["dir"], status)
-    asyncio.run(serve(app, args.listen_fd, args.uds, status))
+    asyncio.run(serve(app, args.listen_fd, args.uds, status, args.control_fd))
     # uvicorn returned: the app asked to exit (e.g. sys.exit in a handler) or the loop stopped.
     os._exit(0)
 

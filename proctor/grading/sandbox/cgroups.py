@@ -7,6 +7,7 @@ Works with cgroup v2 (unified) and v1 (one hierarchy per controller). Where the 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 import uuid
@@ -46,7 +47,7 @@ class RunCgroup:
     def create(cls, limits: Limits, run_id: str) -> RunCgroup | None:
         if os.geteuid() != 0:
             return None
-        name = f"{run_id}-{uuid.uuid4().hex[:6]}"
+        name = f"{run_id}-{uuid.uuid4().hex[:6]}"  # run ids carry the engine's pid: see collect_orphans
         try:
             return cls._create_v2(name, limits) if is_v2() else cls._create_v1(name, limits)
         except OSError:
@@ -145,16 +146,26 @@ class RunCgroup:
                 return False
             time.sleep(0.005)
 
-    def remove(self) -> None:
-        for path in self.dirs.values():
-            for _ in range(200):
+    def remove(self) -> bool:
+        """Remove the run's cgroups; True when all are gone. Busy until the last process is reaped."""
+        deadline = time.monotonic() + 10
+        pending = list(self.dirs.values())
+        while pending:
+            for path in list(pending):
                 try:
                     path.rmdir()
-                    break
+                    pending.remove(path)
                 except FileNotFoundError:
-                    break
-                except OSError:  # busy until the last process is reaped
-                    time.sleep(0.005)
+                    pending.remove(path)
+                except OSError:
+                    pass
+            if not pending:
+                return True
+            if time.monotonic() > deadline:
+                return False
+            self.kill_all(timeout=1)
+            time.sleep(0.01)
+        return True
 
 
 def _try_write(path: Path, value: str) -> None:
@@ -162,3 +173,41 @@ def _try_write(path: Path, value: str) -> None:
         _write(path, value)
     except OSError:
         pass
+
+
+OWNER = re.compile(r"^job-p(\d+)-")
+
+
+def collect_orphans() -> int:
+    """Kill and remove the cgroups of runs whose engine process is gone (a crash, a kill -9). Returns how many.
+
+    Run ids start with `job-p<engine pid>-`, so a run is an orphan exactly when that process no longer exists.
+    """
+    if os.geteuid() != 0:
+        return 0
+    parents = [ROOT / GROUP] if is_v2() else [ROOT / c / GROUP for c in V1_CONTROLLERS]
+    orphans: dict[str, dict[str, Path]] = {}
+    for parent in parents:
+        if not parent.is_dir():
+            continue
+        for path in parent.iterdir():
+            match = OWNER.match(path.name)
+            if path.is_dir() and match and not _alive(int(match.group(1))):
+                key = "unified" if parent.parent == ROOT else parent.parent.name
+                orphans.setdefault(path.name, {})[key] = path
+    for dirs in orphans.values():
+        group = RunCgroup(dirs, v2=is_v2())
+        if "pids" in dirs or "unified" in dirs:
+            group.kill_all()
+        group.remove()
+    return len(orphans)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
