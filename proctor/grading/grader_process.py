@@ -20,8 +20,10 @@ class GraderProcess:
         return self.popen.poll() is None
 
 
-def start_grader(workdir: Path) -> GraderProcess:
-    """Start a grader that imports pytest and the SDK, then waits for its spec on stdin."""
+def start_grader(workdir: Path, *, warm_up: bool = False) -> GraderProcess:
+    """Start a grader that imports pytest and the SDK, then waits for its spec on stdin.
+
+    With warm_up, it first runs a throwaway session, then reports {"event": "idle"} on its events pipe."""
     events_r, events_w = os.pipe()
     log_path = workdir / "grader.log"
     log = open(log_path, "wb")
@@ -30,7 +32,8 @@ def start_grader(workdir: Path) -> GraderProcess:
            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     try:
         popen = subprocess.Popen(
-            [sys.executable, "-I", "-B", "-m", "proctor.grading.grader"],
+            [sys.executable, "-I", "-B", "-m", "proctor.grading.grader",
+             *(["--warm-up", str(events_w)] if warm_up else [])],
             stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, pass_fds=(events_w,),
             env=env, cwd=str(workdir), start_new_session=True,
         )

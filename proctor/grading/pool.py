@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import threading
 import time
 from dataclasses import dataclass
@@ -114,7 +115,7 @@ class WarmPool:
             spec = SandboxSpec(runtime=self.runtime, src_dir=job.src, work_dir=job.root,
                                listen_fd=job.listener.fileno(), limits=self.limits, uid=self.uid, gid=self.gid,
                                run_id=job.run_id, socket_path=job.socket_path)
-            grader = start_grader(job.root)
+            grader = start_grader(job.root, warm_up=True)
             try:
                 sandbox = self.backend.start(spec)
             except Exception:
@@ -123,7 +124,13 @@ class WarmPool:
         except Exception:
             job.close()
             raise
-        return Slot(job, sandbox, grader, time.monotonic())
+        slot = Slot(job, sandbox, grader, time.monotonic())
+        # Offer it once both sides are warm, consuming just their announcements ("warm" and "idle").
+        deadline = time.monotonic() + 60
+        if not (_await_line(sandbox.status, b'"warm"', deadline) and _await_line(grader.events_r, b'"idle"', deadline)):
+            slot.discard()
+            raise RuntimeError("a pooled sandbox or grader did not become ready")
+        return slot
 
     def _refill(self) -> None:
         failures = 0
@@ -146,3 +153,22 @@ class WarmPool:
                 self._slots = [s for s in self._slots if s.usable()]
             for slot in stale:
                 slot.discard()
+
+
+def _await_line(fd: int, needle: bytes, deadline: float) -> bool:
+    """Read fd one byte at a time (so nothing after the line is consumed) until a line containing needle."""
+    line = bytearray()
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if not ready:
+            continue
+        byte = os.read(fd, 1)
+        if not byte:
+            return False
+        if byte == b"\n":
+            if needle in line:
+                return True
+            line.clear()
+        else:
+            line += byte
+    return False

@@ -71,6 +71,7 @@ class Run:
         self.sel = selectors.DefaultSelector()
         self.prestarted_sandbox = sandbox
         self.prestarted_grader = grader
+        self.prewarmed = sandbox is not None  # the pool consumed its "warm" line
         self.sandbox: SandboxProcess | None = None
         self.grader: subprocess.Popen[bytes] | None = None
         self.grader_log = job.root / "grader.log"
@@ -182,6 +183,10 @@ class Run:
         self.ready = False
         self.warm = False
         self.sandbox_started = time.monotonic()
+        if self.prewarmed:
+            self.prewarmed = False
+            self.warm = True
+            self.deadline = self.sandbox_started + self.limits.wall_seconds
         self.sandbox, self.prestarted_sandbox = self.prestarted_sandbox or self.backend.start(self.spec), None
         for fd, handler in ((self.sandbox.output, self._on_output), (self.sandbox.status, self._on_status)):
             os.set_blocking(fd, False)

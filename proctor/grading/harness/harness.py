@@ -137,6 +137,42 @@ def read_control(fd: int | None, path: str | None) -> bytes:
             time.sleep(0.002)
 
 
+def warm_up() -> None:
+    """Do, before the submission arrives, the first-time work every app pays: imports, uvicorn's protocol
+    modules, and one request through a throwaway FastAPI app of our own (never the candidate's)."""
+    import fastapi
+    import uvicorn  # noqa: F401
+    import uvicorn.lifespan.on  # noqa: F401
+    import uvicorn.protocols.http.h11_impl  # noqa: F401
+
+    for optional in ("uvloop", "httptools", "uvicorn.protocols.http.auto", "uvicorn.protocols.http.httptools_impl",
+                     "uvicorn.protocols.websockets.auto", "uvicorn.loops.auto", "uvicorn.loops.uvloop"):
+        try:
+            importlib.import_module(optional)
+        except ImportError:
+            pass
+    app = fastapi.FastAPI()
+
+    @app.get("/warm/{name}")
+    def warm(name: str, q: int = 0) -> dict[str, object]:
+        return {"name": name, "q": q}
+
+    async def call() -> None:
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+                 "scheme": "http", "path": "/warm/x", "raw_path": b"/warm/x", "query_string": b"q=1",
+                 "root_path": "", "headers": [(b"host", b"warm")], "client": None, "server": None}
+
+        async def receive() -> dict[str, object]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, object]) -> None:
+            pass
+
+        await app(scope, receive, send)
+
+    asyncio.run(call())
+
+
 def exit_when_engine_goes(fd: int | None) -> None:
     """If the engine dies, nothing should keep serving: its end of the control pipe closing ends the sandbox."""
     if fd is None:
@@ -188,9 +224,8 @@ def main() -> None:
     args = parser.parse_args()
     apply_rlimits(json.loads(args.rlimits))
     status = Status.open(args.status_fd, args.status_file)
-    try:  # warm the imports every app needs, before the submission arrives
-        import fastapi  # noqa: F401
-        import uvicorn  # noqa: F401
+    try:
+        warm_up()
     except ImportError as exc:
         status.fail("infra", f"the sandbox runtime is broken: {exc}", code=4)
     status.send(state="warm")
