@@ -114,7 +114,7 @@ class WarmPool:
         try:
             spec = SandboxSpec(runtime=self.runtime, src_dir=job.src, work_dir=job.root,
                                listen_fd=job.listener.fileno(), limits=self.limits, uid=self.uid, gid=self.gid,
-                               run_id=job.run_id, socket_path=job.socket_path)
+                               run_id=job.run_id, socket_path=job.socket_path, prestart=True)
             grader = start_grader(job.root, warm_up=True)
             try:
                 sandbox = self.backend.start(spec)

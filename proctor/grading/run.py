@@ -167,6 +167,8 @@ class Run:
             self.out.results[result.name] = result
             self.out.running = None
             self.on_event({"type": "test", "result": result.model_dump()})
+            if len(self.out.results) == len(self.out.collected):
+                self._finish(RunStatus.GRADED)  # every verdict is in; pytest's own wrap-up is not worth waiting for
         elif kind == "restart":
             self._restart(asked=True)
         elif kind == "done":

@@ -137,9 +137,10 @@ def read_control(fd: int | None, path: str | None) -> bytes:
             time.sleep(0.002)
 
 
-def warm_up() -> None:
+def warm_up(full: bool) -> None:
     """Do, before the submission arrives, the first-time work every app pays: imports, uvicorn's protocol
-    modules, and one request through a throwaway FastAPI app of our own (never the candidate's)."""
+    modules and, when there is time (`full`, a pooled sandbox), one request through a throwaway FastAPI app of
+    our own (never the candidate's). A cold start skips that: the app's first request pays it anyway."""
     import fastapi
     import uvicorn  # noqa: F401
     import uvicorn.lifespan.on  # noqa: F401
@@ -151,6 +152,8 @@ def warm_up() -> None:
             importlib.import_module(optional)
         except ImportError:
             pass
+    if not full:
+        return
     app = fastapi.FastAPI()
 
     @app.get("/warm/{name}")
@@ -221,11 +224,12 @@ def main() -> None:
     parser.add_argument("--status-file")
     parser.add_argument("--rlimits", default="{}")
     parser.add_argument("--run-id", default="", help="names the run in process listings; nothing else")
+    parser.add_argument("--warm-up", action="store_true", help="started ahead of its submission: warm up fully")
     args = parser.parse_args()
     apply_rlimits(json.loads(args.rlimits))
     status = Status.open(args.status_fd, args.status_file)
     try:
-        warm_up()
+        warm_up(full=args.warm_up)
     except ImportError as exc:
         status.fail("infra", f"the sandbox runtime is broken: {exc}", code=4)
     status.send(state="warm")

@@ -46,6 +46,7 @@ class SandboxSpec:
     gid: int = 65534
     run_id: str = "run"
     socket_path: Path | None = None
+    prestart: bool = False  # started ahead of its submission (a warm pool): time to warm up fully
 
 
 class SandboxProcess(ABC):
@@ -160,7 +161,7 @@ def harness_args(python: str, harness: str, spec: SandboxSpec, pipes: Pipes, rli
     return [
         python, "-I", "-B", "-u", harness,
         "--listen-fd", str(spec.listen_fd), "--control-fd", str(pipes.control_r), "--status-fd", str(pipes.status_w),
-        "--rlimits", json.dumps(rlimits), "--run-id", spec.run_id,
+        "--rlimits", json.dumps(rlimits), "--run-id", spec.run_id, *(["--warm-up"] if spec.prestart else []),
     ]
 
 

@@ -81,7 +81,7 @@ class DockerSandbox:
         command = [image.PYTHON, "-I", "-B", "-u", f"{image.HARNESS_DIR}/{HARNESS.name}",
                    "--uds", f"{SHARED}/app.sock", "--status-file", f"{SHARED}/{STATUS_FILE}",
                    "--control-file", f"{SHARED}/{CONTROL_FILE}", "--rlimits", json.dumps(rlimits),
-                   "--run-id", spec.run_id]
+                   "--run-id", spec.run_id, *(["--warm-up"] if spec.prestart else [])]
         try:
             container = self.client.containers.create(
                 image.image_tag(), command=command, detach=True, user=f"{spec.uid}:{spec.gid}",
