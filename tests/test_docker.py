@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,9 @@ def test_every_container_is_locked_down(docker_backend):
     finally:
         started.destroy()
         job.close()
+    deadline = time.monotonic() + 10  # removal happens just after destroy() returns
+    while docker_leftovers(f"proctor.run={job.run_id}") and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert docker_leftovers(f"proctor.run={job.run_id}") == []
 
 

@@ -10,6 +10,7 @@ import ast
 import os
 import socket
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -66,7 +67,11 @@ def docker_leftovers(label: str = "proctor=sandbox") -> list[str]:
 
 
 def assert_clean(result: RunResult) -> None:
+    """Nothing of the run is left; docker removes containers just after the result, so allow it a moment."""
     assert result.run_id
+    deadline = time.monotonic() + 10
+    while leftovers(result) and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert leftovers(result) == []
 
 

@@ -230,19 +230,24 @@ class ContainerProcess(SandboxProcess):
         except Exception:  # noqa: BLE001 - already gone
             pass
 
-    def destroy(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._stop.set()
+    def _remove(self) -> None:
         try:
             self.container.remove(force=True)
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - gc at the next start catches what this misses
             pass
         if self.volume is not None:
             _remove_quietly(self.volume)
         else:
             shutil.rmtree(self.shared, ignore_errors=True)  # never follows the links the app may have made
+
+    def destroy(self) -> None:
+        """Kill now; remove the container and its directory in the background, off the result's path."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stop.set()
+        self.kill()  # nothing runs past this line; what follows only frees the engine's records of it
+        threading.Thread(target=self._remove, daemon=False).start()
         for fd in (self.output, self.status, self.pinned):
             if fd is None:
                 continue
