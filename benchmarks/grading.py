@@ -75,6 +75,7 @@ def baseline_dir(challenge: Challenge) -> Path:
     for test in challenge.hidden_tests():
         shutil.copy(test, work / test.name)
     (work / "conftest.py").write_text(BASELINE_CONFTEST)
+    (work / "pytest.ini").write_text("[pytest]\n")  # its own root: not the project's pyproject.toml above it
     for path in work.iterdir():
         path.chmod(0o644)
     return work
