@@ -62,7 +62,8 @@ def docker_leftovers(label: str = "proctor=sandbox") -> list[str]:
     import docker
 
     client = docker.from_env()
-    return ([f"container {c.name}" for c in client.containers.list(all=True, filters={"label": label})]
+    # sparse: no inspect per container, which would race with a removal under way
+    return ([f"container {c.short_id}" for c in client.containers.list(all=True, sparse=True, filters={"label": label})]
             + [f"volume {v.name}" for v in client.volumes.list(filters={"label": label})])
 
 

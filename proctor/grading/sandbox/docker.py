@@ -288,7 +288,8 @@ def _remove_quietly(volume) -> None:  # type: ignore[no-untyped-def]
 def collect_garbage(client=None) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     """Remove every Proctor container and volume left behind (say, by a crashed server). Returns the counts."""
     client = client or _client()
-    containers = client.containers.list(all=True, filters={"label": f"{LABEL}={LABEL_VALUE}"})
+    # sparse: no inspect per container, which would fail for one removed meanwhile
+    containers = client.containers.list(all=True, sparse=True, filters={"label": f"{LABEL}={LABEL_VALUE}"})
     for container in containers:
         try:
             container.remove(force=True)
