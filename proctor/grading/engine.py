@@ -20,6 +20,7 @@ from proctor.grading.jobs import Job
 from proctor.grading.limits import Limits
 from proctor.grading.packs import Challenge, PackError
 from proctor.grading.pool import WarmPool
+from proctor.grading.quiz import grade_quiz
 from proctor.grading.results import RunResult, RunStatus, TestResult, TestStatus, compute_score
 from proctor.grading.run import Outcome, Run
 from proctor.grading.sandbox import Sandbox, choose_backend, runtime
@@ -52,7 +53,10 @@ def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden
     Raises SubmissionError for files that break the submission limits, and RuntimeMissing / SandboxUnavailable
     when the machine cannot grade at all. Everything the submitted code does ends in a RunResult.
     With a warm `pool` of the same backend, the run takes a pre-started sandbox and grader when one is ready.
+    A quiz is graded in this process (grading/quiz.py): it never takes a sandbox, a pool slot or the runtime.
     """
+    if challenge.kind == "quiz":
+        return grade_quiz(challenge, files, suite=suite, on_event=on_event)
     settings = settings or get_settings()
     if backend is None:
         backend, _ = default_backend(settings)

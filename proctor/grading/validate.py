@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from proctor.grading.engine import grade
 from proctor.grading.packs import Challenge
+from proctor.grading.quiz import quiz_problems
 from proctor.grading.results import RunResult, RunStatus
 from proctor.grading.sandbox import Sandbox
 from proctor.settings import Settings
@@ -21,19 +22,20 @@ class Report:
     results: dict[str, RunResult] = field(default_factory=dict)
 
 
-def validate_challenge(challenge: Challenge, *, backend: Sandbox, log: Callable[[str], None] = lambda s: None,
+def validate_challenge(challenge: Challenge, *, backend: Sandbox | None, log: Callable[[str], None] = lambda s: None,
                        settings: Settings | None = None) -> list[str]:
     """Every way the pack breaks its promises, as sentences; empty when it is sound."""
     return check_pack(challenge, backend=backend, log=log, settings=settings).problems
 
 
-def check_pack(challenge: Challenge, *, backend: Sandbox, log: Callable[[str], None] = lambda s: None,
+def check_pack(challenge: Challenge, *, backend: Sandbox | None, log: Callable[[str], None] = lambda s: None,
                settings: Settings | None = None, reference_runs: int = REFERENCE_RUNS,
                examples: bool = True, parallel: int = 2) -> Report:
     """Grade the reference, starter and wrong cases; the problems found, and every result by case label.
 
     `reference_runs` below 3 and `examples=False` skip the stability and examples checks: for a second
-    backend, whose verdicts are compared case by case with the first one's anyway.
+    backend, whose verdicts are compared case by case with the first one's anyway. A quiz has no tests and
+    no examples: its question file and key are checked instead, and `backend` is not used.
     """
     report = Report()
     problems = report.problems
@@ -41,7 +43,13 @@ def check_pack(challenge: Challenge, *, backend: Sandbox, log: Callable[[str], N
         problems.append("prompt.md is missing")
     if not challenge.starter_files():
         problems.append("starter/ is empty")
-    if not challenge.hidden_tests():
+    if challenge.kind == "quiz":
+        examples = False
+        unsound = quiz_problems(challenge)
+        problems += unsound
+        if unsound:
+            return report
+    elif not challenge.hidden_tests():
         problems.append("no hidden tests (graders/<slug>/test_*.py)")
         return report
     reference = challenge.reference_files()
