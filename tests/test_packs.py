@@ -10,9 +10,12 @@ import pytest
 
 from proctor.grading.limits import DEFAULT_LIMITS
 from proctor.grading.packs import Catalog, PackError, UnknownChallenge, default_catalog, load_challenge
+from proctor.grading.quiz import load_key, load_quiz, quiz_problems
 
 GUIDE = Path(__file__).resolve().parents[2] / "shared" / "fastapi-guide.md"
-SLUGS = default_catalog().slugs()
+CHALLENGES = [default_catalog().get(s) for s in default_catalog().slugs()]
+SLUGS = [c.slug for c in CHALLENGES if c.kind == "http"]
+QUIZ_SLUGS = [c.slug for c in CHALLENGES if c.kind == "quiz"]
 
 
 def guide_sections() -> set[int]:
@@ -41,6 +44,51 @@ def test_pack_is_complete(slug, catalog):
     assert len(c.wrong_cases()) >= 3
     for name in c.files:
         assert name in c.reference_files() or name in c.given_files()
+
+
+def test_there_are_quizzes():
+    assert len(QUIZ_SLUGS) >= 4
+
+
+@pytest.mark.parametrize("slug", QUIZ_SLUGS)
+def test_quiz_pack_is_complete(slug, catalog):
+    c = catalog.get(slug)
+    assert quiz_problems(c) == []
+    assert set(c.sections) <= guide_sections()
+    assert re.search(r"[Ss]ection", c.prompt()), "the prompt names its guide section"
+    assert c.files == ["answers.json"] and "answers.json" in c.starter_files()
+    quiz, key = load_quiz(c), load_key(c)
+    assert 6 <= len(quiz.questions) <= 10
+    assert all(key.questions[q.id].explanation.strip() for q in quiz.questions), "every answer is explained"
+    assert any(q.multiple for q in quiz.questions), "at least one tick-every-right-answer question"
+    assert c.reference_files().keys() == {"answers.json"}
+    assert len(c.wrong_cases()) >= 2
+    assert not c.hidden_tests() and not c.example_tests()
+
+
+def test_a_quiz_never_ships_its_key_to_the_candidate_side(catalog):
+    for slug in QUIZ_SLUGS:
+        c = catalog.get(slug)
+        public = "\n".join(p.read_text() for p in c.root.rglob("*") if p.is_file())
+        assert "correct =" not in public and "explanation =" not in public
+        for entry in load_key(c).questions.values():
+            assert entry.explanation.strip() not in public
+
+
+def test_quiz_problems_name_an_unsound_key(tmp_path, catalog):
+    import shutil
+
+    source = catalog.get("quiz-http-errors")
+    shutil.copytree(source.root, tmp_path / "challenges" / source.slug)
+    shutil.copytree(source.grader_root, tmp_path / "graders" / source.slug)
+    key = tmp_path / "graders" / source.slug / "key.toml"
+    text = key.read_text().replace('[questions.coercion]\ncorrect = ["b"]', '[questions.coercion]\ncorrect = ["b", "z"]')
+    key.write_text(text.replace("[questions.not-found]", "[questions.ghost]\ncorrect = [\"a\"]\n\n[questions.not-found]", 1)
+                   .replace('[questions.tuple-return]\ncorrect = ["b"]', '[questions.tuple-return]\ncorrect = ["a", "b"]'))
+    problems = quiz_problems(load_challenge(tmp_path / "challenges", tmp_path / "graders", source.slug))
+    assert any("coercion" in p and "z" in p for p in problems)
+    assert any("tuple-return" in p and "exactly one" in p for p in problems)
+    assert any("ghost" in p for p in problems)
 
 
 def test_limits_are_the_documented_defaults():
