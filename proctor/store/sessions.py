@@ -6,6 +6,7 @@ import hashlib
 import secrets
 
 from proctor.store.database import Store, now
+from proctor.store.users import User, user_from_row
 
 
 def _hash(secret: str) -> str:
@@ -23,11 +24,12 @@ def create(store: Store, *, user_id: int, lifetime_seconds: float) -> str:
     return session_id
 
 
-def user_id_for(store: Store, *, session_id: str) -> int | None:
-    """The session's user, or None when it is unknown or expired."""
-    row = store.read().execute("SELECT user_id FROM sessions WHERE id_hash = ? AND expires_at > ?",
+def user_for(store: Store, *, session_id: str) -> User | None:
+    """The session's user in one lookup, or None when the session is unknown or expired."""
+    row = store.read().execute("SELECT users.* FROM sessions JOIN users ON users.id = sessions.user_id "
+                               "WHERE sessions.id_hash = ? AND sessions.expires_at > ?",
                                (_hash(session_id), now())).fetchone()
-    return int(row[0]) if row else None
+    return user_from_row(row)
 
 
 def delete(store: Store, *, session_id: str) -> None:

@@ -27,7 +27,7 @@ class User:
         return self.role in ("interviewer", "admin")
 
 
-def _user(row: sqlite3.Row | None) -> User | None:
+def user_from_row(row: sqlite3.Row | None) -> User | None:
     return User(**dict(row)) if row else None
 
 
@@ -53,12 +53,12 @@ def create(store: Store, *, email: str, password_hash: str, role: str = "candida
 
 
 def get(store: Store, *, user_id: int) -> User | None:
-    return _user(store.read().execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone())
+    return user_from_row(store.read().execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone())
 
 
 def get_by_email(store: Store, *, email: str) -> User | None:
     row = store.read().execute("SELECT * FROM users WHERE email = ?", (normalise_email(email),)).fetchone()
-    return _user(row)
+    return user_from_row(row)
 
 
 def set_role(store: Store, *, user_id: int, role: str) -> None:

@@ -38,7 +38,7 @@ from proctor.web.metrics import Metrics
 from proctor.web.observe import ObserveMiddleware
 from proctor.web.routes import (accounts, assessments, authoring, catalog, challenges, dashboard, invitations,
                                  operations, reports, results, sittings, submissions)
-from proctor.web.templating import build_templates
+from proctor.web.templating import PageCache, build_templates
 from proctor.web.workers import WorkerPool
 
 log = logging.getLogger("proctor.web")
@@ -118,6 +118,7 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
     app.state.challenges = lookup
     app.state.sweep_seconds = 5.0
     app.state.templates = build_templates()
+    app.state.pages = PageCache()
     app.state.metrics = metrics
     app.state.workers = None
     app.state.sandbox_problem = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from functools import lru_cache
 from urllib.parse import quote
 
 from fastapi import Request, Response
@@ -21,6 +23,7 @@ class LoginRequired(Exception):
         self.next_url = next_url
 
 
+@lru_cache(maxsize=4)  # building one derives its key; every request checks a cookie
 def _serializer(secret_key: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt="proctor-session")
 
@@ -45,20 +48,28 @@ def session_id_from(request: Request) -> str | None:
     if not raw:
         return None
     settings = request.app.state.settings
+    signed = _verified(settings.secret_key, raw)
+    # The age is checked on every request; only the signature check is remembered.
+    if signed is None or time.time() - signed[1] > settings.session_days * 86400:
+        return None
+    return signed[0]
+
+
+@lru_cache(maxsize=4096)
+def _verified(secret_key: str, raw: str) -> tuple[str, float] | None:
+    """The cookie's session id and signing time, if the signature holds: a pure function of its arguments."""
     try:
-        value = _serializer(settings.secret_key).loads(raw, max_age=settings.session_days * 86400)
+        value, signed_at = _serializer(secret_key).loads(raw, return_timestamp=True)
     except BadSignature:
         return None
-    return value if isinstance(value, str) else None
+    return (value, signed_at.timestamp()) if isinstance(value, str) else None
 
 
 def user_from_session(request: Request) -> User | None:
     session_id = session_id_from(request)
     if not session_id:
         return None
-    store: Store = request.app.state.store
-    user_id = sessions.user_id_for(store, session_id=session_id)
-    return users.get(store, user_id=user_id) if user_id else None
+    return sessions.user_for(request.app.state.store, session_id=session_id)
 
 
 def user_from_token(request: Request) -> User | None:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
+from jinja2_fragments import render_block
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from proctor.web import csrf
@@ -56,3 +61,67 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
     # Page and fragment share a URL, so caches must key on the header.
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+class PageCache:
+    """Rendered pages, keyed by what they show, with a hole where the viewer's CSRF token goes.
+
+    A page is a pure function of its template, the viewer and the rows its handler read. The handler names those
+    rows as the key, so a second view of the same state skips building the context and Jinja, which cost most
+    of a page's CPU (benchmarks/web.py, docs/performance.md). The CSRF token differs per browser, so pages are
+    rendered with a random placeholder in its place and the token is put back on the way out.
+    """
+
+    def __init__(self, *, max_chars: int = 32 * 1024 * 1024) -> None:
+        self.max_chars = max_chars
+        self.hole = "csrf-hole-" + secrets.token_hex(16)
+        self._pages: OrderedDict[Hashable, tuple[list[str], int]] = OrderedDict()
+        self._chars = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> list[str] | None:
+        with self._lock:
+            found = self._pages.get(key)
+            if found is None:
+                return None
+            self._pages.move_to_end(key)
+            return found[0]
+
+    def put(self, key: Hashable, text: str) -> list[str]:
+        parts = text.split(self.hole)
+        size = len(text)
+        if size > self.max_chars // 4:
+            return parts  # one huge draft must not push every other page out
+        with self._lock:
+            old = self._pages.pop(key, None)
+            self._chars += size - (old[1] if old else 0)
+            self._pages[key] = (parts, size)
+            while self._chars > self.max_chars:
+                _, (_, evicted) = self._pages.popitem(last=False)
+                self._chars -= evicted
+        return parts
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+
+def render_cached(request: Request, name: str, key: Hashable | None, make_context: Callable[[], dict[str, Any]], *,
+                  block: str | None = None) -> Response:
+    """`render`, from the page cache when `key` was seen before. `key` must cover everything `make_context`
+    reads besides the viewer (which is added here); None renders without caching (a page still changing)."""
+    if key is None:
+        return render(request, name, make_context(), block=block)
+    cache: PageCache = request.app.state.pages
+    settings = request.app.state.settings
+    block_name = block if block and is_htmx(request) else None
+    user = getattr(request.state, "user", None)
+    full_key = (name, block_name, user, key)
+    parts = cache.get(full_key)
+    if parts is None:
+        context = {"request": request, "user": user, "csrf_token": cache.hole, **make_context()}
+        env = request.app.state.templates.env
+        text = (render_block(env, name, block_name, **context) if block_name
+                else env.get_template(name).render(context))
+        parts = cache.put(full_key, text)
+    token = csrf.token_for(settings.secret_key, request.state.csrf_cookie)
+    return HTMLResponse(token.join(parts), headers={"Vary": "HX-Request"})

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, Request, Response
 
-from proctor.grading.packs import Challenge
+from proctor.grading.packs import Catalog, Challenge
 from proctor.store import submissions
 from proctor.web.deps import CatalogDep, OptionalUser, StoreDep
 from proctor.web.sections import section_title
-from proctor.web.templating import render
+from proctor.web.templating import render_cached
 
 router = APIRouter(tags=["pages"])
 
@@ -33,26 +33,32 @@ def status_of(best: float | None, attempted: bool) -> str:
 
 
 @router.get("/")
-def show_catalog(request: Request, store: StoreDep, catalog: CatalogDep, user: OptionalUser, topic: str = "",
-                 difficulty: str = "", status: str = "") -> Response:
+async def show_catalog(request: Request, store: StoreDep, catalog: CatalogDep, user: OptionalUser, topic: str = "",
+                       difficulty: str = "", status: str = "") -> Response:
+    # Async, so the two indexed reads run on the event loop: cheaper than a threadpool hop (docs/performance.md).
     best = submissions.best_scores(store, user_id=user.id) if user else {}
     tried = submissions.attempted(store, user_id=user.id) if user else set()
+    filters = {"topic": topic, "difficulty": difficulty, "status": status}
+    key = ("catalog", id(catalog), tuple(filters.values()), tuple(sorted(best.items())), tuple(sorted(tried)))
+    return render_cached(request, "catalog.html", key, lambda: catalog_context(catalog, best, tried, filters),
+                         block="catalog_results")
+
+
+def catalog_context(catalog: Catalog, best: dict[str, float], tried: set[str], filters: dict[str, str]
+                    ) -> dict[str, object]:
     all_challenges = catalog.all()
     topics = sorted({s for c in all_challenges for s in c.sections})
     groups: dict[int, list[Entry]] = {}
     for c in all_challenges:
         entry = Entry(c, best.get(c.slug), status_of(best.get(c.slug), c.slug in tried))
-        if topic.isdigit() and int(topic) not in c.sections:
+        if filters["topic"].isdigit() and int(filters["topic"]) not in c.sections:
             continue
-        if difficulty in DIFFICULTIES and c.difficulty != difficulty:
+        if filters["difficulty"] in DIFFICULTIES and c.difficulty != filters["difficulty"]:
             continue
-        if status in STATUSES and entry.status != status:
+        if filters["status"] in STATUSES and entry.status != filters["status"]:
             continue
         groups.setdefault(min(c.sections), []).append(entry)
-    context = {
+    return {
         "groups": sorted(groups.items()), "topics": [(n, section_title(n)) for n in topics],
-        "difficulties": DIFFICULTIES, "statuses": STATUSES,
-        "filters": {"topic": topic, "difficulty": difficulty, "status": status},
-        "total": len(all_challenges),
+        "difficulties": DIFFICULTIES, "statuses": STATUSES, "filters": filters, "total": len(all_challenges),
     }
-    return render(request, "catalog.html", context, block="catalog_results")

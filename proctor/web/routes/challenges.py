@@ -14,7 +14,7 @@ from proctor.web.intake import accept_submission
 from proctor.web.markdown import render_prompt
 from proctor.web.routes.submissions import status_context
 from proctor.web.sections import guide_link, section_title
-from proctor.web.templating import is_htmx, render
+from proctor.web.templating import is_htmx, render, render_cached
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["pages"])
 
@@ -30,23 +30,30 @@ def form_files(filename: list[str], content: list[str]) -> dict[str, str]:
 
 
 @router.get("/challenges/{slug}")
-def show_challenge(request: Request, slug: str, store: StoreDep, catalog: CatalogDep, settings: SettingsDep,
-                   user: CurrentUser) -> Response:
+async def show_challenge(request: Request, slug: str, store: StoreDep, catalog: CatalogDep, settings: SettingsDep,
+                         user: CurrentUser) -> Response:
+    # Async, so its few indexed reads run on the event loop: cheaper than a threadpool hop (docs/performance.md).
     challenge = find_challenge(catalog, slug)
-    starter = decode(challenge.starter_files())
     draft = drafts.get(store, user_id=user.id, challenge=slug)
-    files = {**starter, **(draft or {})}
-    for name in challenge.files:
-        files.setdefault(name, "")
     latest = submissions.list_for(store, user_id=user.id, challenge=slug, suite=None, limit=1)
     best = submissions.best_scores(store, user_id=user.id).get(slug)
-    context = {
-        "challenge": challenge, "prompt_html": render_prompt(challenge.prompt()),
-        "files": files, "given": decode(challenge.given_files()), "has_draft": draft is not None,
-        "sections": [(n, section_title(n), guide_link(settings.guide_url, n)) for n in challenge.sections],
-        "best": best, **(status_context(request, latest[0]) if latest else {"submission": None}),
-    }
-    return render(request, "challenge.html", context, block="workspace")
+    # A finished submission never changes again; a queued or running one is rendered fresh each time.
+    shown = (latest[0].id, latest[0].status) if latest else None
+    key = None if latest and latest[0].status != "done" else (
+        "challenge", id(catalog), slug, tuple(sorted((draft or {}).items())), draft is None, shown, best)
+
+    def context() -> dict[str, object]:
+        files = {**decode(challenge.starter_files()), **(draft or {})}
+        for name in challenge.files:
+            files.setdefault(name, "")
+        return {
+            "challenge": challenge, "prompt_html": render_prompt(challenge.prompt()),
+            "files": files, "given": decode(challenge.given_files()), "has_draft": draft is not None,
+            "sections": [(n, section_title(n), guide_link(settings.guide_url, n)) for n in challenge.sections],
+            "best": best, **(status_context(request, latest[0]) if latest else {"submission": None}),
+        }
+
+    return render_cached(request, "challenge.html", key, context, block="workspace")
 
 
 @router.post("/challenges/{slug}/draft")
