@@ -75,3 +75,10 @@ class ChallengeLookup(Catalog):
             return self.get(slug).title
         except (UnknownChallenge, ValueError):
             return slug
+
+    def kind(self, slug: str) -> str:
+        """"quiz" or "http"; a pack that no longer loads counts as a coding challenge."""
+        try:
+            return self.get(slug).kind
+        except (UnknownChallenge, ValueError):
+            return "http"

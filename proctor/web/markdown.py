@@ -25,3 +25,9 @@ def render_prompt(source: str) -> str:
     """A challenge prompt. Rendering one takes about 2 ms, more than the rest of its page, and the same few
     prompts are shown on every view, so each distinct source is rendered once (it is a pure function)."""
     return render_markdown(source)
+
+
+@lru_cache(maxsize=512)
+def render_inline(source: str) -> str:
+    """One line of Markdown (a quiz choice) without the enclosing paragraph; the same escaping applies."""
+    return _parser().renderInline(source)

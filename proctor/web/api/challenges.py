@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 
 from proctor.grading.packs import Challenge, UnknownChallenge
+from proctor.grading.quiz import load_quiz
 from proctor.web.api.schemas import ChallengeDetail, ChallengePublic
 from proctor.web.deps import ApiUser, CatalogDep
 
@@ -30,4 +31,5 @@ def read_challenge(slug: str, catalog: CatalogDep, user: ApiUser) -> ChallengeDe
     return ChallengeDetail(
         **public(c).model_dump(), prompt_markdown=c.prompt(),
         starter_files={k: v.decode("utf-8", "replace") for k, v in c.starter_files().items()},
-        given_files={k: v.decode("utf-8", "replace") for k, v in c.given_files().items()})
+        given_files={k: v.decode("utf-8", "replace") for k, v in c.given_files().items()},
+        quiz=load_quiz(c).model_dump() if c.kind == "quiz" else None)

@@ -22,6 +22,8 @@ class ChallengeDetail(ChallengePublic):
     prompt_markdown: str
     starter_files: dict[str, str]
     given_files: dict[str, str]
+    quiz: dict[str, Any] | None = Field(None, description="a quiz's questions and choices (never which are right); "
+                                        "answer with answers.json: question id → choice id or list of ids")
 
 
 class SubmissionCreate(BaseModel):

@@ -90,7 +90,7 @@ def check(request: Request, user: User, form: AssessmentForm,
 def form_page(request: Request, user: User, form: AssessmentForm, errors: list[str], action: str,
               status_code: int = 200) -> Response:
     context = {"form": form, "errors": errors, "action": action, "choices": challenge_choices(request, user),
-               "visibilities": VISIBILITIES}
+               "visibilities": VISIBILITIES, "kinds": {c.slug: c.kind for c in request.app.state.catalog.all()}}
     return render(request, "assessment_form.html", context, block="assessment_form", status_code=status_code)
 
 

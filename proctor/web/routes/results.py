@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from proctor.web.access import managed_assessment
 from proctor.web.deps import StaffUser, StoreDep
+from proctor.web.quiz_results import quiz_breakdowns
 from proctor.web.results_table import SORT_KEYS, build_rows, filter_and_sort
 from proctor.web.templating import render
 
@@ -30,7 +31,8 @@ def show_results(request: Request, assessment_id: int, store: StoreDep, user: St
     context = {"assessment": assessment, "rows": shown, "total_rows": len(rows), "flags": flags,
                "titles": {s: lookup.title(s) for s in assessment.challenges}, "statuses": STATUSES,
                "filters": {"q": q, "status": status, "flagged": flagged, "sort": sort, "dir": dir},
-               "emails": {r.session.id: r.email for r in rows}}
+               "emails": {r.session.id: r.email for r in rows},
+               "quizzes": quiz_breakdowns(store, lookup, assessment, shown)}
     return render(request, "results.html", context, block="results_table")
 
 

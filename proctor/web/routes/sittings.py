@@ -52,10 +52,15 @@ def scores_visible(session: AssessmentSession, assessment: Assessment) -> bool:
         assessment.score_visibility == "after" and session.status != "active")
 
 
-def session_challenge(request: Request, assessment: Assessment, slug: str) -> Challenge:
+def session_challenge(request: Request, assessment: Assessment, slug: str, *, kind: str | None = "http") -> Challenge:
+    """The assessment's challenge; with `kind`, only one of that kind, so a quiz's answers never go through
+    the code routes (which would let them be submitted more than once)."""
     if slug not in assessment.challenges:
         raise HTTPException(404, "That challenge is not part of this assessment.")
-    return request.app.state.challenges.get(slug)  # type: ignore[no-any-return]
+    challenge: Challenge = request.app.state.challenges.get(slug)
+    if kind is not None and challenge.kind != kind:
+        raise HTTPException(404, f"“{slug}” is not a {'quiz' if kind == 'quiz' else 'coding challenge'}.")
+    return challenge
 
 
 def require_open(session: AssessmentSession) -> None:
@@ -91,7 +96,7 @@ def show_session(request: Request, session_id: int, store: StoreDep, user: Curre
         subs = assessment_sessions.session_submissions(store, session_id=session.id, challenge=slug)
         drafted = snapshots.latest(store, assessment_session_id=session.id, challenge=slug) is not None
         items.append({"slug": slug, "title": lookup.title(slug), "submissions": len(subs), "drafted": drafted,
-                      "last": subs[-1] if subs else None})
+                      "last": subs[-1] if subs else None, "kind": lookup.kind(slug)})
     return render(request, "sitting.html", {**base_context(session, assessment), "items": items},
                   block="sitting")
 
@@ -102,7 +107,9 @@ def show_session_challenge(request: Request, session_id: int, slug: str, store: 
     session, assessment = own_session(request, store, session_id, user)
     if not session.open_at(now()):
         return RedirectResponse(f"/sessions/{session.id}", status_code=303)
-    challenge = session_challenge(request, assessment, slug)
+    challenge = session_challenge(request, assessment, slug, kind=None)
+    if challenge.kind == "quiz":
+        return RedirectResponse(f"/sessions/{session.id}/quizzes/{slug}", status_code=303)
     assessment_sessions.record_event(store, session_id=session.id, challenge=slug, kind="opened", once=True)
     latest = snapshots.latest(store, assessment_session_id=session.id, challenge=slug)
     files = {**decode(challenge.starter_files()), **(latest.files if latest else {})}

@@ -41,7 +41,9 @@ def status_context(request: Request, submission: Submission) -> dict[str, Any]:
     elif submission.status == "running" and progress.get("total"):
         context["percent"] = int(100 * progress.get("done", 0) / progress["total"])
     elif submission.result:
-        context["hint"] = NOT_GRADABLE_HINTS.get(submission.result_status or "")
+        # A quiz runs no app (sandbox "none"): its own message says what was wrong with the answers.
+        if submission.result.get("sandbox") != "none":
+            context["hint"] = NOT_GRADABLE_HINTS.get(submission.result_status or "")
         context["percent"] = 100
     return context
 
@@ -59,12 +61,13 @@ def show_submission(request: Request, submission_id: int, store: StoreDep, catal
                     user: CurrentUser) -> Response:
     submission = own_submission(store, submission_id, user.id)
     previous = submissions.previous(store, submission=submission)
+    known = submission.challenge in catalog.slugs()
     context = {
         **status_context(request, submission),
         "previous": previous,
         "diff": diff_files(previous.files, submission.files) if previous else [],
-        "title": catalog.get(submission.challenge).title if submission.challenge in catalog.slugs()
-        else submission.challenge,
+        "title": catalog.get(submission.challenge).title if known else submission.challenge,
+        "kind": catalog.get(submission.challenge).kind if known else "http",
     }
     return render(request, "submission.html", context, block="status")
 
