@@ -37,7 +37,7 @@ from proctor.web.logs import configure_logging
 from proctor.web.metrics import Metrics
 from proctor.web.observe import ObserveMiddleware
 from proctor.web.routes import (accounts, assessments, authoring, catalog, challenges, dashboard, invitations,
-                                 operations, reports, results, sittings, submissions)
+                                 operations, quizzes, reports, results, sittings, submissions)
 from proctor.web.templating import PageCache, build_templates
 from proctor.web.workers import WorkerPool
 
@@ -131,5 +131,6 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
                    dashboard.router, assessments.router, invitations.router, sittings.router, results.router,
                    reports.router, authoring.router):
         app.include_router(router)
+    app.include_router(quizzes.router)
     app.include_router(api_router, prefix="/api/v1")
     return app
