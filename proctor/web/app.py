@@ -127,7 +127,8 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
     app.add_middleware(ObserveMiddleware, metrics=metrics)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (operations.router, accounts.router, catalog.router, challenges.router, submissions.router,
+    # The router tries routes in order, at a few microseconds each: the busiest pages go first.
+    for router in (catalog.router, challenges.router, operations.router, accounts.router, submissions.router,
                    dashboard.router, assessments.router, invitations.router, sittings.router, results.router,
                    reports.router, authoring.router):
         app.include_router(router)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
@@ -36,3 +37,15 @@ class Metrics:
         self.grading_seconds = Histogram("proctor_grading_seconds", "Time to grade one submission",
                                          buckets=(0.5, 1, 2, 5, 10, 20, 30, 60), registry=self.registry)
         self.registry.register(QueueCollector(store))
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def count_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        # labels() validates and locks on every call; the children are few (routes x methods x statuses), so
+        # each is looked up once.
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            children = self._children[key] = (self.requests.labels(method, route, str(status)),
+                                               self.latency.labels(route))
+        children[0].inc()
+        children[1].observe(seconds)

@@ -14,20 +14,20 @@ import time
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from proctor.web import csrf
 from proctor.web.metrics import Metrics
 
 log = logging.getLogger("proctor.web")
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 STATIC_PREFIX = "/static/"  # where create_app mounts the static files: counted, not logged
 
 
 def csrf_cookie_header(value: str, *, secure: bool) -> str:
-    response = Response()
-    response.set_cookie(csrf.COOKIE, value, httponly=True, samesite="lax", secure=secure, path="/")
-    return response.headers["set-cookie"]
+    # Written out rather than through Response.set_cookie, which builds a SimpleCookie: this runs for every
+    # request from a browser seen for the first time (and for every request of a cookie-less load generator).
+    return f"{csrf.COOKIE}={value}; HttpOnly; Path=/; SameSite=lax" + ("; Secure" if secure else "")
 
 
 class ObserveMiddleware:
@@ -62,9 +62,9 @@ class ObserveMiddleware:
         # The router leaves no route in the scope for the /static mount, so that one is told by its path.
         static = scope["path"].startswith(STATIC_PREFIX)
         route = "/static" if static else getattr(scope.get("route"), "path", "unmatched")
-        method = scope["method"]
-        self.metrics.requests.labels(method, route, str(status)).inc()
-        self.metrics.latency.labels(route).observe(elapsed)
+        # Any string can arrive as a method; only the standard ones get their own metric series.
+        method = scope["method"] if scope["method"] in HTTP_METHODS else "OTHER"
+        self.metrics.count_request(method, route, status, elapsed)
         if not static:
             log.info("request", extra={"method": method, "path": scope["path"], "route": route, "status": status,
                                        "ms": round(elapsed * 1000, 1)})

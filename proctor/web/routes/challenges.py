@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 
-from proctor.store import drafts, submissions
+from proctor.store import drafts, practice, submissions
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import CatalogDep, CurrentUser, SettingsDep, StoreDep, find_challenge
 from proctor.web.intake import accept_submission
@@ -32,17 +33,15 @@ def form_files(filename: list[str], content: list[str]) -> dict[str, str]:
 @router.get("/challenges/{slug}")
 async def show_challenge(request: Request, slug: str, store: StoreDep, catalog: CatalogDep, settings: SettingsDep,
                          user: CurrentUser) -> Response:
-    # Async, so its few indexed reads run on the event loop: cheaper than a threadpool hop (docs/performance.md).
+    # Async, so its one indexed read runs on the event loop: cheaper than a threadpool hop (docs/performance.md).
     challenge = find_challenge(catalog, slug)
-    draft = drafts.get(store, user_id=user.id, challenge=slug)
-    latest = submissions.list_for(store, user_id=user.id, challenge=slug, suite=None, limit=1)
-    best = submissions.best_scores(store, user_id=user.id).get(slug)
+    seen = practice.state(store, user_id=user.id, challenge=slug)
     # A finished submission never changes again; a queued or running one is rendered fresh each time.
-    shown = (latest[0].id, latest[0].status) if latest else None
-    key = None if latest and latest[0].status != "done" else (
-        "challenge", id(catalog), slug, tuple(sorted((draft or {}).items())), draft is None, shown, best)
+    key = None if seen.latest_id and seen.latest_status != "done" else ("challenge", id(catalog), slug, seen)
 
     def context() -> dict[str, object]:
+        draft = json.loads(seen.draft_json) if seen.draft_json else None
+        latest = submissions.get(store, submission_id=seen.latest_id, user_id=user.id) if seen.latest_id else None
         files = {**decode(challenge.starter_files()), **(draft or {})}
         for name in challenge.files:
             files.setdefault(name, "")
@@ -50,7 +49,7 @@ async def show_challenge(request: Request, slug: str, store: StoreDep, catalog: 
             "challenge": challenge, "prompt_html": render_prompt(challenge.prompt()),
             "files": files, "given": decode(challenge.given_files()), "has_draft": draft is not None,
             "sections": [(n, section_title(n), guide_link(settings.guide_url, n)) for n in challenge.sections],
-            "best": best, **(status_context(request, latest[0]) if latest else {"submission": None}),
+            "best": seen.best, **(status_context(request, latest) if latest else {"submission": None}),
         }
 
     return render_cached(request, "challenge.html", key, context, block="workspace")

@@ -1,0 +1,34 @@
+"""What a candidate's practice page for one challenge shows, read in one statement.
+
+The challenge page is the busiest page a candidate opens, and its rendering is cached on these values
+(proctor.web.templating.PageCache), so they are read raw: the draft's JSON text and the latest submission's id
+and status, with no parsing until the page is actually rendered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from proctor.store.database import Store
+
+# Practice only: an assessment's submissions are not part of a candidate's own history.
+_LATEST = ("FROM submissions WHERE user_id = :user AND challenge = :challenge AND assessment_session_id IS NULL "
+           "ORDER BY id DESC LIMIT 1")
+
+
+@dataclass(frozen=True)
+class PracticeState:
+    draft_json: str | None  # the saved draft, as stored
+    latest_id: int | None  # the latest submission of either suite
+    latest_status: str | None
+    best: float | None  # the best recorded score (hidden suite, finished)
+
+
+def state(store: Store, *, user_id: int, challenge: str) -> PracticeState:
+    row = store.read().execute(
+        "SELECT (SELECT files FROM drafts WHERE user_id = :user AND challenge = :challenge), "
+        f"(SELECT id {_LATEST}), (SELECT status {_LATEST}), "
+        "(SELECT max(score) FROM submissions WHERE user_id = :user AND challenge = :challenge AND suite = 'hidden' "
+        "AND status = 'done' AND score IS NOT NULL AND assessment_session_id IS NULL)",
+        {"user": user_id, "challenge": challenge}).fetchone()
+    return PracticeState(row[0], row[1], row[2], float(row[3]) if row[3] is not None else None)
