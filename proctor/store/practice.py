@@ -32,3 +32,12 @@ def state(store: Store, *, user_id: int, challenge: str) -> PracticeState:
         "AND status = 'done' AND score IS NOT NULL AND assessment_session_id IS NULL)",
         {"user": user_id, "challenge": challenge}).fetchone()
     return PracticeState(row[0], row[1], row[2], float(row[3]) if row[3] is not None else None)
+
+
+def catalog_state(store: Store, *, user_id: int) -> dict[str, float | None]:
+    """Each challenge the user has submitted for practice, with the best recorded score (None before one)."""
+    rows = store.read().execute(
+        "SELECT challenge, max(CASE WHEN status = 'done' THEN score END) FROM submissions "
+        "WHERE user_id = ? AND suite = 'hidden' AND assessment_session_id IS NULL GROUP BY challenge",
+        (user_id,)).fetchall()
+    return {r[0]: float(r[1]) if r[1] is not None else None for r in rows}

@@ -184,13 +184,6 @@ def best_scores(store: Store, *, user_id: int) -> dict[str, float]:
     return {r[0]: float(r[1]) for r in rows}
 
 
-def attempted(store: Store, *, user_id: int) -> set[str]:
-    rows = store.read().execute("SELECT DISTINCT challenge FROM submissions WHERE user_id = ? AND suite = 'hidden' "
-                                "AND assessment_session_id IS NULL",
-                                (user_id,)).fetchall()
-    return {r[0] for r in rows}
-
-
 def status_counts(store: Store) -> dict[str, int]:
     rows = store.read().execute("SELECT status, count(*) FROM submissions GROUP BY status").fetchall()
     return {r[0]: int(r[1]) for r in rows}

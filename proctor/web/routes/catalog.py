@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request, Response
 
 from proctor.grading.packs import Catalog, Challenge
-from proctor.store import submissions
-from proctor.web.deps import CatalogDep, OptionalUser, StoreDep
+from proctor.store import practice
+from proctor.web.deps import OptionalUser
 from proctor.web.sections import section_title
 from proctor.web.templating import render_cached
 
@@ -33,19 +33,22 @@ def status_of(best: float | None, attempted: bool) -> str:
 
 
 @router.get("/")
-async def show_catalog(request: Request, store: StoreDep, catalog: CatalogDep, user: OptionalUser, topic: str = "",
-                       difficulty: str = "", status: str = "") -> Response:
-    # Async, so the two indexed reads run on the event loop: cheaper than a threadpool hop (docs/performance.md).
-    best = submissions.best_scores(store, user_id=user.id) if user else {}
-    tried = submissions.attempted(store, user_id=user.id) if user else set()
+async def show_catalog(request: Request, user: OptionalUser, topic: str = "", difficulty: str = "",
+                       status: str = "") -> Response:
+    # Async, so its one indexed read runs on the event loop: cheaper than a threadpool hop. The app's parts are
+    # read from app.state rather than declared: each declared dependency costs this busy page CPU on every view
+    # (docs/performance.md).
+    store, catalog = request.app.state.store, request.app.state.catalog
+    tried = practice.catalog_state(store, user_id=user.id) if user else {}
+    best = {slug: score for slug, score in tried.items() if score is not None}
     filters = {"topic": topic, "difficulty": difficulty, "status": status}
-    key = ("catalog", id(catalog), tuple(filters.values()), tuple(sorted(best.items())), tuple(sorted(tried)))
+    key = ("catalog", id(catalog), tuple(filters.values()), tuple(sorted(tried.items())))
     return render_cached(request, "catalog.html", key, lambda: catalog_context(catalog, best, tried, filters),
                          block="catalog_results")
 
 
-def catalog_context(catalog: Catalog, best: dict[str, float], tried: set[str], filters: dict[str, str]
-                    ) -> dict[str, object]:
+def catalog_context(catalog: Catalog, best: dict[str, float], tried: dict[str, float | None],
+                    filters: dict[str, str]) -> dict[str, object]:
     all_challenges = catalog.all()
     topics = sorted({s for c in all_challenges for s in c.sections})
     groups: dict[int, list[Entry]] = {}
