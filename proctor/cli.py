@@ -157,8 +157,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
 def render_table(result: RunResult) -> str:
     marks = {"passed": "PASS", "failed": "FAIL", "error": "ERR ", "timeout": "TIME"}
     width = max([len(t.name) for t in result.tests] + [10])
+    where = "no sandbox needed" if result.sandbox == "none" else f"{result.sandbox} sandbox"  # a quiz runs no code
     lines = [f"{result.challenge}: {result.status.value}, score {result.score:g}/100 "
-             f"({result.points}/{result.max_points} points, {result.sandbox} sandbox, {result.duration_ms} ms)"]
+             f"({result.points}/{result.max_points} points, {where}, {result.duration_ms} ms)"]
     if result.message:
         lines += ["", result.message.rstrip()]
     if result.tests:

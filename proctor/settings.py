@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     workers: int = 0
     # A worker renews its lease while grading; a lease left to expire (a crash) hands the submission on.
     grading_lease_seconds: float = 30.0
+    # How the trusted grader process is kept from the platform's files and environment: "auto" is bwrap where
+    # it works (docs/security.md), "none" runs it as the server's user.
+    grader_sandbox: Literal["auto", "bwrap", "none"] = "auto"
     # Sandboxes (and graders) kept started ahead of submissions; 0 turns the warm pool off.
     warm_pool: int = 2
     session_days: int = 14

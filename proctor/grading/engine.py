@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from proctor import __version__
+from proctor.grading.grader_process import GraderIsolation, resolve_isolation
 from proctor.grading.jobs import Job
 from proctor.grading.limits import Limits
 from proctor.grading.packs import Challenge, PackError
@@ -43,6 +44,10 @@ def default_backend(settings: Settings | None = None, *, local_single_user: bool
     settings = settings or get_settings()
     return choose_backend(settings.sandbox, local_single_user=local_single_user,
                           allow_process=settings.allow_process_sandbox)
+
+
+def grader_isolation(settings: Settings) -> GraderIsolation:
+    return resolve_isolation(settings.grader_sandbox, uid=settings.sandbox_uid, gid=settings.sandbox_gid)
 
 
 def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden", backend: Sandbox | None = None,
@@ -89,7 +94,7 @@ def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden
     try:
         outcome = Run(backend=backend, job=job, runtime=settings.runtime_dir, tests=tests, limits=limits,
                       module=challenge.app.module, attr=challenge.app.attr, uid=settings.sandbox_uid,
-                      gid=settings.sandbox_gid, on_event=on_event,
+                      gid=settings.sandbox_gid, on_event=on_event, grader_isolation=grader_isolation(settings),
                       sandbox=slot.sandbox if slot else None, grader=slot.grader if slot else None).execute()
     except Exception:
         # As text: a record holding the traceback would keep the failed run's objects (sockets) alive.

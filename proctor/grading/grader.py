@@ -1,9 +1,10 @@
 """The trusted grader process: runs a challenge's tests with pytest against the app's socket.
 
-Started by the engine as `python -I -B -m proctor.grading.grader`, with one JSON line on stdin:
-{"tests": [paths], "socket": path, "events_fd": n, "test_timeout": s, "message_bytes": n}.
-It collects the tests, then waits for "go" on stdin (the app is ready) and reports through the events pipe. It never sees the app's
-output, and the app never sees it: the two meet only over HTTP.
+Started by the engine (grader_process.py) as `python -I -B -m proctor.grading.grader`, with stdin a Unix socket
+that brings one JSON line: {"files": {name: text}, "tests": [names], "events_fd": n, "test_timeout": s,
+"message_bytes": n}. It writes the files into a fresh directory, collects the tests, then waits for "go" on
+stdin, which comes with the app's socket as a descriptor, and reports through the events pipe. It never sees
+the app's output, and the app never sees it: the two meet only over HTTP.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 INI = Path(__file__).with_name("grader.ini")
@@ -22,7 +24,7 @@ def pytest_args(spec: dict[str, object]) -> list[str]:
     return [
         "-q", "-c", str(INI), "--rootdir", root, "--confcutdir", root,
         "-p", "proctor.grading.plugin",
-        "--proctor-socket", str(spec["socket"]),
+        "--proctor-socket", str(spec["socket"]), "--proctor-socket-fd", str(spec["socket_fd"]),
         "--proctor-events-fd", str(spec["events_fd"]),
         "--proctor-test-timeout", str(spec["test_timeout"]),
         "--proctor-message-bytes", str(spec["message_bytes"]),
@@ -93,9 +95,18 @@ def main() -> int:
     if not line:
         return 0
     spec = json.loads(line)
+    root = Path(tempfile.mkdtemp(prefix="tests-", dir=Path.cwd()))
+    for name, text in spec["files"].items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    spec["tests"] = [str(root / name) for name in spec["tests"]]
+    # A placeholder until "go" brings the app's socket, which then takes this descriptor's number.
+    spec["socket_fd"] = os.open(os.devnull, os.O_RDONLY)
+    spec["socket"] = f"/proc/self/fd/{spec['socket_fd']}"
     spec["control_fd"] = os.dup(0)
     sys.dont_write_bytecode = True
-    os.chdir(Path(spec["tests"][0]).parent)
+    os.chdir(root)
     code = pytest.main(pytest_args(spec))
     return int(code) if int(code) in (0, 1) else int(code)
 

@@ -44,6 +44,8 @@ class Job:
             raise OSError(f"the jobs directory {jobs_dir} is too deep for a Unix socket path; set PROCTOR_DATA_DIR")
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listener.bind(str(socket_path))
+        # The grader may run as the unprivileged sandbox uid (grader_process.py); connecting needs write access.
+        socket_path.chmod(0o666)
         listener.listen(128)
         job = cls(root, src, socket_path, listener)
         if files:

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -77,14 +79,36 @@ class _CappedTransport(httpx.HTTPTransport):
         return response
 
 
-def read_line(fd: int) -> str:
-    """One line from fd, read unbuffered so no later line is swallowed into a buffer (pytest owns sys.stdin)."""
+def read_line(fd: int, socket_fd: int | None = None) -> str:
+    """One line from fd, without reading past it, so no later line is swallowed into a buffer (pytest owns
+    sys.stdin).
+
+    When fd is a socket, a descriptor sent along with the line (SCM_RIGHTS) takes the place of socket_fd: that
+    is how the engine hands over the app's socket, so the grader never needs a path to it."""
+    try:
+        sock = socket.socket(fileno=fd)
+    except OSError:  # a pipe: a byte at a time
+        data = bytearray()
+        while (byte := os.read(fd, 1)) and byte != b"\n":
+            data += byte
+        return data.decode("utf-8", "replace")
     data = bytearray()
-    while True:
-        byte = os.read(fd, 1)
-        if not byte or byte == b"\n":
-            return data.decode("utf-8", "replace")
-        data += byte
+    try:
+        while True:
+            peeked = sock.recv(1 << 16, socket.MSG_PEEK)
+            if not peeked:
+                return data.decode("utf-8", "replace")
+            end = peeked.find(b"\n")
+            chunk, fds, _, _ = socket.recv_fds(sock, len(peeked) if end < 0 else end + 1, 4)
+            if fds and socket_fd is not None:
+                os.dup2(fds[0], socket_fd)
+            for received in fds:
+                os.close(received)
+            data += chunk
+            if chunk.endswith(b"\n"):
+                return data[:-1].decode("utf-8", "replace")
+    finally:
+        sock.detach()
 
 
 class step:  # noqa: N801 - used like a keyword: `with step("..."):`
@@ -113,6 +137,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--proctor-events-fd", type=int, default=None, help="fd for JSON-line events")
     group.addoption("--proctor-test-timeout", type=float, default=5.0)
     group.addoption("--proctor-message-bytes", type=int, default=4096)
+    group.addoption("--proctor-socket-fd", type=int, default=None,
+                    help="the descriptor that --proctor-socket names; the engine's handover replaces it")
     group.addoption("--proctor-control-fd", type=int, default=None,
                     help="fd the engine writes to: 'go' before the tests, answers to restart requests")
 
@@ -197,6 +223,7 @@ class Reporter:
         self.message_bytes = config.getoption("--proctor-message-bytes")
         self.socket = config.getoption("--proctor-socket")
         self.control = config.getoption("--proctor-control-fd")
+        self.socket_fd = config.getoption("--proctor-socket-fd")
         _unused_tls()  # build it now, while the sandbox starts, not during the first test
         self.outcomes: dict[str, dict[str, Any]] = {}
 
@@ -209,14 +236,14 @@ class Reporter:
 
     def ask_engine(self, **event: Any) -> str:
         self.emit(**event)
-        return read_line(self.control).strip() if self.control is not None else ""
+        return read_line(self.control, self.socket_fd).strip() if self.control is not None else ""
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         tests = [{"name": item.name, "max_points": test_points(item), "description": _describe(item)}
                  for item in session.items]
         self.emit(event="collected", tests=tests)
         if self.control is not None:
-            answer = read_line(self.control).strip()
+            answer = read_line(self.control, self.socket_fd).strip()
             if answer != "go":
                 pytest.exit("the engine stopped the run before the tests", returncode=0)
 
@@ -245,6 +272,7 @@ class Reporter:
             points=max_points if status == "passed" else 0,
             message=outcome["message"][: self.message_bytes], detail=outcome["detail"][: self.message_bytes],
             description=_describe(item), duration_ms=int((time.monotonic() - outcome["start"]) * 1000),
+            maxrss=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         )
         if status in ("timeout", "error") and not self._app_answers():
             self.ask_engine(event="restart", reason=status)

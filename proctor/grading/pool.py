@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import select
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from proctor.grading.grader_process import GraderProcess, start_grader
+from proctor.grading.grader_process import GraderIsolation, GraderProcess, resolve_isolation, start_grader
 from proctor.grading.jobs import Job
 from proctor.grading.limits import DEFAULT_LIMITS, Limits
 from proctor.grading.sandbox.base import Sandbox, SandboxProcess, SandboxSpec
@@ -45,24 +46,25 @@ class Slot:
 
     def discard(self) -> None:
         self.sandbox.destroy()
-        self.grader.popen.kill()
-        self.grader.popen.wait()
         try:
-            self.grader.popen.stdin.close()  # type: ignore[union-attr]
-        except OSError:
+            os.killpg(self.grader.popen.pid, signal.SIGKILL)  # its own session: whatever it started goes too
+        except ProcessLookupError:
             pass
+        self.grader.popen.wait()
+        self.grader.close()
         os.close(self.grader.events_r)
         self.job.close()
 
 
 class WarmPool:
     def __init__(self, backend: Sandbox, *, size: int, jobs_dir: Path, runtime: Path, uid: int, gid: int,
-                 limits: Limits = DEFAULT_LIMITS) -> None:
+                 limits: Limits = DEFAULT_LIMITS, grader_isolation: GraderIsolation | None = None) -> None:
         self.backend = backend
         self.size = size
         self.jobs_dir = jobs_dir
         self.runtime = runtime
         self.uid, self.gid = uid, gid
+        self.grader_isolation = grader_isolation or resolve_isolation("auto", uid=uid, gid=gid)
         self.limits = limits
         self.key = sandbox_key(limits)
         self._slots: list[Slot] = []
@@ -115,7 +117,7 @@ class WarmPool:
             spec = SandboxSpec(runtime=self.runtime, src_dir=job.src, work_dir=job.root,
                                listen_fd=job.listener.fileno(), limits=self.limits, uid=self.uid, gid=self.gid,
                                run_id=job.run_id, socket_path=job.socket_path, prestart=True)
-            grader = start_grader(job.root, warm_up=True)
+            grader = start_grader(job.root, warm_up=True, isolation=self.grader_isolation)
             try:
                 sandbox = self.backend.start(spec)
             except Exception:

@@ -11,6 +11,7 @@ import json
 import os
 import selectors
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Callable
@@ -18,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from proctor.grading.grader_process import GraderProcess, start_grader
+from proctor.grading.grader_process import (GraderIsolation, GraderProcess, grader_files, resolve_isolation,
+                                            start_grader)
 from proctor.grading.jobs import Job
 from proctor.grading.limits import Limits
 from proctor.grading.results import RunStatus, TestResult, TestStatus
@@ -56,7 +58,8 @@ class Outcome:
 class Run:
     def __init__(self, *, backend: Sandbox, job: Job, runtime: Path, tests: list[Path], limits: Limits,
                  module: str, attr: str, uid: int, gid: int, on_event: EventSink | None = None,
-                 sandbox: SandboxProcess | None = None, grader: GraderProcess | None = None) -> None:
+                 sandbox: SandboxProcess | None = None, grader: GraderProcess | None = None,
+                 grader_isolation: GraderIsolation | None = None) -> None:
         self.backend = backend
         self.job = job
         self.tests = tests
@@ -74,6 +77,8 @@ class Run:
         self.prewarmed = sandbox is not None  # the pool consumed its "warm" line
         self.sandbox: SandboxProcess | None = None
         self.grader: subprocess.Popen[bytes] | None = None
+        self.grader_control: socket.socket | None = None
+        self.grader_isolation = grader_isolation or resolve_isolation("auto", uid=uid, gid=gid)
         self.grader_log = job.root / "grader.log"
         self.ready = False
         self.warm = False  # the harness is up; before this, a failure is the sandbox's, not the app's
@@ -123,10 +128,12 @@ class Run:
     # -- grader --------------------------------------------------------------------------------------
 
     def _start_grader(self) -> None:
-        grader = self.prestarted_grader or start_grader(self.job.root)
+        grader = self.prestarted_grader or start_grader(self.job.root, isolation=self.grader_isolation)
         self.grader = grader.popen
+        self.grader_control = grader.control
         self.grader_log = grader.log_path
-        spec = {"tests": [str(t) for t in self.tests], "socket": str(self.job.socket_path),
+        # The tests travel as text: an isolated grader sees no path of the platform's (grader_process.py).
+        spec = {"files": grader_files(self.tests[0].parent), "tests": [t.name for t in self.tests],
                 "events_fd": grader.events_fd, "test_timeout": self.limits.test_seconds,
                 "message_bytes": self.limits.message_bytes}
         self._tell_grader(json.dumps(spec))
@@ -134,13 +141,20 @@ class Run:
         os.set_blocking(grader.events_r, False)
         self.sel.register(grader.events_r, selectors.EVENT_READ, self._on_grader_events)
 
-    def _tell_grader(self, line: str) -> None:
-        assert self.grader and self.grader.stdin
+    def _tell_grader(self, line: str, *, with_socket: bool = False) -> None:
+        """A line on the grader's control socket; with_socket hands it the app's socket as a descriptor."""
+        assert self.grader_control is not None
+        fd = os.open(self.job.socket_path, os.O_PATH) if with_socket else None
         try:
-            self.grader.stdin.write(line.encode() + b"\n")
-            self.grader.stdin.flush()
-        except (BrokenPipeError, ValueError):
+            if fd is None:
+                self.grader_control.sendall(line.encode() + b"\n")
+            else:
+                socket.send_fds(self.grader_control, [line.encode() + b"\n"], [fd])
+        except OSError:
             pass  # it died; its closed events pipe says so
+        finally:
+            if fd is not None:
+                os.close(fd)
 
     def _on_grader_events(self, fd: int) -> None:
         for line in self._lines(fd):
@@ -163,6 +177,8 @@ class Run:
             self.out.running = event["name"]
             self.on_event({"type": "test_started", "name": event["name"]})
         elif kind == "test":
+            # Its own peak, since an isolated grader is killed inside bwrap and wait4 would see only bwrap's.
+            self.out.grader_peak = max(self.out.grader_peak, int(event.pop("maxrss", 0) or 0))
             result = TestResult.model_validate(event)
             self.out.results[result.name] = result
             self.out.running = None
@@ -177,7 +193,7 @@ class Run:
     def _maybe_go(self) -> None:
         if self.ready and self.out.collected and not self.go_sent:
             self.go_sent = True
-            self._tell_grader("go")
+            self._tell_grader("go", with_socket=True)
 
     # -- sandbox -------------------------------------------------------------------------------------
 
@@ -239,7 +255,7 @@ class Run:
                 self.on_event({"type": "ready"})
                 if self.grader_waits_restart:
                     self.grader_waits_restart = False
-                    self._tell_grader("restarted")
+                    self._tell_grader("restarted", with_socket=True)
                 self._maybe_go()
             elif message.get("state") == "error" and not self.ready and self.out.restarts == 0:
                 reason = str(message.get("reason", ""))
@@ -328,12 +344,9 @@ class Run:
                     os.killpg(self.grader.pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
-            self.out.grader_peak = _reap_peak_rss(self.grader)
-            if self.grader.stdin:
-                try:
-                    self.grader.stdin.close()
-                except BrokenPipeError:
-                    pass
+            self.out.grader_peak = max(self.out.grader_peak, _reap_peak_rss(self.grader))
+            if self.grader_control is not None:
+                self.grader_control.close()
             self.out.grader_log = _tail(self.grader_log, GRADER_LOG_BYTES)
         self.sel.close()
         if self.events_r >= 0:

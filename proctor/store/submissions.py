@@ -22,6 +22,10 @@ class RateLimited(Exception):
     """Refused before anything was stored; the message is shown to the user as is."""
 
 
+class AlreadySubmitted(Exception):
+    """A once-only item (a quiz in a timed session) already has its submission; nothing was stored."""
+
+
 @dataclass(frozen=True)
 class Submission:
     id: int
@@ -59,20 +63,25 @@ def _submission(row: sqlite3.Row | None) -> Submission | None:
 
 
 def create(store: Store, *, user_id: int, challenge: str, suite: str, files: dict[str, str],
-           per_minute: int = 10, assessment_session_id: int | None = None) -> Submission:
+           per_minute: int = 10, assessment_session_id: int | None = None, once: bool = False) -> Submission:
     """Queue a submission, or raise RateLimited: one in flight per user, `per_minute` a minute."""
     with store.write() as conn:
         submission_id = insert(conn, user_id=user_id, challenge=challenge, suite=suite, files=files,
-                               per_minute=per_minute, assessment_session_id=assessment_session_id)
+                               per_minute=per_minute, assessment_session_id=assessment_session_id, once=once)
     found = get(store, submission_id=submission_id)
     assert found is not None
     return found
 
 
 def insert(conn: sqlite3.Connection, *, user_id: int, challenge: str, suite: str, files: dict[str, str],
-           per_minute: int | None, assessment_session_id: int | None = None) -> int:
-    """The insert inside the caller's transaction; per_minute=None skips the limits (the deadline sweep)."""
+           per_minute: int | None, assessment_session_id: int | None = None, once: bool = False) -> int:
+    """The insert inside the caller's transaction; per_minute=None skips the limits (the deadline sweep).
+    once: refuse (AlreadySubmitted) if the session already has a submission for this challenge, checked in the
+    same transaction so two simultaneous requests cannot both pass."""
     t = now()
+    if once and conn.execute("SELECT 1 FROM submissions WHERE assessment_session_id = ? AND challenge = ?",
+                             (assessment_session_id, challenge)).fetchone():
+        raise AlreadySubmitted(challenge)
     if per_minute is not None:
         in_flight = conn.execute("SELECT count(*) FROM submissions WHERE user_id = ? AND status IN (?, ?)",
                                  (user_id, *IN_FLIGHT)).fetchone()[0]

@@ -18,7 +18,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from proctor.grading.engine import grade
+from proctor.grading.engine import grade, grader_isolation
 from proctor.grading.packs import Catalog
 from proctor.grading.results import RunResult
 from proctor.grading.pool import WarmPool
@@ -90,7 +90,8 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
                          collect_orphans(), collect_orphan_jobs(settings.jobs_dir))
                 if settings.warm_pool > 0:
                     warm = WarmPool(backend, size=settings.warm_pool, jobs_dir=settings.jobs_dir,
-                                    runtime=settings.runtime_dir, uid=settings.sandbox_uid, gid=settings.sandbox_gid)
+                                    runtime=settings.runtime_dir, uid=settings.sandbox_uid, gid=settings.sandbox_gid,
+                                    grader_isolation=grader_isolation(settings))
                 pool = WorkerPool(store=store, catalog=lookup, backend=backend,
                                   count=settings.workers or os.cpu_count() or 1,
                                   lease_seconds=settings.grading_lease_seconds,

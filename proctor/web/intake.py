@@ -10,14 +10,15 @@ from fastapi import HTTPException, Request
 from proctor.grading.packs import Challenge
 from proctor.grading.submission import MAX_TOTAL_BYTES, SubmissionError, check_files
 from proctor.store import submissions
-from proctor.store.submissions import RateLimited, Submission
+from proctor.store.submissions import AlreadySubmitted, RateLimited, Submission
 from proctor.store.users import User
 
 SUITES = ("hidden", "examples")
 
 
 def accept_submission(request: Request, *, user: User, challenge: Challenge, suite: str,
-                      files: dict[str, bytes], assessment_session_id: int | None = None) -> Submission:
+                      files: dict[str, bytes], assessment_session_id: int | None = None,
+                      once: bool = False) -> Submission:
     """Store a queued submission or raise HTTPException (400, 413, 422, 429) with a message for the user."""
     if suite not in SUITES:
         raise HTTPException(422, f"suite must be one of {', '.join(SUITES)}")
@@ -35,9 +36,12 @@ def accept_submission(request: Request, *, user: User, challenge: Challenge, sui
         submission = submissions.create(
             state.store, user_id=user.id, challenge=challenge.slug, suite=suite,
             files={name: data.decode("utf-8") for name, data in files.items()},
-            per_minute=state.settings.submissions_per_minute, assessment_session_id=assessment_session_id)
+            per_minute=state.settings.submissions_per_minute, assessment_session_id=assessment_session_id,
+            once=once)
     except RateLimited as exc:
         raise HTTPException(429, str(exc)) from None
+    except AlreadySubmitted:
+        raise HTTPException(409, "You have submitted this, so it is locked.") from None
     if state.workers:
         state.workers.notify()
     return submission

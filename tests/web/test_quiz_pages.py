@@ -96,6 +96,11 @@ async def test_catalog_lists_quizzes_with_a_tag_and_a_link(alice: Client) -> Non
     assert code.find("span", class_="badge-quiz") is None and code.find("a").attrs["href"] == "/challenges/hello-route"
 
 
+async def test_the_code_editor_url_of_a_quiz_leads_to_the_quiz(alice: Client) -> None:
+    response = await alice.get(f"/challenges/{SLUG}")
+    assert response.status_code == 303 and response.headers["location"] == f"/quizzes/{SLUG}"
+
+
 async def test_quiz_page_and_fragment(app: FastAPI, alice: Client) -> None:
     response = await alice.get(f"/quizzes/{SLUG}")
     assert response.status_code == 200
@@ -285,3 +290,26 @@ async def test_the_deadline_submits_a_quizs_last_saved_answers(app: FastAPI, cli
     over = await client.page(f"/sessions/{sid}")
     assert over.find("td", class_="session-score") is None  # "never": the candidate sees no score
     assert drafts.get(store, user_id=session.user_id, challenge=SLUG) is None  # sessions keep their own drafts
+
+
+
+async def test_a_session_quiz_is_stored_once_even_when_two_requests_race(app: FastAPI, client: Client) -> None:
+    """The once-only check runs inside the insert's transaction: a request that passed the page's check while
+    another one was being stored and graded still stores nothing."""
+    ivy = await staff(app, "ivy@example.com")
+    aid = await create_assessment(ivy, (SLUG,), visibility="during")
+    await client.signup("cand@example.com")
+    sid = await start(client, await invite(ivy, aid, "cand@example.com"))
+    store = app.state.store
+    user_id = store.read().execute("SELECT id FROM users WHERE email = 'cand@example.com'").fetchone()[0]
+    first = submissions.create(store, user_id=user_id, challenge=SLUG, suite="hidden",
+                               files={"answers.json": "{}"}, assessment_session_id=sid, once=True)
+    claimed = submissions.claim(store, lease_seconds=30)
+    assert claimed is not None and claimed.id == first.id
+    assert submissions.finish(store, submission_id=first.id, token=claimed.lease_token or "", result={},
+                              result_status="graded", score=0.0)  # graded: the in-flight limit no longer applies
+    with pytest.raises(submissions.AlreadySubmitted):
+        submissions.create(store, user_id=user_id, challenge=SLUG, suite="hidden", files={"answers.json": "{}"},
+                           assessment_session_id=sid, once=True)
+    rows = store.read().execute("SELECT count(*) FROM submissions WHERE assessment_session_id = ?", (sid,))
+    assert rows.fetchone()[0] == 1

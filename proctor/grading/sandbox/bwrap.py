@@ -46,6 +46,23 @@ def _system_binds() -> list[str]:
     return args
 
 
+def bwrap_base(uid: int, gid: int, *, hostname: str, map_root: bool = False) -> list[str]:
+    """bwrap in new namespaces of every kind, with only the system's libraries and a fresh /proc and /dev; the
+    caller adds its binds and the command. As root, bwrap is started through setpriv as uid:gid; with map_root it
+    runs as root, so it can bind paths uid cannot reach, and uid:gid is only the identity inside, without
+    capabilities (the host sees root, confined to what is bound)."""
+    argv: list[str] = []
+    root = os.geteuid() == 0
+    if root and not map_root:
+        argv += ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--"]
+    argv += ["bwrap", "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--hostname", hostname]
+    if root and map_root:
+        argv += ["--uid", str(uid), "--gid", str(gid), "--cap-drop", "ALL"]
+    if "--disable-userns" in _bwrap_features():
+        argv.append("--disable-userns")
+    return [*argv, *_system_binds(), "--proc", "/proc", "--dev", "/dev"]
+
+
 class BwrapSandbox:
     name = "bwrap"
     isolates = True
@@ -58,18 +75,9 @@ class BwrapSandbox:
         return _probe()
 
     def command(self, spec: SandboxSpec, pipes: Pipes, cgroup: RunCgroup | None) -> list[str]:
-        features = _bwrap_features()
         venv = spec.runtime
         python = str(runtime.python_of(venv))
-        argv: list[str] = []
-        if os.geteuid() == 0:
-            argv += ["setpriv", f"--reuid={spec.uid}", f"--regid={spec.gid}", "--clear-groups", "--"]
-        argv += ["bwrap", "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session",
-                 "--hostname", "sandbox"]
-        if "--disable-userns" in features:
-            argv.append("--disable-userns")
-        argv += _system_binds()
-        argv += ["--proc", "/proc", "--dev", "/dev"]
+        argv = bwrap_base(spec.uid, spec.gid, hostname="sandbox")
         # The tmpfs comes before the binds, so that a runtime or job living under /tmp on the host stays visible.
         argv += ["--size", str(spec.limits.tmp_mib * 1024 * 1024), "--tmpfs", "/tmp"]
         base = runtime.base_prefix(venv)

@@ -8,8 +8,9 @@ container (docs/deployment.md). Output comes from the container's log stream. Tw
 and status into pipes, so the engine supervises a container exactly like a local sandbox.
 
 The app can rewrite that directory at any time, so nothing in it is trusted: status is read without
-following links, and once the app is ready its socket is pinned by an O_PATH descriptor that the grader
-connects through (/proc/<engine>/fd/<n>), so a link planted later cannot redirect the grader.
+following links, and once the app is ready its socket is pinned by an O_PATH descriptor, which the grader receives and connects
+through, so a link planted later cannot redirect the grader. (uvicorn makes the socket 0666, so a grader of
+another uid may connect.)
 """
 
 from __future__ import annotations

@@ -39,6 +39,8 @@ async def show_challenge(request: Request, slug: str, user: CurrentUser) -> Resp
     # (docs/performance.md).
     store, catalog, settings = request.app.state.store, request.app.state.catalog, request.app.state.settings
     challenge = find_challenge(catalog, slug)
+    if challenge.kind == "quiz":
+        return RedirectResponse(f"/quizzes/{slug}", status_code=303)
     seen = practice.state(store, user_id=user.id, challenge=slug)
     # A finished submission never changes again; a queued or running one is rendered fresh each time.
     key = None if seen.latest_id and seen.latest_status != "done" else ("challenge", id(catalog), slug, seen)

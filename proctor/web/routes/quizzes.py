@@ -186,7 +186,7 @@ def submit_session_quiz(request: Request, session_id: int, slug: str, store: Sto
     require_unsubmitted(request, session.id, slug)
     files = answers_file(answers_from_form(load_quiz(challenge), form))
     accept_submission(request, user=user, challenge=challenge, suite="hidden",
-                      files={k: v.encode() for k, v in files.items()}, assessment_session_id=session.id)
+                      files={k: v.encode() for k, v in files.items()}, assessment_session_id=session.id, once=True)
     snapshots.save(store, assessment_session_id=session.id, challenge=slug, files=files)
     if is_htmx(request):  # the whole workspace: the answers are locked now, and the panel follows the grading
         return render(request, "sitting_quiz.html", session_quiz_context(request, session, assessment, challenge),
