@@ -57,8 +57,13 @@ def test_no_network():
 
 def test_the_platform_code_is_read_only():
     import proctor
-    with pytest.raises(OSError):
-        (Path(proctor.__file__).parent / "planted.py").write_text("x = 1")
+    target = Path(proctor.__file__).parent / "planted.py"
+    try:
+        target.write_text("x = 1")
+    except OSError:
+        return
+    target.unlink()  # an unisolated grader could write it: take it back, then say so
+    pytest.fail("the grader could write into the platform's code")
 '''
 
 
@@ -96,5 +101,6 @@ def test_an_isolated_grader_sees_nothing_of_the_platform(probes, sandbox, monkey
 def test_the_probes_do_find_an_unisolated_grader(probes, bwrap, monkeypatch):
     verdicts = graded(probes, bwrap, "none", monkeypatch)
     assert verdicts["test_the_app_answers"][0] == "passed"
-    for probe in ("test_no_platform_files", "test_no_platform_processes", "test_no_network"):
+    for probe in ("test_no_platform_files", "test_no_platform_processes", "test_no_network",
+                  "test_the_platform_code_is_read_only"):
         assert verdicts[probe][0] == "failed", (probe, verdicts[probe])
