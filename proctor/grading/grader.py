@@ -42,38 +42,20 @@ def test_warm(client):
 def warm_up(workdir: Path) -> None:
     """One throwaway pytest session against a throwaway server, before the spec arrives: pytest's, httpx's and
     the plugin's first-time costs are then paid while the sandbox starts, not during the candidate's run."""
-    import http.server
     import shutil
-    import socketserver
-    import threading
 
     import pytest
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            body = b'{"warm": true}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+    from proctor.grading.plugin import warm_server
 
     root = workdir / ".warm-up"
     root.mkdir()
     try:
         (root / "test_warm.py").write_text(WARM_TEST)
-        server = socketserver.UnixStreamServer(str(root / "s.sock"), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        try:
+        with warm_server(root / "s.sock"):
             pytest.main(["-q", "-c", str(INI), "--rootdir", str(root), "--confcutdir", str(root),
                          "-p", "proctor.grading.plugin", "--proctor-socket", str(root / "s.sock"),
                          str(root / "test_warm.py")])
-        finally:
-            server.shutdown()
-            server.server_close()
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

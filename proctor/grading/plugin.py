@@ -22,10 +22,14 @@ from __future__ import annotations
 import json
 import os
 import resource
+import select
 import signal
 import socket
+import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import ssl
@@ -109,6 +113,49 @@ def read_line(fd: int, socket_fd: int | None = None) -> str:
                 return data[:-1].decode("utf-8", "replace")
     finally:
         sock.detach()
+
+
+@contextmanager
+def warm_server(path: Path) -> Iterator[None]:
+    """A throwaway HTTP server on a Unix socket at path, answering {"warm": true}, for warming up a grader."""
+    import http.server
+    import socketserver
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            body = b'{"warm": true}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = socketserver.UnixStreamServer(str(path), Handler)
+    threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()  # quick to shut down
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        path.unlink(missing_ok=True)
+
+
+def warm_http() -> None:
+    """One request through the plugin's transport: the first in a process costs tens of milliseconds of lazy
+    imports and set-up in httpx and httpcore. A cold grader waits for the app anyway, so it pays them then."""
+    path = Path(tempfile.mkdtemp(prefix="warm-")) / "s.sock"
+    try:
+        with warm_server(path), httpx.Client(transport=_CappedTransport(uds=str(path), verify=_unused_tls()),
+                                             base_url=BASE_URL, timeout=5) as c:
+            c.get("/warm")
+    except (OSError, httpx.HTTPError):
+        pass  # only an optimisation
+    finally:
+        path.parent.rmdir()
 
 
 class step:  # noqa: N801 - used like a keyword: `with step("..."):`
@@ -243,6 +290,8 @@ class Reporter:
                  for item in session.items]
         self.emit(event="collected", tests=tests)
         if self.control is not None:
+            if not select.select([self.control], [], [], 0)[0]:
+                warm_http()  # the app is not ready yet: spend the wait on what the first test would pay
             answer = read_line(self.control, self.socket_fd).strip()
             if answer != "go":
                 pytest.exit("the engine stopped the run before the tests", returncode=0)
