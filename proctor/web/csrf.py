@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from functools import lru_cache
 
 from fastapi import HTTPException, Request
 
@@ -23,6 +24,7 @@ def new_cookie_value() -> str:
     return secrets.token_urlsafe(24)
 
 
+@lru_cache(maxsize=4096)  # every page carries the token: one HMAC per browser, not per request
 def token_for(secret_key: str, cookie_value: str) -> str:
     return hmac.new(secret_key.encode(), b"csrf:" + cookie_value.encode(), hashlib.sha256).hexdigest()
 

@@ -93,9 +93,9 @@ def test_the_cache_keeps_to_its_size() -> None:
     cache = PageCache(max_chars=10_000)
     for i in range(100):
         cache.put(i, f"<p>{i}</p>" + "x" * 500)
-    assert sum(len("".join(p)) for p in (cache.get(k) for k in range(100)) if p) <= 10_000
+    assert sum(len(b"".join(p)) for p in (cache.get(k) for k in range(100)) if p) <= 10_000
     assert cache.get(99) is not None and cache.get(0) is None  # the oldest went first
     cache.put("huge", "y" * 5_000)
     assert cache.get("huge") is None  # one page may not take over the cache
     parts = cache.put("holes", f"a{cache.hole}b{cache.hole}c")
-    assert "TOKEN".join(parts) == "aTOKENbTOKENc"
+    assert b"TOKEN".join(parts) == b"aTOKENbTOKENc"
