@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import logging.handlers
+import queue
 import time
 from typing import Any
 
@@ -25,14 +28,40 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class TextFormatter(logging.Formatter):
+    """`LEVEL logger: message key=value ...`, the same fields as the JSON lines, for a developer's terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = "".join(f" {k}={v}" for k, v in vars(record).items() if k not in _STANDARD)
+        line = f"{record.levelname} {record.name}: {record.getMessage()}{fields}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+class _Deferred(logging.handlers.QueueHandler):
+    """Hands records to the writer thread as they are: QueueHandler.prepare would format them here."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        return record
+
+
 def configure_logging(*, json_lines: bool) -> None:
-    """Send the `proctor` loggers to stderr, as JSON lines unless asked otherwise. Idempotent."""
+    """Send the `proctor` loggers to stderr, as JSON lines unless asked otherwise. Idempotent.
+
+    Records are formatted and written by a thread of their own: the request log line (one per request) cost
+    the event loop a tenth of a page's time (benchmarks/web.py). The thread drains the queue at exit."""
     logger = logging.getLogger("proctor")
     if any(getattr(h, "_proctor", False) for h in logger.handlers):
         return
-    handler = logging.StreamHandler()
+    stream = logging.StreamHandler()
+    stream.setFormatter(JsonFormatter() if json_lines else TextFormatter())
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    handler = _Deferred(records)
     handler._proctor = True  # type: ignore[attr-defined]
-    handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    listener = logging.handlers.QueueListener(records, stream)
+    listener.start()
+    atexit.register(listener.stop)
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False

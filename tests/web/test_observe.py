@@ -52,3 +52,12 @@ async def test_requests_are_counted_by_route_and_logged(app: FastAPI, caplog: py
     logged = [r for r in caplog.records if r.getMessage() == "request"]
     assert [(r.path, r.route, r.status) for r in logged] == [  # type: ignore[attr-defined]
         ("/challenges/hello-route", "/challenges/{slug}", 303)]
+
+
+def test_plain_text_logs_carry_the_same_fields_as_json() -> None:
+    from proctor.web.logs import JsonFormatter, TextFormatter
+
+    record = logging.makeLogRecord({"msg": "request", "levelname": "INFO", "name": "proctor.web", "route": "/",
+                                    "status": 200})
+    assert TextFormatter().format(record) == "INFO proctor.web: request route=/ status=200"
+    assert '"route": "/"' in JsonFormatter().format(record)
