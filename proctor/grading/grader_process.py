@@ -161,3 +161,24 @@ def grader_files(root: Path) -> dict[str, str]:
             except UnicodeDecodeError:
                 continue  # packs are text (docs/challenge-format.md); a binary file is left out
     return files
+
+
+def reap_peak_rss(popen: subprocess.Popen[bytes]) -> int:
+    """Wait for the grader; its peak RSS as far as wait4 sees it (an isolated grader reports its own)."""
+    try:
+        _, status, usage = os.wait4(popen.pid, 0)
+        popen.returncode = os.waitstatus_to_exitcode(status)
+        return usage.ru_maxrss * 1024
+    except ChildProcessError:
+        popen.wait()
+        return 0
+
+
+def log_tail(path: Path, size: int) -> str:
+    """The last `size` bytes of the grader's log, for an infra error's report."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, f.seek(0, os.SEEK_END) - size))
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""

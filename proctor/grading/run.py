@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from proctor.grading.grader_process import (GraderIsolation, GraderProcess, grader_files, resolve_isolation,
-                                            start_grader)
+from proctor.grading.grader_process import (GraderIsolation, GraderProcess, grader_files, log_tail, reap_peak_rss,
+                                            resolve_isolation, start_grader)
 from proctor.grading.jobs import Job
 from proctor.grading.limits import Limits
 from proctor.grading.results import RunStatus, TestResult, TestStatus
@@ -344,10 +344,10 @@ class Run:
                     os.killpg(self.grader.pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
-            self.out.grader_peak = max(self.out.grader_peak, _reap_peak_rss(self.grader))
+            self.out.grader_peak = max(self.out.grader_peak, reap_peak_rss(self.grader))
             if self.grader_control is not None:
                 self.grader_control.close()
-            self.out.grader_log = _tail(self.grader_log, GRADER_LOG_BYTES)
+            self.out.grader_log = log_tail(self.grader_log, GRADER_LOG_BYTES)
         self.sel.close()
         if self.events_r >= 0:
             os.close(self.events_r)
@@ -388,25 +388,6 @@ class Run:
         if rest:
             self.buffers[fd] = rest[-65536:]
         return [line.decode("utf-8", "replace") for line in lines]
-
-
-def _reap_peak_rss(popen: subprocess.Popen[bytes]) -> int:
-    try:
-        _, status, usage = os.wait4(popen.pid, 0)
-        popen.returncode = os.waitstatus_to_exitcode(status)
-        return usage.ru_maxrss * 1024
-    except ChildProcessError:
-        popen.wait()
-        return 0
-
-
-def _tail(path: Path, size: int) -> str:
-    try:
-        with open(path, "rb") as f:
-            f.seek(max(0, f.seek(0, os.SEEK_END) - size))
-            return f.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
 
 
 def _oom_message(limits: Limits) -> str:
