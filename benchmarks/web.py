@@ -72,9 +72,15 @@ def proctor_app(data_dir: Path) -> FastAPI:
 def serve(which: str, port: int, data_dir: Path | None) -> int:
     import uvicorn
 
-    app = proctor_app(data_dir) if which == "proctor" and data_dir else baseline_app()
+    from proctor.web.app import serve as serve_proctor
+
     # The same uvicorn configuration for both: one worker, default loop/http (uvloop, httptools), no access log.
-    uvicorn.run(app, host=HOST, port=port, workers=1, log_level="warning", access_log=False)
+    # Proctor is served as `proctor serve` serves it (gc.freeze() first); the baseline is plain uvicorn.run.
+    options = dict(host=HOST, port=port, workers=1, log_level="warning", access_log=False)
+    if which == "proctor" and data_dir:
+        serve_proctor(proctor_app(data_dir), **options)  # type: ignore[arg-type]
+    else:
+        uvicorn.run(baseline_app(), **options)  # type: ignore[arg-type]
     return 0
 
 

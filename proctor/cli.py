@@ -244,9 +244,7 @@ def cmd_sandbox_gc(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from proctor.web.app import create_app
+    from proctor.web.app import create_app, serve
 
     settings = get_settings()
     host = args.host or settings.host
@@ -255,7 +253,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from proctor.grading.sandbox import get_backend
 
         get_backend(settings.sandbox)  # an operator's explicit choice must work: fail at start, in one line
-    uvicorn.run(create_app(settings, host=host), host=host, port=port, log_level="info")
+    serve(create_app(settings, host=host), host=host, port=port, log_level="info")
     return 0
 
 
