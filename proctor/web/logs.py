@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import atexit
 import json
 import logging
-import logging.handlers
-import queue
 import time
 from typing import Any
 
@@ -39,29 +36,16 @@ class TextFormatter(logging.Formatter):
         return line
 
 
-class _Deferred(logging.handlers.QueueHandler):
-    """Hands records to the writer thread as they are: QueueHandler.prepare would format them here."""
-
-    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
-        return record
-
-
 def configure_logging(*, json_lines: bool) -> None:
-    """Send the `proctor` loggers to stderr, as JSON lines unless asked otherwise. Idempotent.
-
-    Records are formatted and written by a thread of their own: the request log line (one per request) cost
-    the event loop a tenth of a page's time (benchmarks/web.py). The thread drains the queue at exit."""
+    """Send the `proctor` loggers to stderr, as JSON lines unless asked otherwise. Idempotent."""
     logger = logging.getLogger("proctor")
     if any(getattr(h, "_proctor", False) for h in logger.handlers):
         return
-    stream = logging.StreamHandler()
-    stream.setFormatter(JsonFormatter() if json_lines else TextFormatter())
-    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    handler = _Deferred(records)
+    # Written by the thread that logs: a writer thread of its own was tried, and the hand-over per record
+    # cost the event loop more than the formatting it took away (benchmarks/web.py).
+    handler = logging.StreamHandler()
     handler._proctor = True  # type: ignore[attr-defined]
-    listener = logging.handlers.QueueListener(records, stream)
-    listener.start()
-    atexit.register(listener.stop)
+    handler.setFormatter(JsonFormatter() if json_lines else TextFormatter())
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
