@@ -33,11 +33,12 @@ def form_files(filename: list[str], content: list[str]) -> dict[str, str]:
 
 
 @router.get("/challenges/{slug}")
-async def show_challenge(request: Request, slug: str, user: CurrentUser) -> Response:
+async def show_challenge(request: Request, user: CurrentUser) -> Response:
     # Async, so its one indexed read runs on the event loop: cheaper than a threadpool hop. The app's parts are
     # read from app.state rather than declared: each declared dependency costs this busy page CPU on every view
     # (docs/performance.md).
     store, catalog, settings = request.app.state.store, request.app.state.catalog, request.app.state.settings
+    slug = request.path_params["slug"]  # undeclared for the same reason: any string is looked up, or 404
     challenge = find_challenge(catalog, slug)
     if challenge.kind == "quiz":
         return RedirectResponse(f"/quizzes/{slug}", status_code=303)
