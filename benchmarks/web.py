@@ -3,7 +3,8 @@
     apt-get install -y wrk
     .venv/bin/python benchmarks/web.py [--rounds 5] [--duration 10] [--connections 50]
 
-Starts two servers side by side, each one uvicorn worker in its own process on a loopback port: Proctor
+Starts two servers side by side, each one uvicorn worker in its own process on a loopback port, both pinned to
+one CPU while wrk is pinned to another (--no-pin leaves placement to the scheduler): Proctor
 (`create_app` on a fresh data dir, one grading worker, no warm pool, its request log as plain text to a file) and a bare
 FastAPI app whose only route returns {"message": "Hello World"}. Signs a candidate up through the real forms,
 saves a draft and grades one hello-route submission, so the challenge page renders everything a returning
@@ -28,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -90,15 +92,24 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def pinned(cpus: set[int] | None) -> Callable[[], None] | None:
+    """A preexec_fn that keeps the child on `cpus`: the servers on one core, wrk on another, so that the load
+    generator never competes with the server it measures for the same core (docs/performance.md)."""
+    if not cpus:
+        return None
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
 class Server:
-    def __init__(self, which: str, log_path: Path, data_dir: Path | None = None) -> None:
+    def __init__(self, which: str, log_path: Path, data_dir: Path | None = None, cpus: set[int] | None = None) -> None:
         self.which = which
         self.port = free_port()
         argv = [sys.executable, __file__, "--serve", which, "--port", str(self.port)]
         if data_dir:
             argv += ["--data-dir", str(data_dir)]
         self.log = log_path.open("ab")
-        self.proc = subprocess.Popen(argv, cwd=ROOT, stdout=self.log, stderr=self.log, start_new_session=True)
+        self.proc = subprocess.Popen(argv, cwd=ROOT, stdout=self.log, stderr=self.log, start_new_session=True,
+                                     preexec_fn=pinned(cpus))
 
     @property
     def url(self) -> str:
@@ -199,13 +210,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_wrk(target: Target, *, connections: int, threads: int, seconds: int) -> tuple[float, float, float, str]:
+def run_wrk(target: Target, *, connections: int, threads: int, seconds: int,
+            cpus: set[int] | None = None) -> tuple[float, float, float, str]:
     """req/s, p99 in ms, the server's CPU ms per request, and any errors wrk saw."""
     argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--latency", "--timeout", "5s"]
     for name, value in target.headers.items():
         argv += ["-H", f"{name}: {value}"]
     cpu_before = cpu_seconds(target.pid)
-    out = subprocess.run(argv + [target.url], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(argv + [target.url], capture_output=True, text=True, check=True,
+                         preexec_fn=pinned(cpus)).stdout
     cpu = cpu_seconds(target.pid) - cpu_before
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
@@ -235,6 +248,8 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=3, help="seconds of unrecorded load per target first")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (the servers have one worker each)")
+    parser.add_argument("--no-pin", action="store_true",
+                        help="let the scheduler place servers and wrk (default: servers on one core, wrk on another)")
     parser.add_argument("--serve", choices=("proctor", "baseline"), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
@@ -247,6 +262,8 @@ def main() -> int:
               file=sys.stderr)
         return 2
 
+    cpus = sorted(os.sched_getaffinity(0))
+    server_cpus, wrk_cpus = ({cpus[0]}, {cpus[1]}) if len(cpus) >= 2 and not args.no_pin else (None, None)
     work = Path(tempfile.mkdtemp(prefix="proctor-web-bench-"))
     data_dir = work / "data"
     data_dir.mkdir()
@@ -255,9 +272,9 @@ def main() -> int:
     load_before = os.getloadavg()
     servers: list[Server] = []
     try:
-        proctor = Server("proctor", work / "proctor.log", data_dir)
+        proctor = Server("proctor", work / "proctor.log", data_dir, cpus=server_cpus)
         servers.append(proctor)
-        baseline = Server("baseline", work / "baseline.log")
+        baseline = Server("baseline", work / "baseline.log", cpus=server_cpus)
         servers.append(baseline)
         proctor.wait_ready("/health")
         baseline.wait_ready("/")
@@ -273,12 +290,13 @@ def main() -> int:
             target.pid = (baseline if target.baseline else proctor).proc.pid
             check(target)
             if args.warmup > 0:
-                run_wrk(target, connections=args.connections, threads=args.threads, seconds=args.warmup)
+                run_wrk(target, connections=args.connections, threads=args.threads, seconds=args.warmup,
+                        cpus=wrk_cpus)
         for round_ in range(args.rounds):
             shift = round_ % len(targets)
             for target in targets[shift:] + targets[:shift]:
                 rps, p99, cpu_ms, problems = run_wrk(target, connections=args.connections, threads=args.threads,
-                                                     seconds=args.duration)
+                                                     seconds=args.duration, cpus=wrk_cpus)
                 target.rps.append(rps)
                 target.p99_ms.append(p99)
                 target.cpu_ms.append(cpu_ms)
@@ -296,7 +314,9 @@ def main() -> int:
     base_rps = statistics.median(targets[0].rps)
     print()
     print(f"{args.rounds} rounds x {args.duration} s per target, alternating; wrk -t{args.threads} "
-          f"-c{args.connections} --latency; one uvicorn worker per server; {os.cpu_count()} CPUs")
+          f"-c{args.connections} --latency; one uvicorn worker per server; {os.cpu_count()} CPUs; "
+          + (f"servers on CPU {sorted(server_cpus)}, wrk on CPU {sorted(wrk_cpus or [])}" if server_cpus
+             else "not pinned"))
     print(f"load average (1/5/15 min) before {load_before[0]:.2f} / {load_before[1]:.2f} / {load_before[2]:.2f}, "
           f"after {load_after[0]:.2f} / {load_after[1]:.2f} / {load_after[2]:.2f}; {grading_note}")
     print()
