@@ -129,9 +129,11 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
 
     app.add_middleware(ObserveMiddleware, metrics=metrics)
     install_error_handlers(app)
+    # The router tries routes in order, at a few microseconds each: the busiest pages go first. They are plain
+    # Starlette routes (docs/decisions.md).
+    app.router.routes[:0] = [*catalog.routes, *challenges.routes]
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    # The router tries routes in order, at a few microseconds each: the busiest pages go first.
-    for router in (catalog.router, challenges.router, operations.router, accounts.router, submissions.router,
+    for router in (challenges.router, operations.router, accounts.router, submissions.router,
                    dashboard.router, assessments.router, invitations.router, sittings.router, results.router,
                    reports.router, authoring.router):
         app.include_router(router)
@@ -141,12 +143,19 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
 
 
 def serve(app: FastAPI, *, host: str, port: int, **uvicorn_options: Any) -> None:
-    """Run app under uvicorn, after gc.freeze().
+    """Run app under uvicorn, after gc.freeze(), on asyncio's own event loop, without uvicorn's access log.
 
-    Everything built so far (the framework, templates, pydantic models: some 80,000 objects) is moved out of the
-    collector's reach. A full collection over them took about 100 ms, a pause every queued request waited out,
-    and under load it came every several seconds (benchmarks/web.py, docs/performance.md)."""
+    gc.freeze(): everything built so far (the framework, templates, pydantic models: some 80,000 objects) is
+    moved out of the collector's reach. A full collection over them took about 100 ms, a pause every queued
+    request waited out, and under load it came every several seconds.
+
+    asyncio's loop rather than uvloop (uvicorn's default when installed): under load, uvloop left some
+    connections' requests unread in their sockets for up to 0.8 s while it served the others, which made the
+    p99; asyncio's selector loop serves every ready socket each turn, at the same req/s (docs/decisions.md).
+
+    The access log is off because ObserveMiddleware already logs each request, as one structured line with
+    its route and time. The first two were found with benchmarks/web.py (docs/performance.md)."""
     import uvicorn
 
     gc.freeze()
-    uvicorn.run(app, host=host, port=port, **uvicorn_options)
+    uvicorn.run(app, host=host, port=port, **{"loop": "asyncio", "access_log": False, **uvicorn_options})

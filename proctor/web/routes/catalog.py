@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import APIRouter, Request, Response
+from starlette.requests import Request
+from starlette.responses import Response
 
 from proctor.grading.packs import Catalog, Challenge
 from proctor.store import practice
-from proctor.web.deps import OptionalUser
+from proctor.web.deps import load_user
+from proctor.web.page_route import PageRoute
 from proctor.web.sections import section_title
 from proctor.web.templating import render_cached
 
-router = APIRouter(tags=["pages"])
 
 DIFFICULTIES = ("easy", "medium", "hard")
 STATUSES = {"not-started": "Not started", "attempted": "Attempted", "solved": "Solved"}
@@ -32,17 +33,15 @@ def status_of(best: float | None, attempted: bool) -> str:
     return "attempted" if attempted or best is not None else "not-started"
 
 
-@router.get("/")
-async def show_catalog(request: Request, user: OptionalUser) -> Response:
-    # Async, so its one indexed read runs on the event loop: cheaper than a threadpool hop. The app's parts are
-    # read from app.state rather than declared: each declared dependency costs this busy page CPU on every view
-    # (docs/performance.md).
+async def show_catalog(request: Request) -> Response:
+    # A plain Starlette route, async, so its one indexed read runs on the event loop: FastAPI's dependency
+    # solving and a threadpool hop each cost this busiest page more than its own work (docs/decisions.md).
+    user = load_user(request)
     store, catalog = request.app.state.store, request.app.state.catalog
     tried = practice.catalog_state(store, user_id=user.id) if user else {}
     best = {slug: score for slug, score in tried.items() if score is not None}
-    # The filters are read from the query string rather than declared: FastAPI's parameter validation cost this
-    # page a fifth of its CPU. An unknown value filters nothing, so it is dropped, which also keeps the page
-    # cache's keys to the real combinations.
+    # An unknown filter value filters nothing, so it is dropped, which also keeps the page cache's keys to the
+    # real combinations.
     query = request.query_params
     topic = query.get("topic", "")
     filters = {"topic": topic if topic.isdigit() and len(topic) <= 3 else "",
@@ -51,6 +50,9 @@ async def show_catalog(request: Request, user: OptionalUser) -> Response:
     key = ("catalog", id(catalog), tuple(filters.values()), tuple(sorted(tried.items())))
     return render_cached(request, "catalog.html", key, lambda: catalog_context(catalog, best, tried, filters),
                          block="catalog_results")
+
+
+routes = [PageRoute("/", show_catalog)]
 
 
 def catalog_context(catalog: Catalog, best: dict[str, float], tried: dict[str, float | None],

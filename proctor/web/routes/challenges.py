@@ -10,9 +10,10 @@ from fastapi.responses import RedirectResponse
 
 from proctor.store import drafts, practice, submissions
 from proctor.web.csrf import verify_csrf
-from proctor.web.deps import CatalogDep, CurrentUser, SettingsDep, StoreDep, find_challenge
+from proctor.web.deps import CatalogDep, CurrentUser, StoreDep, find_challenge, require_user
 from proctor.web.intake import accept_submission
 from proctor.web.markdown import render_prompt
+from proctor.web.page_route import PageRoute
 from proctor.web.routes.submissions import status_context
 from proctor.web.sections import guide_link, section_title
 from proctor.web.templating import is_htmx, render, render_cached
@@ -32,13 +33,11 @@ def form_files(filename: list[str], content: list[str]) -> dict[str, str]:
     return dict(zip(filename, content, strict=True))
 
 
-@router.get("/challenges/{slug}")
-async def show_challenge(request: Request, user: CurrentUser) -> Response:
-    # Async, so its one indexed read runs on the event loop: cheaper than a threadpool hop. The app's parts are
-    # read from app.state rather than declared: each declared dependency costs this busy page CPU on every view
-    # (docs/performance.md).
+async def show_challenge(request: Request) -> Response:
+    # A plain Starlette route, like the catalog: async, its one indexed read on the event loop (docs/decisions.md).
+    user = require_user(request)
     store, catalog, settings = request.app.state.store, request.app.state.catalog, request.app.state.settings
-    slug = request.path_params["slug"]  # undeclared for the same reason: any string is looked up, or 404
+    slug = request.path_params["slug"]
     challenge = find_challenge(catalog, slug)
     if challenge.kind == "quiz":
         return RedirectResponse(f"/quizzes/{slug}", status_code=303)
@@ -60,6 +59,9 @@ async def show_challenge(request: Request, user: CurrentUser) -> Response:
         }
 
     return render_cached(request, "challenge.html", key, context, block="workspace")
+
+
+routes = [PageRoute("/challenges/{slug}", show_challenge)]
 
 
 @router.post("/challenges/{slug}/draft", dependencies=CSRF)

@@ -12,7 +12,7 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/health")
-def show_health() -> dict[str, str]:
+async def show_health() -> dict[str, str]:
     """Liveness: the process answers."""
     return {"status": "ok"}
 
