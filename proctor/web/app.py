@@ -133,11 +133,11 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
     # Starlette routes (docs/decisions.md).
     app.router.routes[:0] = [*catalog.routes, *challenges.routes]
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # /docs documents the JSON API; the HTML pages and the operators' endpoints are not part of it.
     for router in (challenges.router, operations.router, accounts.router, submissions.router,
                    dashboard.router, assessments.router, invitations.router, sittings.router, results.router,
-                   reports.router, authoring.router):
-        app.include_router(router)
-    app.include_router(quizzes.router)
+                   reports.router, authoring.router, quizzes.router):
+        app.include_router(router, include_in_schema=False)
     app.include_router(api_router, prefix="/api/v1")
     return app
 
