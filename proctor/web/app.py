@@ -113,7 +113,10 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
                 warm.close()
             store.close()
 
+    # Operators get Prometheus metrics at /metrics and structured logs; FastAPI's own OpenTelemetry hooks,
+    # unused here, would look for a configured provider on every request.
     app = FastAPI(title="Proctor", version="0.1.0", lifespan=lifespan,
+                  telemetry={"tracing": False, "metrics": False, "logs": False},
                   description="Practise FastAPI interview challenges. The JSON API lives under /api/v1.")
     app.state.settings = settings
     app.state.store = store
