@@ -10,7 +10,7 @@ from proctor.web.sections import section_title
 
 BAR_HEIGHT = 22
 GAP = 10
-LABEL_WIDTH = 230
+CHAR_WIDTH = 8  # a generous average for 13px sans-serif, so the longest topic title is never cut off
 BAR_WIDTH = 300
 
 
@@ -38,18 +38,20 @@ def topic_mastery(challenges: list[Challenge], best: dict[str, float]) -> list[T
 
 def mastery_svg(rows: list[TopicMastery]) -> str:
     height = max(1, len(rows)) * (BAR_HEIGHT + GAP)
-    width = LABEL_WIDTH + BAR_WIDTH + 60
+    labels = [f"§{r.section} {r.title}" for r in rows]
+    label_width = CHAR_WIDTH * max(map(len, labels), default=0) + 12
+    width = label_width + BAR_WIDTH + 60
     summary = "; ".join(f"§{r.section} {r.title}: {r.percent:.0f}%" for r in rows) or "no topics yet"
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
              f'class="mastery" aria-labelledby="mastery-title"><title id="mastery-title">Mastery by topic: '
              f'{escape(summary)}</title>']
-    for i, r in enumerate(rows):
+    for i, (r, label) in enumerate(zip(rows, labels, strict=True)):
         y = i * (BAR_HEIGHT + GAP)
         filled = BAR_WIDTH * r.percent / 100
         parts.append(
-            f'<text x="0" y="{y + 16}" class="mastery-label">§{r.section} {escape(r.title)}</text>'
-            f'<rect x="{LABEL_WIDTH}" y="{y}" width="{BAR_WIDTH}" height="{BAR_HEIGHT}" class="mastery-track"/>'
-            f'<rect x="{LABEL_WIDTH}" y="{y}" width="{filled:.1f}" height="{BAR_HEIGHT}" class="mastery-bar"/>'
-            f'<text x="{LABEL_WIDTH + BAR_WIDTH + 8}" y="{y + 16}" class="mastery-value">{r.percent:.0f}%</text>')
+            f'<text x="0" y="{y + 16}" class="mastery-label">{escape(label)}</text>'
+            f'<rect x="{label_width}" y="{y}" width="{BAR_WIDTH}" height="{BAR_HEIGHT}" class="mastery-track"/>'
+            f'<rect x="{label_width}" y="{y}" width="{filled:.1f}" height="{BAR_HEIGHT}" class="mastery-bar"/>'
+            f'<text x="{label_width + BAR_WIDTH + 8}" y="{y + 16}" class="mastery-value">{r.percent:.0f}%</text>')
     parts.append("</svg>")
     return "".join(parts)

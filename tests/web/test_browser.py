@@ -29,6 +29,14 @@ new MutationObserver(() => {
 }).observe(document.getElementById("result-panel"), {childList: true, subtree: true});
 """
 
+CHART_LABELS_OVERLAPPING_BARS = """
+Array.from(document.querySelectorAll("svg.mastery .mastery-label")).filter(label => {
+  const track = label.nextElementSibling;
+  const box = label.getBBox();
+  return box.x + box.width > parseFloat(track.getAttribute("x"));
+}).map(label => label.textContent)
+"""
+
 
 def require_browser() -> Any:
     try:
@@ -97,6 +105,19 @@ def test_sign_up_solve_and_watch_the_tests_pass(data_dir: Path, bwrap: Any) -> N
             page.reload()  # the draft survives a reload
             page.wait_for_selector(".cm-editor .cm-content")
             assert "typed in a real browser" in page.locator(".cm-content").first.inner_text()
+
+            # Every topic's name in the mastery chart ends before its bar starts.
+            page.goto(f"{base}/dashboard")
+            overlaps = page.evaluate(CHART_LABELS_OVERLAPPING_BARS)
+            assert overlaps == [], overlaps
+
+            # On a phone-sized screen nothing makes the page wider than the screen (a wide table scrolls
+            # inside the prompt instead).
+            page.set_viewport_size({"width": 390, "height": 844})
+            for path in ("/", "/challenges/hello-route", "/dashboard", "/challenges/hello-route/history"):
+                page.goto(base + path)
+                width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+                assert width[0] <= width[1], (path, width)
             browser.close()
     finally:
         server.stop(signal.SIGTERM)
