@@ -8,6 +8,7 @@ worker takes over, the first worker's late result is refused and the result is r
 from __future__ import annotations
 
 import json
+import math
 import secrets
 import sqlite3
 from dataclasses import dataclass
@@ -19,7 +20,12 @@ IN_FLIGHT = ("queued", "running")
 
 
 class RateLimited(Exception):
-    """Refused before anything was stored; the message is shown to the user as is."""
+    """Refused before anything was stored; the message is shown to the user as is, and `retry_after` is the
+    number of seconds after which the same request may pass."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class AlreadySubmitted(Exception):
@@ -86,11 +92,14 @@ def insert(conn: sqlite3.Connection, *, user_id: int, challenge: str, suite: str
         in_flight = conn.execute("SELECT count(*) FROM submissions WHERE user_id = ? AND status IN (?, ?)",
                                  (user_id, *IN_FLIGHT)).fetchone()[0]
         if in_flight:
-            raise RateLimited("You already have a submission being graded. Wait for its result, then try again.")
-        recent = conn.execute("SELECT count(*) FROM submissions WHERE user_id = ? AND created_at > ?",
-                              (user_id, t - 60)).fetchone()[0]
+            # A grading takes about a second; the panel shows when it ends.
+            raise RateLimited("You already have a submission being graded. Wait for its result, then try again.",
+                              retry_after=1)
+        recent, oldest = conn.execute("SELECT count(*), min(created_at) FROM submissions "
+                                      "WHERE user_id = ? AND created_at > ?", (user_id, t - 60)).fetchone()
         if recent >= per_minute:
-            raise RateLimited(f"You can send at most {per_minute} submissions a minute. Wait a moment, then try again.")
+            raise RateLimited(f"You can send at most {per_minute} submissions a minute. Wait a moment, then try again.",
+                              retry_after=max(1, math.ceil(oldest + 60 - t)))
     cur = conn.execute(
         "INSERT INTO submissions (user_id, challenge, suite, files, status, created_at, assessment_session_id) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)", (user_id, challenge, suite, json.dumps(files), "queued", t,

@@ -19,9 +19,9 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def error_page(request: Request, status: int, message: str) -> Response:
+def error_page(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     context = {"status": status, "title": TITLES.get(status, "Error"), "message": message}
-    return render(request, "error.html", context, block="error", status_code=status)
+    return render(request, "error.html", context, block="error", status_code=status, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -43,7 +43,8 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
         if exc.status_code == 404 and exc.detail == "Not Found":
             message = "There is no page at this address."
-        return error_page(request, exc.status_code, message)
+        # The exception's headers belong to the answer: Allow on a 405, Retry-After on a 429.
+        return error_page(request, exc.status_code, message, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_input(request: Request, exc: RequestValidationError) -> Response:

@@ -39,7 +39,7 @@ def accept_submission(request: Request, *, user: User, challenge: Challenge, sui
             per_minute=state.settings.submissions_per_minute, assessment_session_id=assessment_session_id,
             once=once)
     except RateLimited as exc:
-        raise HTTPException(429, str(exc)) from None
+        raise HTTPException(429, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
     except AlreadySubmitted:
         raise HTTPException(409, "You have submitted this, so it is locked.") from None
     if state.workers:

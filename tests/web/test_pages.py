@@ -79,6 +79,14 @@ async def test_unknown_challenge_is_a_404_page(alice: Client) -> None:
         assert error is not None and "no-such-thing" in error.text()
 
 
+async def test_a_wrong_method_is_a_405_page_that_names_the_allowed_ones(alice: Client) -> None:
+    for url in ("/", "/challenges/hello-route"):
+        response = await alice.http.put(url)
+        assert response.status_code == 405, url
+        assert "GET" in response.headers["allow"], url
+        assert parse(response.text).by_id("error") is not None, url
+
+
 async def test_draft_autosave_and_reset(alice: Client) -> None:
     response = await alice.post("/challenges/hello-route/draft", {"filename": "app.py", "content": "# mine\n"},
                                 htmx=True)

@@ -74,6 +74,7 @@ async def test_repeated_failed_logins_are_rate_limited(alice: Client, client: Cl
         assert response.status_code == 400
     response = await client.post("/login", {"email": "alice@example.com", "password": PASSWORD})
     assert response.status_code == 429 and "Too many failed attempts" in response.text
+    assert response.headers["retry-after"] == "900"
 
 
 async def test_expired_session_goes_to_login_and_back(app: FastAPI, alice: Client) -> None:
@@ -158,6 +159,7 @@ async def test_one_in_flight_and_ten_a_minute(app: FastAPI, alice: Client) -> No
     assert (await alice.submit()).status_code == 303
     response = await alice.submit(htmx=True)
     assert response.status_code == 429 and "already have a submission" in response.text
+    assert response.headers["retry-after"] == "1"
     user = users.get_by_email(store, email="alice@example.com")
     assert len(submissions.list_for(store, user_id=user.id, suite=None)) == 1
     for i in range(9):
@@ -170,6 +172,8 @@ async def test_one_in_flight_and_ten_a_minute(app: FastAPI, alice: Client) -> No
                        result_status="graded", score=0.0)
     response = await alice.submit()
     assert response.status_code == 429 and "10 submissions a minute" in response.text
+    # The first of the ten leaves the minute's window in under 60 s; that is when the next one may go.
+    assert 1 <= int(response.headers["retry-after"]) <= 60
     assert len(submissions.list_for(store, user_id=user.id, suite=None)) == 10
 
 

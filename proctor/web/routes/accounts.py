@@ -32,7 +32,8 @@ def login(request: Request, store: StoreDep, settings: SettingsDep, email: Annot
     context = {"next": safe_next(next), "email": email}
     if by_email >= settings.login_failures_allowed or by_ip >= IP_FAILURES_ALLOWED:
         return render(request, "login.html", {**context, "error": "Too many failed attempts. "
-                      "Wait 15 minutes, then try again."}, block="form", status_code=429)
+                      "Wait 15 minutes, then try again."}, block="form", status_code=429,
+                      headers={"Retry-After": str(login_attempts.WINDOW_SECONDS)})
     user = users.get_by_email(store, email=email)
     ok = verify_password(password, user.password_hash if user else dummy_hash()) and user is not None
     login_attempts.record(store, email=email, ip=ip, succeeded=ok)
