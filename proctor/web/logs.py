@@ -45,6 +45,13 @@ def configure_logging(*, json_lines: bool) -> None:
     # cost the event loop more than the formatting it took away (benchmarks/web.py).
     handler = logging.StreamHandler()
     handler._proctor = True  # type: ignore[attr-defined]
+    # Every request logs a line, and neither formatter prints where the call was made or the thread and process
+    # names, so they are not gathered (the logging HOWTO's "Optimization"): 5-9 µs of a line's 38-50 µs
+    # inside a served page (docs/performance.md).
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler.setFormatter(JsonFormatter() if json_lines else TextFormatter())
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
