@@ -7,14 +7,14 @@ Starts three servers side by side, each one uvicorn worker in its own process on
 one CPU while wrk is pinned to another (--no-pin leaves placement to the scheduler): Proctor
 (`create_app` on a fresh data dir, one grading worker, no warm pool, its request log as plain text to a file),
 served as `proctor serve` serves it (asyncio's loop), and a bare FastAPI app whose only route returns
-{"message": "Hello World"}, twice: on the same loop, and on uvicorn's default (uvloop). Signs a candidate up through the real forms,
-saves a draft and grades one hello-route submission, so the challenge page renders everything a returning
-candidate sees. Then drives each target with wrk from a second process at the same concurrency, several rounds,
+{"message": "Hello World"}, twice: on the same loop, and on uvicorn's default (uvloop). Signs a candidate up
+through the real forms, saves a draft and grades one hello-route submission, so the challenge page renders
+everything a returning candidate sees. Then drives each target with wrk from a second process at the same concurrency, several rounds,
 alternating targets (the order rotates each round), so machine noise hits all of them alike. Reports the median
 req/s and the median p99 per target, and each page's req/s as a fraction of the faster baseline's.
 
-Targets (issue 3): a page serves >= 0.4x the (faster) baseline's req/s, with p99 < 100 ms. They are printed as met or
-missed; the exit status is 0 either way (2 when wrk is missing).
+Targets (issue 3): a page serves >= 0.4x the (faster) baseline's req/s, with p99 < 100 ms. They are printed as
+met or missed; the exit status is 0 either way (2 when wrk is missing).
 """
 
 from __future__ import annotations
@@ -189,9 +189,8 @@ class Target:
     url: str
     headers: dict[str, str] = field(default_factory=dict)
     expect: str = ""
-    server: Server | None = None
+    server: Server = field(kw_only=True)
     baseline: bool = False
-    pid: int = 0
     rps: list[float] = field(default_factory=list)
     cpu_ms: list[float] = field(default_factory=list)
     p99_ms: list[float] = field(default_factory=list)
@@ -219,10 +218,10 @@ def run_wrk(target: Target, *, connections: int, threads: int, seconds: int,
     argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--latency", "--timeout", "5s"]
     for name, value in target.headers.items():
         argv += ["-H", f"{name}: {value}"]
-    cpu_before = cpu_seconds(target.pid)
+    cpu_before = cpu_seconds(target.server.proc.pid)
     out = subprocess.run(argv + [target.url], capture_output=True, text=True, check=True,
                          preexec_fn=pinned(cpus)).stdout
-    cpu = cpu_seconds(target.pid) - cpu_before
+    cpu = cpu_seconds(target.server.proc.pid) - cpu_before
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p99 = to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
@@ -288,7 +287,7 @@ def main() -> int:
         targets = [
             Target("baseline: FastAPI hello-world", baseline.url + "/", expect="Hello World", server=baseline,
                    baseline=True),
-            Target("baseline on uvloop (uvicorn's default)", baseline_uvloop.url + "/", expect="Hello World",
+            Target("baseline-uvloop: uvicorn's default loop", baseline_uvloop.url + "/", expect="Hello World",
                    server=baseline_uvloop, baseline=True),
             Target("catalog, anonymous", proctor.url + "/", expect="Sign up", server=proctor),
             Target("catalog, logged in", proctor.url + "/", {"Cookie": cookie}, expect=EMAIL, server=proctor),
@@ -296,7 +295,6 @@ def main() -> int:
                    {"Cookie": cookie}, expect=EMAIL, server=proctor),
         ]
         for target in targets:
-            target.pid = target.server.proc.pid  # type: ignore[union-attr]
             check(target)
             if args.warmup > 0:
                 run_wrk(target, connections=args.connections, threads=args.threads, seconds=args.warmup,
@@ -312,7 +310,7 @@ def main() -> int:
                 if problems:
                     target.errors.append(problems)
             print(f"round {round_ + 1}/{args.rounds} (load {os.getloadavg()[0]:.1f}): " + "; ".join(
-                f"{t.name.split(':')[0].split(' (')[0].replace(' on uvloop', '-uvloop')} {t.rps[-1]:.0f}/s p99 {t.p99_ms[-1]:.0f} ms" for t in targets),
+                f"{t.name.split(':')[0].split(' (')[0]} {t.rps[-1]:.0f}/s p99 {t.p99_ms[-1]:.0f} ms" for t in targets),
                 flush=True)
     finally:
         for server in servers:
@@ -338,8 +336,8 @@ def main() -> int:
         verdict = "" if t.baseline else (f"req/s {'met' if ratio >= RATIO_TARGET else 'MISSED'}, "
                                          f"p99 {'met' if p99 < P99_TARGET_MS else 'MISSED'}")
         print(f"{t.name:<40} {rps:7.0f} {p99:7.1f} {ratio:7.2f} {cpu:10.2f} {t.size:6d}  {verdict}")
-    print("medians over the rounds. x base: req/s over the faster baseline's. CPU ms/req: the server process's user+system "
-          "CPU time (all threads) over the requests served, which machine load disturbs less than req/s.")
+    print("medians over the rounds. x base: req/s over the faster baseline's. CPU ms/req: the server process's "
+          "user+system CPU time (all threads) over the requests served, which machine load disturbs less than req/s.")
     for t in targets:
         for problem in t.errors:
             print(f"warning: {t.name}: {problem}")
