@@ -11,7 +11,8 @@ served as `proctor serve` serves it (asyncio's loop), and a bare FastAPI app who
 through the real forms, saves a draft and grades one hello-route submission, so the challenge page renders
 everything a returning candidate sees. Then drives each target with wrk from a second process at the same
 concurrency, several rounds, alternating targets (the order rotates each round), so machine noise hits all of
-them alike. Reports the median req/s and the median p99 per target, and each page's req/s as a fraction of the faster baseline's.
+them alike. Reports the median req/s and the median p99 per target, and each page's req/s as a fraction of the
+faster baseline's.
 
 Targets (issue 3): a page serves >= 0.4x the (faster) baseline's req/s, with p99 < 100 ms. They are printed as
 met or missed; the exit status is 0 either way (2 when wrk is missing).
