@@ -41,7 +41,7 @@ def mastery_svg(rows: list[TopicMastery]) -> str:
     labels = [f"§{r.section} {r.title}" for r in rows]
     label_width = CHAR_WIDTH * max(map(len, labels), default=0) + 12
     width = label_width + BAR_WIDTH + 60
-    summary = "; ".join(f"§{r.section} {r.title}: {r.percent:.0f}%" for r in rows) or "no topics yet"
+    summary = "; ".join(f"{label}: {r.percent:.0f}%" for r, label in zip(rows, labels, strict=True)) or "no topics yet"
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
              f'class="mastery" aria-labelledby="mastery-title"><title id="mastery-title">Mastery by topic: '
              f'{escape(summary)}</title>']
