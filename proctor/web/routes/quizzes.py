@@ -23,7 +23,7 @@ from proctor.store.assessments import Assessment
 from proctor.store.database import now
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import CatalogDep, CurrentUser, SettingsDep, StoreDep, find_challenge
-from proctor.web.intake import accept_submission
+from proctor.web.intake import accept_submission, hold_message
 from proctor.web.markdown import render_inline, render_prompt
 from proctor.web.routes.sittings import (base_context, own_session, panel_context, require_open,
                                          session_challenge)
@@ -97,8 +97,10 @@ def show_quiz(request: Request, slug: str, store: StoreDep, catalog: CatalogDep,
     challenge = find_quiz(catalog, slug)
     draft = drafts.get(store, user_id=user.id, challenge=slug)
     latest = submissions.list_for(store, user_id=user.id, challenge=slug, suite=None, limit=1)
+    hold = assessment_sessions.holding(store, user_id=user.id, challenge=slug)
     context = {
         "challenge": challenge, "questions": questions_context(load_quiz(challenge), saved_answers(draft)),
+        "hold": hold, "hold_message": hold_message(hold) if hold else "",
         "has_draft": draft is not None, "locked": False, "prompt_html": render_prompt(challenge.prompt()),
         "sections": [(n, section_title(n), guide_link(settings.guide_url, n)) for n in challenge.sections],
         "best": submissions.best_scores(store, user_id=user.id).get(slug),
