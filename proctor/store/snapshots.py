@@ -1,8 +1,9 @@
-"""Draft snapshots of a timed session: every autosave is kept, with its time, for playback."""
+"""Draft snapshots of a timed session: autosaves are kept, with their time, for playback, within bounds."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 
 from proctor.store.database import Store, now
@@ -16,18 +17,57 @@ class Snapshot:
     at: float
 
 
-def save(store: Store, *, assessment_session_id: int, challenge: str, files: dict[str, str]) -> bool:
+@dataclass(frozen=True)
+class SnapshotLimits:
+    """Bounds on one session's snapshots of one challenge (the defaults keep everything, for the store's tests).
+
+    A save less than `interval` seconds after the latest snapshot replaces that snapshot's files instead of
+    adding a row, so the draft is always the newest code while rows grow at most one per interval. Past `keep`
+    rows or `max_bytes`, the older half is thinned (every other one dropped; the first and the newest always
+    stay), so playback keeps its shape: recent history dense, older history sparser.
+    """
+
+    keep: int | None = None
+    max_bytes: int | None = None
+    interval: float = 0.0
+
+
+def save(store: Store, *, assessment_session_id: int, challenge: str, files: dict[str, str],
+         limits: SnapshotLimits = SnapshotLimits()) -> bool:
     """Keep a snapshot unless it equals the last one (autosave fires on every pause); True when stored."""
     encoded = json.dumps(files, sort_keys=True)
+    t = now()
     with store.write() as conn:
         last = conn.execute(
-            "SELECT files FROM snapshots WHERE assessment_session_id = ? AND challenge = ? ORDER BY id DESC LIMIT 1",
-            (assessment_session_id, challenge)).fetchone()
-        if last and last[0] == encoded:
+            "SELECT id, files, at FROM snapshots WHERE assessment_session_id = ? AND challenge = ? "
+            "ORDER BY id DESC LIMIT 1", (assessment_session_id, challenge)).fetchone()
+        if last and last["files"] == encoded:
             return False
-        conn.execute("INSERT INTO snapshots (assessment_session_id, challenge, files, at) VALUES (?, ?, ?, ?)",
-                     (assessment_session_id, challenge, encoded, now()))
+        if last and t - last["at"] < limits.interval:
+            conn.execute("UPDATE snapshots SET files = ?, size = ? WHERE id = ?",
+                         (encoded, len(encoded.encode()), last["id"]))
+        else:
+            conn.execute("INSERT INTO snapshots (assessment_session_id, challenge, files, at, size) "
+                         "VALUES (?, ?, ?, ?, ?)", (assessment_session_id, challenge, encoded, t, len(encoded.encode())))
+        if limits.keep is not None or limits.max_bytes is not None:
+            _prune(conn, assessment_session_id, challenge, limits)
     return True
+
+
+def _prune(conn: sqlite3.Connection, session_id: int, challenge: str, limits: SnapshotLimits) -> None:
+    rows = conn.execute("SELECT id, size FROM snapshots WHERE assessment_session_id = ? AND challenge = ? "
+                        "ORDER BY id", (session_id, challenge)).fetchall()
+    ids, sizes = [r[0] for r in rows], {r[0]: r[1] for r in rows}
+    keep = limits.keep if limits.keep is not None else len(ids)
+    budget = limits.max_bytes if limits.max_bytes is not None else sum(sizes.values())
+    doomed: list[int] = []
+    while len(ids) > 1 and (len(ids) > keep or sum(sizes[i] for i in ids) > budget):
+        older = ids[1:len(ids) // 2]
+        drop = older[::2] if older else [ids[-2]]
+        doomed += drop
+        gone = set(drop)
+        ids = [i for i in ids if i not in gone]
+    conn.executemany("DELETE FROM snapshots WHERE id = ?", [(i,) for i in doomed])
 
 
 def list_for(store: Store, *, assessment_session_id: int, challenge: str) -> list[Snapshot]:

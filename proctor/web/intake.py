@@ -13,7 +13,7 @@ from proctor.grading.packs import Challenge
 from proctor.grading.submission import MAX_TOTAL_BYTES, SubmissionError, check_files
 from proctor.store import assessment_sessions, submissions
 from proctor.store.assessment_sessions import Hold
-from proctor.store.submissions import AlreadySubmitted, RateLimited, Submission
+from proctor.store.submissions import AlreadySubmitted, QueueLimits, RateLimited, Submission
 from proctor.store.users import User
 
 SUITES = ("hidden", "examples")
@@ -51,12 +51,15 @@ def accept_submission(request: Request, *, user: User, challenge: Challenge, sui
     except SubmissionError as exc:
         raise HTTPException(400, str(exc)[:1].upper() + str(exc)[1:] + ".") from None
     state = request.app.state
+    settings = state.settings
+    limits = QueueLimits(per_minute=settings.submissions_per_minute, per_address=settings.max_queued_per_address,
+                         total=settings.max_queued)
     try:
         submission = submissions.create(
             state.store, user_id=user.id, challenge=challenge.slug, suite=suite,
             files={name: data.decode("utf-8") for name, data in files.items()},
-            per_minute=state.settings.submissions_per_minute, assessment_session_id=assessment_session_id,
-            once=once)
+            assessment_session_id=assessment_session_id, once=once, limits=limits,
+            client_address=request.client.host if request.client else None)
     except RateLimited as exc:
         raise HTTPException(429, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
     except AlreadySubmitted:
