@@ -23,8 +23,8 @@ class SnapshotLimits:
 
     A save less than `interval` seconds after the latest snapshot replaces that snapshot's files instead of
     adding a row, so the draft is always the newest code while rows grow at most one per interval. Past `keep`
-    rows or `max_bytes`, the older half is thinned (every other one dropped; the first and the newest always
-    stay), so playback keeps its shape: recent history dense, older history sparser.
+    rows or `max_bytes`, the snapshot closest in time to its neighbours is dropped until within bounds (the first
+    and the newest always stay), so playback still spans the whole session, at a coarser step.
     """
 
     keep: int | None = None
@@ -55,18 +55,21 @@ def save(store: Store, *, assessment_session_id: int, challenge: str, files: dic
 
 
 def _prune(conn: sqlite3.Connection, session_id: int, challenge: str, limits: SnapshotLimits) -> None:
-    rows = conn.execute("SELECT id, size FROM snapshots WHERE assessment_session_id = ? AND challenge = ? "
+    rows = conn.execute("SELECT id, at, size FROM snapshots WHERE assessment_session_id = ? AND challenge = ? "
                         "ORDER BY id", (session_id, challenge)).fetchall()
-    ids, sizes = [r[0] for r in rows], {r[0]: r[1] for r in rows}
-    keep = limits.keep if limits.keep is not None else len(ids)
-    budget = limits.max_bytes if limits.max_bytes is not None else sum(sizes.values())
+    kept = [(r[0], r[1], r[2]) for r in rows]
+    keep = limits.keep if limits.keep is not None else len(kept)
+    budget = limits.max_bytes if limits.max_bytes is not None else sum(r[2] for r in kept)
+    total = sum(r[2] for r in kept)
     doomed: list[int] = []
-    while len(ids) > 1 and (len(ids) > keep or sum(sizes[i] for i in ids) > budget):
-        older = ids[1:len(ids) // 2]
-        drop = older[::2] if older else [ids[-2]]
-        doomed += drop
-        gone = set(drop)
-        ids = [i for i in ids if i not in gone]
+    while len(kept) > 1 and (len(kept) > keep or total > budget):
+        if len(kept) == 2:
+            victim = 0  # only the newest is left: it is the draft
+        else:  # the one whose neighbours are closest in time: what is kept stays spread over the session
+            victim = min(range(1, len(kept) - 1), key=lambda i: (kept[i + 1][1] - kept[i - 1][1], i))
+        doomed.append(kept[victim][0])
+        total -= kept[victim][2]
+        del kept[victim]
     conn.executemany("DELETE FROM snapshots WHERE id = ?", [(i,) for i in doomed])
 
 

@@ -137,7 +137,7 @@ def check_queue(conn: sqlite3.Connection, limits: QueueLimits, client_address: s
                               "Wait for some of them to finish, then try again.", retry_after=10)
     total = conn.execute("SELECT count(*) FROM submissions WHERE status IN (?, ?)", IN_FLIGHT).fetchone()[0]
     if total >= limits.total:
-        raise RateLimited("The grading queue is full just now. Try again in a minute; your code is kept as a draft.",
+        raise RateLimited("The grading queue is full just now. Try again in a minute.",
                           retry_after=60)
 
 
