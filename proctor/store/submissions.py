@@ -228,11 +228,23 @@ def release(store: Store, *, submission_id: int, token: str) -> bool:
     return retry_later(store, submission_id=submission_id, token=token, delay_seconds=0)
 
 
+# The queued ones that NEXT takes before :id, roughly: an assessment's before practice, then by each user's turn
+# (who was served last is left out: among equal turns the older goes first).
+AHEAD = """
+WITH q AS (
+    SELECT id, assessment_session_id IS NULL AS practice,
+           row_number() OVER (PARTITION BY user_id ORDER BY assessment_session_id IS NULL, id) AS turn
+    FROM submissions WHERE status = 'queued'
+)
+SELECT count(*) FROM q, (SELECT practice, turn FROM q WHERE id = :id) AS me
+WHERE q.id != :id AND (q.practice < me.practice OR (q.practice = me.practice
+      AND (q.turn < me.turn OR (q.turn = me.turn AND q.id < :id))))
+"""
+
+
 def queue_position(store: Store, *, submission: Submission) -> int:
-    """1 for the next one to be graded."""
-    ahead = store.read().execute("SELECT count(*) FROM submissions WHERE status = 'queued' AND id < ?",
-                                 (submission.id,)).fetchone()[0]
-    return int(ahead) + 1
+    """1 for the next one to be graded (in the fair order of `claim`, approximately)."""
+    return int(store.read().execute(AHEAD, {"id": submission.id}).fetchone()[0]) + 1
 
 
 def list_for(store: Store, *, user_id: int, challenge: str | None = None, suite: str | None = "hidden",

@@ -47,6 +47,9 @@ def test_one_users_backlog_does_not_delay_anothers_next(store: Store) -> None:
     b = users.create(store, email="b@example.com", password_hash="h").id
     backlog = queue(store, a, 10)
     (bs,) = queue(store, b)
+    position = {i: submissions.queue_position(store, submission=submissions.get(store, submission_id=i))
+                for i in (bs, backlog[0], backlog[-1])}
+    assert position == {backlog[0]: 1, bs: 2, backlog[-1]: 11}  # what the live panel and the API show
     order = [grade_one(store) for _ in range(11)]
     assert order.index(bs) == 1 and order.index(backlog[-1]) == 10  # B's one goes second, not eleventh
     assert [i for i in order if i != bs] == backlog  # A's own stay in order
