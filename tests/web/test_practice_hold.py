@@ -120,3 +120,9 @@ async def test_the_practice_pages_show_the_hold(app: FastAPI, client: Client, bo
     await client.post(f"/sessions/{session_id}/finish")
     page = await client.page("/challenges/hello-route")  # the cached page must not outlive the hold
     assert page.by_id("practice-hold") is None and "disabled" not in page.by_id("submit-button").attrs
+
+
+async def test_the_api_declares_the_refusals(client: Client) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    declared = spec["paths"]["/api/v1/submissions"]["post"]["responses"]
+    assert {"201", "409", "429"} <= set(declared)
