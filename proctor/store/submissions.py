@@ -228,23 +228,28 @@ def release(store: Store, *, submission_id: int, token: str) -> bool:
     return retry_later(store, submission_id=submission_id, token=token, delay_seconds=0)
 
 
-# The queued ones that NEXT takes before :id, roughly: an assessment's before practice, then by each user's turn
-# (who was served last is left out: among equal turns the older goes first).
+# The queued ones that NEXT takes before a submission of class :practice at its user's :turn, roughly: an
+# assessment's before practice, then by each user's turn (who was served last is left out: among equal turns
+# the older goes first). One pass over the queued rows.
 AHEAD = """
-WITH q AS (
+SELECT count(*) FROM (
     SELECT id, assessment_session_id IS NULL AS practice,
            row_number() OVER (PARTITION BY user_id ORDER BY assessment_session_id IS NULL, id) AS turn
     FROM submissions WHERE status = 'queued'
-)
-SELECT count(*) FROM q, (SELECT practice, turn FROM q WHERE id = :id) AS me
-WHERE q.id != :id AND (q.practice < me.practice OR (q.practice = me.practice
-      AND (q.turn < me.turn OR (q.turn = me.turn AND q.id < :id))))
+) WHERE id != :id AND (practice < :practice OR (practice = :practice
+        AND (turn < :turn OR (turn = :turn AND id < :id))))
 """
 
 
 def queue_position(store: Store, *, submission: Submission) -> int:
     """1 for the next one to be graded (in the fair order of `claim`, approximately)."""
-    return int(store.read().execute(AHEAD, {"id": submission.id}).fetchone()[0]) + 1
+    practice = int(submission.assessment_session_id is None)
+    conn = store.read()
+    turn = conn.execute("SELECT count(*) FROM submissions WHERE user_id = ? AND status = 'queued' "
+                        "AND ((assessment_session_id IS NULL) < ? OR ((assessment_session_id IS NULL) = ? AND id <= ?))",
+                        (submission.user_id, practice, practice, submission.id)).fetchone()[0]
+    ahead = conn.execute(AHEAD, {"id": submission.id, "practice": practice, "turn": turn}).fetchone()[0]
+    return int(ahead) + 1
 
 
 def list_for(store: Store, *, user_id: int, challenge: str | None = None, suite: str | None = "hidden",
