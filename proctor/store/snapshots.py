@@ -43,12 +43,12 @@ def save(store: Store, *, assessment_session_id: int, challenge: str, files: dic
             "ORDER BY id DESC LIMIT 1", (assessment_session_id, challenge)).fetchone()
         if last and last["files"] == encoded:
             return False
+        size = len(encoded.encode())
         if last and t - last["at"] < limits.interval:
-            conn.execute("UPDATE snapshots SET files = ?, size = ? WHERE id = ?",
-                         (encoded, len(encoded.encode()), last["id"]))
+            conn.execute("UPDATE snapshots SET files = ?, size = ? WHERE id = ?", (encoded, size, last["id"]))
         else:
             conn.execute("INSERT INTO snapshots (assessment_session_id, challenge, files, at, size) "
-                         "VALUES (?, ?, ?, ?, ?)", (assessment_session_id, challenge, encoded, t, len(encoded.encode())))
+                         "VALUES (?, ?, ?, ?, ?)", (assessment_session_id, challenge, encoded, t, size))
         if limits.keep is not None or limits.max_bytes is not None:
             _prune(conn, assessment_session_id, challenge, limits)
     return True

@@ -245,9 +245,10 @@ def queue_position(store: Store, *, submission: Submission) -> int:
     """1 for the next one to be graded (in the fair order of `claim`, approximately)."""
     practice = int(submission.assessment_session_id is None)
     conn = store.read()
-    turn = conn.execute("SELECT count(*) FROM submissions WHERE user_id = ? AND status = 'queued' "
-                        "AND ((assessment_session_id IS NULL) < ? OR ((assessment_session_id IS NULL) = ? AND id <= ?))",
-                        (submission.user_id, practice, practice, submission.id)).fetchone()[0]
+    turn = conn.execute("SELECT count(*) FROM submissions WHERE user_id = :user AND status = 'queued' "
+                        "AND ((assessment_session_id IS NULL) < :practice "
+                        "OR ((assessment_session_id IS NULL) = :practice AND id <= :id))",
+                        {"user": submission.user_id, "practice": practice, "id": submission.id}).fetchone()[0]
     ahead = conn.execute(AHEAD, {"id": submission.id, "practice": practice, "turn": turn}).fetchone()[0]
     return int(ahead) + 1
 

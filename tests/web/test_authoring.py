@@ -137,7 +137,8 @@ async def test_the_assessment_form_prefers_private_packs_and_marks_public_ones(a
     assert (await ivy.post("/authoring", pack())).status_code == 303
     items = (await ivy.page("/assessments/new")).by_id("assessment-form").find_all("li")
     first = items[0]
-    assert first.find("input").attrs["value"] == STORED and "private: yours" in first.find("span", class_="badge-private").text()
+    assert first.find("input").attrs["value"] == STORED
+    assert "private: yours" in first.find("span", class_="badge-private").text()
     assert "practise" not in first.text()
     public = items[1:]
     assert len(public) == len(app.state.catalog.all())
