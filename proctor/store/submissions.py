@@ -82,13 +82,13 @@ class QueueLimits:
 def create(store: Store, *, user_id: int, challenge: str, suite: str, files: dict[str, str],
            per_minute: int = 10, assessment_session_id: int | None = None, once: bool = False,
            limits: QueueLimits | None = None, client_address: str | None = None) -> Submission:
-    """Queue a submission, or raise RateLimited: one in flight per user, `per_minute` a minute, and the queue's
-    caps in `limits` (which, when given, replaces per_minute)."""
-    limits = limits or QueueLimits(per_minute=per_minute)
+    """Queue a submission, or raise RateLimited: one in flight per user, `per_minute` a minute, and with `limits`
+    (whose per_minute then counts instead) the queue's caps per client address and overall."""
     with store.write() as conn:
         submission_id = insert(conn, user_id=user_id, challenge=challenge, suite=suite, files=files,
-                               per_minute=limits.per_minute, assessment_session_id=assessment_session_id, once=once,
-                               limits=limits, client_address=client_address)
+                               per_minute=limits.per_minute if limits else per_minute,
+                               assessment_session_id=assessment_session_id, once=once, limits=limits,
+                               client_address=client_address)
     found = get(store, submission_id=submission_id)
     assert found is not None
     return found
@@ -137,8 +137,7 @@ def check_queue(conn: sqlite3.Connection, limits: QueueLimits, client_address: s
                               "Wait for some of them to finish, then try again.", retry_after=10)
     total = conn.execute("SELECT count(*) FROM submissions WHERE status IN (?, ?)", IN_FLIGHT).fetchone()[0]
     if total >= limits.total:
-        raise RateLimited("The grading queue is full just now. Try again in a minute.",
-                          retry_after=60)
+        raise RateLimited("The grading queue is full just now. Try again in a minute.", retry_after=60)
 
 
 def get(store: Store, *, submission_id: int, user_id: int | None = None) -> Submission | None:
