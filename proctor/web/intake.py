@@ -33,6 +33,14 @@ def refuse_held_practice(request: Request, *, user: User, challenge: str) -> Non
         raise HTTPException(409, hold_message(hold))
 
 
+def client_address(request: Request, assessment_session_id: int | None) -> str | None:
+    """The address the per-address cap counts, or None for a candidate's submission in a session: candidates on
+    a hiring day often share one office address, and sessions exist only by invitation, one in flight each."""
+    if assessment_session_id is not None or request.client is None:
+        return None
+    return request.client.host
+
+
 def accept_submission(request: Request, *, user: User, challenge: Challenge, suite: str,
                       files: dict[str, bytes], assessment_session_id: int | None = None,
                       once: bool = False) -> Submission:
@@ -59,7 +67,7 @@ def accept_submission(request: Request, *, user: User, challenge: Challenge, sui
             state.store, user_id=user.id, challenge=challenge.slug, suite=suite,
             files={name: data.decode("utf-8") for name, data in files.items()},
             assessment_session_id=assessment_session_id, once=once, limits=limits,
-            client_address=request.client.host if request.client else None)
+            client_address=client_address(request, assessment_session_id))
     except RateLimited as exc:
         raise HTTPException(429, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
     except AlreadySubmitted:

@@ -124,6 +124,29 @@ async def test_in_flight_caps_per_address_and_overall_answer_429(capped: FastAPI
         await c.aclose()
 
 
+async def test_candidates_sharing_an_office_address_are_not_capped(capped: FastAPI) -> None:
+    """A hiring day: every candidate behind one address. Sessions exist only by invitation (one in flight each),
+    so their submissions are left out of the per-address count; the whole queue's cap still holds."""
+    ivy = await staff(capped, "ivy@example.com")
+    aid = await create_assessment(ivy, ("hello-route",))
+    sittings = []
+    for i in range(3):
+        c = Client(capped)
+        path = await invite(ivy, aid, f"cand{i}@example.com")
+        await c.signup(f"cand{i}@example.com")
+        sittings.append((c, await start(c, path)))
+    codes = [(await c.post(f"/sessions/{sid}/challenges/hello-route/submissions",
+                           {"filename": "app.py", "content": "x = 1\n", "suite": "hidden"})).status_code
+             for c, sid in sittings]
+    assert codes == [303, 303, 303]  # three from one address, past its cap of two
+    other = Client(capped)
+    await other.signup("someone@example.com")
+    full = await other.submit()  # the queue's cap (three) counts everyone's
+    assert full.status_code == 429 and "queue is full" in full.text
+    for c in [other, ivy, *(c for c, _ in sittings)]:
+        await c.aclose()
+
+
 def sizes(store: Store, session_id: int) -> tuple[int, int]:
     row = store.read().execute("SELECT count(*), sum(length(CAST(files AS BLOB))) FROM snapshots "
                                "WHERE assessment_session_id = ?", (session_id,)).fetchone()
