@@ -58,6 +58,16 @@ class Settings(BaseSettings):
     # Where the FastAPI guide is published; challenge pages link to its sections.
     guide_url: str = ""
 
+    # Hiring-day integrity (issue 11 §5, docs/security.md): in-flight submissions (queued or running) from one
+    # client address and in the whole queue; session snapshots kept per session and challenge, and how often
+    # autosave may add one (saves in between replace the latest, so the draft is always the newest code). The
+    # session page autosaves 1.5 s after typing stops, so only scripted saves come faster than the interval.
+    max_queued_per_address: int = 20
+    max_queued: int = 1000
+    snapshots_kept: int = 200
+    snapshot_bytes: int = 5 * 1024 * 1024
+    snapshot_interval_seconds: float = 1.0
+
     @model_validator(mode="after")
     def _enforce_non_default_secret(self) -> "Settings":
         if self.environment != "development" and self.secret_key == DEFAULT_SECRET_KEY:

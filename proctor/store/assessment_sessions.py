@@ -49,6 +49,28 @@ class Event:
     at: float
 
 
+@dataclass(frozen=True)
+class Hold:
+    """An active session that holds a challenge: practice on it is closed until `deadline`."""
+    session_id: int
+    title: str
+    deadline: float
+
+
+# The user's open session (started, before its deadline, not finished) whose assessment has the challenge.
+HOLDING = ("FROM assessment_sessions s JOIN assessments a ON a.id = s.assessment_id "
+           "WHERE s.user_id = :user AND s.status = 'active' AND s.deadline > :now "
+           "AND EXISTS (SELECT 1 FROM json_each(a.challenges) WHERE value = :challenge) "
+           "ORDER BY s.deadline DESC LIMIT 1")
+
+
+def holding(store: Store, *, user_id: int, challenge: str) -> Hold | None:
+    """The session that closes practice on `challenge` for this user, if any."""
+    row = store.read().execute(f"SELECT s.id, a.title, s.deadline {HOLDING}",
+                               {"user": user_id, "challenge": challenge, "now": now()}).fetchone()
+    return Hold(row[0], row[1], row[2]) if row else None
+
+
 def _session(row: sqlite3.Row | None) -> AssessmentSession | None:
     return AssessmentSession(**dict(row)) if row else None
 

@@ -13,6 +13,14 @@ class SlugTaken(ValueError):
     pass
 
 
+def owned_slug(slug: str, owner_id: int) -> str:
+    """The stored slug: what the author typed, ending in their own namespace (`orders-api` by user 7 is
+    `orders-api-u7`). Slugs are global, so without this "that slug is taken" would confirm that another
+    interviewer has a private challenge of that name; now only the author's own slugs can clash."""
+    suffix = f"-u{owner_id}"
+    return slug if slug.endswith(suffix) else slug + suffix
+
+
 @dataclass(frozen=True)
 class AuthoredChallenge:
     slug: str

@@ -179,3 +179,20 @@ def create_assessments(db: Database) -> None:
         )""")
     db.execute("ALTER TABLE submissions ADD COLUMN assessment_session_id INTEGER REFERENCES assessment_sessions(id)")
     db.execute("CREATE INDEX submissions_assessment ON submissions (assessment_session_id, challenge, id)")
+
+
+@MIGRATIONS()
+def integrity_queue_fairness(db: Database) -> None:
+    # Issue 11 §5: the per-address cap counts what one client address has in flight, and fair claiming asks when
+    # each waiting user was last served.
+    db.execute("ALTER TABLE submissions ADD COLUMN client_address TEXT")
+    db.execute("CREATE INDEX submissions_address_in_flight ON submissions (client_address) "
+               "WHERE status IN ('queued', 'running')")
+    db.execute("CREATE INDEX submissions_user_started ON submissions (user_id, started_at)")
+
+
+@MIGRATIONS()
+def integrity_snapshot_sizes(db: Database) -> None:
+    # Issue 11 §5: each session-challenge's snapshots are pruned to a byte budget, so each row knows its size.
+    db.execute("ALTER TABLE snapshots ADD COLUMN size INTEGER NOT NULL DEFAULT 0")
+    db.execute("UPDATE snapshots SET size = length(CAST(files AS BLOB))")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from proctor.store.database import Store
+from proctor.store.assessment_sessions import HOLDING, Hold
+from proctor.store.database import Store, now
 
 # Practice only: an assessment's submissions are not part of a candidate's own history.
 _LATEST = ("FROM submissions WHERE user_id = :user AND challenge = :challenge AND assessment_session_id IS NULL "
@@ -22,6 +23,7 @@ class PracticeState:
     latest_id: int | None  # the latest submission of either suite
     latest_status: str | None
     best: float | None  # the best recorded score (hidden suite, finished)
+    hold: Hold | None = None  # an assessment the user is sitting now closes practice on this challenge
 
 
 def state(store: Store, *, user_id: int, challenge: str) -> PracticeState:
@@ -29,9 +31,11 @@ def state(store: Store, *, user_id: int, challenge: str) -> PracticeState:
         "SELECT (SELECT files FROM drafts WHERE user_id = :user AND challenge = :challenge), "
         f"(SELECT id {_LATEST}), (SELECT status {_LATEST}), "
         "(SELECT max(score) FROM submissions WHERE user_id = :user AND challenge = :challenge AND suite = 'hidden' "
-        "AND status = 'done' AND score IS NOT NULL AND assessment_session_id IS NULL)",
-        {"user": user_id, "challenge": challenge}).fetchone()
-    return PracticeState(row[0], row[1], row[2], float(row[3]) if row[3] is not None else None)
+        "AND status = 'done' AND score IS NOT NULL AND assessment_session_id IS NULL), "
+        f"(SELECT s.id {HOLDING}), (SELECT a.title {HOLDING}), (SELECT s.deadline {HOLDING})",
+        {"user": user_id, "challenge": challenge, "now": now()}).fetchone()
+    hold = Hold(row[4], row[5], row[6]) if row[4] is not None else None
+    return PracticeState(row[0], row[1], row[2], float(row[3]) if row[3] is not None else None, hold)
 
 
 def catalog_state(store: Store, *, user_id: int) -> dict[str, float | None]:

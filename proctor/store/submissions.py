@@ -52,6 +52,7 @@ class Submission:
     result_status: str | None
     score: float | None
     assessment_session_id: int | None = None  # set for a timed assessment's submissions
+    client_address: str | None = None  # who sent it, for the per-address cap; None for automatic ones
 
     @property
     def finished(self) -> bool:
@@ -68,20 +69,36 @@ def _submission(row: sqlite3.Row | None) -> Submission | None:
     return Submission(**data)
 
 
+@dataclass(frozen=True)
+class QueueLimits:
+    """What one request may add to the queue: `per_minute` submissions a user, and in flight (queued or running)
+    at most `per_address` from one client address and `total` overall. A user has one in flight at a time."""
+
+    per_minute: int = 10
+    per_address: int = 20
+    total: int = 1000
+
+
 def create(store: Store, *, user_id: int, challenge: str, suite: str, files: dict[str, str],
-           per_minute: int = 10, assessment_session_id: int | None = None, once: bool = False) -> Submission:
-    """Queue a submission, or raise RateLimited: one in flight per user, `per_minute` a minute."""
+           per_minute: int = 10, assessment_session_id: int | None = None, once: bool = False,
+           limits: QueueLimits | None = None, client_address: str | None = None) -> Submission:
+    """Queue a submission, or raise RateLimited: one in flight per user, `per_minute` a minute, and with `limits`
+    (whose per_minute then counts instead) the queue's caps per client address and overall."""
     with store.write() as conn:
         submission_id = insert(conn, user_id=user_id, challenge=challenge, suite=suite, files=files,
-                               per_minute=per_minute, assessment_session_id=assessment_session_id, once=once)
+                               per_minute=limits.per_minute if limits else per_minute,
+                               assessment_session_id=assessment_session_id, once=once, limits=limits,
+                               client_address=client_address)
     found = get(store, submission_id=submission_id)
     assert found is not None
     return found
 
 
 def insert(conn: sqlite3.Connection, *, user_id: int, challenge: str, suite: str, files: dict[str, str],
-           per_minute: int | None, assessment_session_id: int | None = None, once: bool = False) -> int:
-    """The insert inside the caller's transaction; per_minute=None skips the limits (the deadline sweep).
+           per_minute: int | None, assessment_session_id: int | None = None, once: bool = False,
+           limits: QueueLimits | None = None, client_address: str | None = None) -> int:
+    """The insert inside the caller's transaction; per_minute=None skips the limits (the deadline sweep: a
+    candidate's last draft is submitted whatever the queue holds).
     once: refuse (AlreadySubmitted) if the session already has a submission for this challenge, checked in the
     same transaction so two simultaneous requests cannot both pass."""
     t = now()
@@ -100,11 +117,27 @@ def insert(conn: sqlite3.Connection, *, user_id: int, challenge: str, suite: str
         if recent >= per_minute:
             raise RateLimited(f"You can send at most {per_minute} submissions a minute. Wait a moment, then try again.",
                               retry_after=max(1, math.ceil(oldest + 60 - t)))
+        if limits is not None:
+            check_queue(conn, limits, client_address)
     cur = conn.execute(
-        "INSERT INTO submissions (user_id, challenge, suite, files, status, created_at, assessment_session_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)", (user_id, challenge, suite, json.dumps(files), "queued", t,
-                                         assessment_session_id))
+        "INSERT INTO submissions (user_id, challenge, suite, files, status, created_at, assessment_session_id, "
+        "client_address) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (user_id, challenge, suite, json.dumps(files), "queued", t, assessment_session_id, client_address))
     return int(cur.lastrowid or 0)
+
+
+def check_queue(conn: sqlite3.Connection, limits: QueueLimits, client_address: str | None) -> None:
+    """RateLimited when one address (many throwaway accounts) or everyone together has too much in flight."""
+    if client_address is not None:
+        # Literal statuses, so SQLite can use the partial index submissions_address_in_flight.
+        from_address = conn.execute("SELECT count(*) FROM submissions WHERE client_address = ? "
+                                    "AND status IN ('queued', 'running')", (client_address,)).fetchone()[0]
+        if from_address >= limits.per_address:
+            raise RateLimited(f"{from_address} submissions from your network address are waiting to be graded. "
+                              "Wait for some of them to finish, then try again.", retry_after=10)
+    total = conn.execute("SELECT count(*) FROM submissions WHERE status IN (?, ?)", IN_FLIGHT).fetchone()[0]
+    if total >= limits.total:
+        raise RateLimited("The grading queue is full just now. Try again in a minute.", retry_after=60)
 
 
 def get(store: Store, *, submission_id: int, user_id: int | None = None) -> Submission | None:
@@ -116,20 +149,40 @@ def get(store: Store, *, submission_id: int, user_id: int | None = None) -> Subm
     return _submission(store.read().execute(sql, args).fetchone())
 
 
-DUE = ("SELECT id FROM submissions WHERE (status = 'queued' AND not_before <= ?) "
-       "OR (status = 'running' AND lease_until < ?) ORDER BY id LIMIT 1")
+DUE = ("SELECT id FROM submissions WHERE (status = 'queued' AND not_before <= :t) "
+       "OR (status = 'running' AND lease_until < :t) LIMIT 1")
+
+# Which due submission goes next, so no user's backlog delays anyone else's next one: an assessment's before
+# practice; then the user with the fewest being graded; then each user's own first (their `turn`); then the
+# user served longest ago (never served first); then the oldest. A due one is queued, or running under a lease
+# nobody renewed (its worker died).
+NEXT = """
+WITH due AS (
+    SELECT id, user_id, assessment_session_id,
+           row_number() OVER (PARTITION BY user_id ORDER BY assessment_session_id IS NULL, id) AS turn
+    FROM submissions
+    WHERE (status = 'queued' AND not_before <= :t) OR (status = 'running' AND lease_until < :t)
+), busy AS (
+    SELECT user_id, count(*) AS running FROM submissions
+    WHERE status = 'running' AND lease_until >= :t GROUP BY user_id
+)
+SELECT due.id FROM due LEFT JOIN busy USING (user_id)
+ORDER BY due.assessment_session_id IS NULL, coalesce(busy.running, 0), due.turn,
+         (SELECT max(started_at) FROM submissions s WHERE s.user_id = due.user_id), due.id
+LIMIT 1
+"""
 
 
 def claim(store: Store, *, lease_seconds: float) -> Submission | None:
-    """Take the oldest due submission: queued, or running under a lease nobody renewed."""
+    """Take the next due submission (see NEXT: fair between users, assessments first)."""
     t = now()
     # Workers poll this while idle; a read on the reader connection says whether there is anything to take,
     # without the write lock and its transaction (their cost showed in the page latency: docs/performance.md).
-    if store.read().execute(DUE, (t, t)).fetchone() is None:
+    if store.read().execute(DUE, {"t": t}).fetchone() is None:
         return None
     token = secrets.token_hex(16)
     with store.write() as conn:
-        row = conn.execute(DUE, (t, t)).fetchone()
+        row = conn.execute(NEXT, {"t": t}).fetchone()
         if row is None:
             return None
         conn.execute(
@@ -174,10 +227,28 @@ def release(store: Store, *, submission_id: int, token: str) -> bool:
     return retry_later(store, submission_id=submission_id, token=token, delay_seconds=0)
 
 
+# The queued ones that NEXT takes before a submission of class :practice at its user's :turn, roughly: an
+# assessment's before practice, then by each user's turn (who was served last is left out: among equal turns
+# the older goes first). One pass over the queued rows.
+AHEAD = """
+SELECT count(*) FROM (
+    SELECT id, assessment_session_id IS NULL AS practice,
+           row_number() OVER (PARTITION BY user_id ORDER BY assessment_session_id IS NULL, id) AS turn
+    FROM submissions WHERE status = 'queued'
+) WHERE id != :id AND (practice < :practice OR (practice = :practice
+        AND (turn < :turn OR (turn = :turn AND id < :id))))
+"""
+
+
 def queue_position(store: Store, *, submission: Submission) -> int:
-    """1 for the next one to be graded."""
-    ahead = store.read().execute("SELECT count(*) FROM submissions WHERE status = 'queued' AND id < ?",
-                                 (submission.id,)).fetchone()[0]
+    """1 for the next one to be graded (in the fair order of `claim`, approximately)."""
+    practice = int(submission.assessment_session_id is None)
+    conn = store.read()
+    turn = conn.execute("SELECT count(*) FROM submissions WHERE user_id = :user AND status = 'queued' "
+                        "AND ((assessment_session_id IS NULL) < :practice "
+                        "OR ((assessment_session_id IS NULL) = :practice AND id <= :id))",
+                        {"user": submission.user_id, "practice": practice, "id": submission.id}).fetchone()[0]
+    ahead = conn.execute(AHEAD, {"id": submission.id, "practice": practice, "turn": turn}).fetchone()[0]
     return int(ahead) + 1
 
 

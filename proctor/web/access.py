@@ -41,9 +41,10 @@ def managed_authored(store: Store, slug: str, user: User) -> AuthoredChallenge:
 
 
 def challenge_choices(request: Request, user: User) -> list[tuple[str, str, bool]]:
-    """(slug, title, authored) a user may put in an assessment: the catalog, and their validated packs."""
+    """(slug, title, authored) a user may put in an assessment: their validated packs first (no candidate can
+    have practised those), then the public catalog (anyone may have practised those beforehand)."""
     store: Store = request.app.state.store
     public = [(c.slug, c.title, False) for c in request.app.state.catalog.all()]
     owner = None if user.role == "admin" else user.id
     mine = [(a.slug, a.title, True) for a in authored_challenges.list_for(store, owner_id=owner) if a.validated]
-    return public + mine
+    return mine + public

@@ -15,6 +15,7 @@ from proctor.grading.packs import Challenge
 from proctor.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.anyio
+STORED = "greeting-api-u1"  # as saved: ivy is the first account, and her slugs end in her namespace, -u1
 TESTS = (PROJECT_ROOT / "graders/hello-route/test_hello_route.py").read_text()
 STARTER = (PROJECT_ROOT / "challenges/hello-route/starter/app.py").read_text()
 
@@ -45,59 +46,79 @@ async def test_author_validate_export_and_use(app: FastAPI, client: Client) -> N
 
     bad = await ivy.post("/authoring", pack(reference="from fastapi import FastAPI\napp = FastAPI()\n"))
     assert bad.status_code == 400 and "the reference scored 0" in bad.text
-    page = await ivy.page("/authoring/greeting-api")  # stored, but not validated
+    page = await ivy.page(f"/authoring/{STORED}")  # stored, but not validated
     assert page.by_id("pack-problems") is not None
-    assert ("greeting-api", "Greeting API", True) not in [
+    assert (STORED, "Greeting API", True) not in [
         (i.attrs["value"], "", True) for i in (await ivy.page("/assessments/new")).find_all("input", name="challenges")]
-    r = await ivy.post("/assessments", {"title": "x", "challenges": ["greeting-api"], "time_limit_minutes": "5",
+    r = await ivy.post("/assessments", {"title": "x", "challenges": [STORED], "time_limit_minutes": "5",
                                         "score_visibility": "after"})
     assert r.status_code == 400 and "not validated" in r.text
 
-    r = await ivy.post("/authoring/greeting-api", pack())
+    r = await ivy.post(f"/authoring/{STORED}", pack())
     assert r.status_code == 303
-    page = await ivy.page("/authoring/greeting-api")
+    page = await ivy.page(f"/authoring/{STORED}")
     assert page.by_id("pack-validated") is not None
-    assert seen[-1].slug == "greeting-api" and seen[-1].hidden_tests()
-    assert (await ivy.page("/authoring", htmx=True)).find("tr", data_slug="greeting-api") is not None
+    assert seen[-1].slug == STORED and seen[-1].hidden_tests()
+    assert (await ivy.page("/authoring", htmx=True)).find("tr", data_slug=STORED) is not None
 
-    archive = zipfile.ZipFile(io.BytesIO((await ivy.get("/authoring/greeting-api/pack.zip")).content))
+    archive = zipfile.ZipFile(io.BytesIO((await ivy.get(f"/authoring/{STORED}/pack.zip")).content))
     names = set(archive.namelist())
-    assert {"challenges/greeting-api/challenge.toml", "challenges/greeting-api/prompt.md",
-            "challenges/greeting-api/starter/app.py", "graders/greeting-api/test_hidden.py",
-            "graders/greeting-api/reference/app.py", "graders/greeting-api/wrong/case-1/app.py"} <= names
+    assert {f"challenges/{STORED}/challenge.toml", f"challenges/{STORED}/prompt.md",
+            f"challenges/{STORED}/starter/app.py", f"graders/{STORED}/test_hidden.py",
+            f"graders/{STORED}/reference/app.py", f"graders/{STORED}/wrong/case-1/app.py"} <= names
 
     # private: another interviewer, candidates, and the practice pages cannot reach it
     ian = await staff(app, "ian@example.com")
-    assert (await ian.get("/authoring/greeting-api")).status_code == 404
-    assert (await ian.get("/authoring/greeting-api/pack.zip")).status_code == 404
-    assert (await ian.page("/assessments/new")).find("input", value="greeting-api") is None
+    assert (await ian.get(f"/authoring/{STORED}")).status_code == 404
+    assert (await ian.get(f"/authoring/{STORED}/pack.zip")).status_code == 404
+    assert (await ian.page("/assessments/new")).find("input", value=STORED) is None
     admin = await staff(app, "root@example.com", role="admin")
-    assert (await admin.get("/authoring/greeting-api")).status_code == 200
+    assert (await admin.get(f"/authoring/{STORED}")).status_code == 200
 
     # validated: it goes into an assessment and a candidate can take it, without seeing the hidden tests
-    aid = await create_assessment(ivy, ("greeting-api",))
+    aid = await create_assessment(ivy, (STORED,))
     path = await invite(ivy, aid, "cand@example.com")
     await client.signup("cand@example.com")
-    assert (await client.get("/challenges/greeting-api")).status_code == 404  # not in practice
-    assert "greeting-api" not in (await client.get("/")).text
+    assert (await client.get(f"/challenges/{STORED}")).status_code == 404  # not in practice
+    assert STORED not in (await client.get("/")).text
     sid = await start(client, path)
-    page = await client.get(f"/sessions/{sid}/challenges/greeting-api")
+    page = await client.get(f"/sessions/{sid}/challenges/{STORED}")
     assert page.status_code == 200 and "<strong>hello</strong>" in page.text and "def test_" not in page.text
-    assert app.state.challenges.get("greeting-api").title == "Greeting API"  # the workers find it too
+    assert app.state.challenges.get(STORED).title == "Greeting API"  # the workers find it too
 
 
 async def test_slug_rules(app: FastAPI) -> None:
     app.state.validate_pack = fake_validator([])
     ivy = await staff(app, "ivy@example.com")
     await ivy.get("/authoring/new")
-    for slug, message in (("Bad Slug", "lower-case"), ("hello-route", "taken")):
+    for slug in ("Bad Slug", "a" * 51):
         r = await ivy.post("/authoring", pack(slug=slug))
-        assert r.status_code == 400 and message in r.text
+        assert r.status_code == 400 and "lower-case" in r.text
     assert (await ivy.post("/authoring", pack())).status_code == 303
-    assert "taken" in (await ivy.post("/authoring", pack())).text
+    again = await ivy.post("/authoring", pack())
+    assert again.status_code == 400 and f"You already have a challenge “{STORED}”" in again.text
+    assert (await ivy.post("/authoring", pack(slug=STORED))).status_code == 400  # her full slug is the same one
     await ivy.get("/authoring")
     frag = await ivy.post("/authoring", pack(title=""), htmx=True)
     assert frag.status_code == 400 and "<html" not in frag.text
+
+
+async def test_a_slug_never_tells_whether_another_interviewer_has_it(app: FastAPI) -> None:
+    """Each author's slugs live in their own namespace: B saving the name A chose (or A's full stored slug)
+    simply works, so B cannot learn from a refusal that A has a private challenge of that name."""
+    app.state.validate_pack = fake_validator([])
+    ivy, ian = await staff(app, "ivy@example.com"), await staff(app, "ian@example.com")
+    await ivy.get("/authoring/new")
+    assert (await ivy.post("/authoring", pack(slug="acme-backend-screen"))).headers["location"].startswith(
+        "/authoring/acme-backend-screen-u1")
+    await ian.get("/authoring/new")
+    for typed, stored in (("acme-backend-screen", "acme-backend-screen-u2"),
+                          ("acme-backend-screen-u1", "acme-backend-screen-u1-u2")):
+        r = await ian.post("/authoring", pack(slug=typed))
+        assert r.status_code == 303 and r.headers["location"] == f"/authoring/{stored}?saved=1"
+    assert (await ian.get("/authoring/acme-backend-screen-u1")).status_code == 404
+    mine = (await ivy.page("/authoring", htmx=True)).find_all("tr")
+    assert [tr.attrs.get("data-slug") for tr in mine if tr.attrs.get("data-slug")] == ["acme-backend-screen-u1"]
 
 
 @pytest.mark.slow
@@ -107,3 +128,18 @@ async def test_real_validation_with_the_sandbox(app: FastAPI, bwrap: Any) -> Non
     await ivy.get("/authoring/new")
     r = await ivy.post("/authoring", pack(wrong=[REFERENCE, "", ""]))
     assert r.status_code == 400 and "wrong/case-1 scores 100" in r.text
+
+
+async def test_the_assessment_form_prefers_private_packs_and_marks_public_ones(app: FastAPI) -> None:
+    app.state.validate_pack = fake_validator([])
+    ivy = await staff(app, "ivy@example.com")
+    await ivy.get("/authoring/new")
+    assert (await ivy.post("/authoring", pack())).status_code == 303
+    items = (await ivy.page("/assessments/new")).by_id("assessment-form").find_all("li")
+    first = items[0]
+    assert first.find("input").attrs["value"] == STORED
+    assert "private: yours" in first.find("span", class_="badge-private").text()
+    assert "practise" not in first.text()
+    public = items[1:]
+    assert len(public) == len(app.state.catalog.all())
+    assert all("public: candidates can practise it beforehand" in li.text() for li in public)

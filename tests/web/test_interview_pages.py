@@ -111,6 +111,7 @@ async def test_timed_session_pages_snapshots_and_submit(app: FastAPI, client: Cl
     assert (await client.get(f"/sessions/{sid}/challenges/cors")).status_code == 404  # not in the assessment
 
     base = f"/sessions/{sid}/challenges/hello-route"
+    app.state.settings.snapshot_interval_seconds = 0  # two quick autosaves, two snapshots: playback below
     for code in ("from fastapi import FastAPI\n", REFERENCE):
         r = await client.post(base + "/draft", {"filename": "app.py", "content": code}, htmx=True)
         assert r.status_code == 200 and "Draft saved" in r.text

@@ -34,7 +34,9 @@ def owned(store: Any, submission_id: int, user_id: int) -> Submission:
     return found
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses={
+    409: {"description": "You are sitting an assessment that holds this challenge; practice reopens when it ends"},
+    429: {"description": "One already in flight, too many a minute, or the queue is full; see Retry-After"}})
 def create_submission(request: Request, body: SubmissionCreate, catalog: CatalogDep, user: ApiUser) -> SubmissionPublic:
     try:
         challenge = catalog.get(body.challenge)

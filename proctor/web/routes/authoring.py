@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, Response
@@ -50,10 +51,11 @@ def save(request: Request, user: User, form: PackForm, *, creating: bool) -> Res
     store = request.app.state.store
     problems = []
     if creating:
-        if not SLUG.match(form.slug):
-            problems.append("The slug is lower-case letters, digits and dashes (e.g. orders-api).")
-        elif form.slug in request.app.state.catalog.slugs() or authored_challenges.get(store, slug=form.slug):
-            problems.append("That slug is taken; choose another.")
+        stored = authored_challenges.owned_slug(form.slug, user.id)
+        if not SLUG.match(form.slug) or len(form.slug) > 50 or not SLUG.match(stored):
+            problems.append("The slug is lower-case letters, digits and dashes, at most 50 (e.g. orders-api).")
+        elif stored in request.app.state.catalog.slugs() or authored_challenges.get(store, slug=stored):
+            problems.append(f"You already have a challenge “{stored}”; choose another slug.")
     if not form.title.strip():
         problems.append("Give the challenge a title.")
     if form.difficulty not in DIFFICULTIES:
@@ -62,6 +64,8 @@ def save(request: Request, user: User, form: PackForm, *, creating: bool) -> Res
         problems.append("Write a reference solution.")
     if problems:
         return form_page(request, form, creating=creating, problems=problems, status_code=400)
+    if creating:
+        form = replace(form, slug=stored)
     files = pack_files(form)
     problems = validate(request, form.slug, files, has_examples=bool(form.examples.strip()),
                         has_wrong=any(w.strip() for w in form.wrong))
@@ -69,8 +73,8 @@ def save(request: Request, user: User, form: PackForm, *, creating: bool) -> Res
         authored_challenges.save(store, slug=form.slug, owner_id=user.id, title=form.title.strip(), files=files,
                                  problems=problems, validated=True, create=creating)
     except authored_challenges.SlugTaken:
-        return form_page(request, form, creating=True, problems=["That slug is taken; choose another."],
-                         status_code=400)
+        return form_page(request, form, creating=True, status_code=400,
+                         problems=[f"You already have a challenge “{form.slug}”; choose another slug."])
     if problems:
         return form_page(request, form, creating=False, problems=problems, status_code=400)
     return RedirectResponse(f"/authoring/{form.slug}?saved=1", status_code=303)

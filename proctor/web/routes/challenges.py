@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from proctor.store import drafts, practice, submissions
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import CatalogDep, CurrentUser, StoreDep, find_challenge, require_user
-from proctor.web.intake import accept_submission
+from proctor.web.intake import accept_submission, hold_message
 from proctor.web.markdown import render_prompt
 from proctor.web.page_route import PageRoute
 from proctor.web.routes.submissions import status_context
@@ -53,7 +53,8 @@ async def show_challenge(request: Request) -> Response:
             "challenge": challenge, "prompt_html": render_prompt(challenge.prompt()),
             "files": files, "given": decode(challenge.given_files()), "has_draft": draft is not None,
             "sections": [(n, section_title(n), guide_link(settings.guide_url, n)) for n in challenge.sections],
-            "best": seen.best, **(status_context(request, latest) if latest else {"submission": None}),
+            "best": seen.best, "hold": seen.hold, "hold_message": hold_message(seen.hold) if seen.hold else "",
+            **(status_context(request, latest) if latest else {"submission": None}),
         }
 
     return render_cached(request, "challenge.html", key, context, block="workspace")

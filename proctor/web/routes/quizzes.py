@@ -23,9 +23,9 @@ from proctor.store.assessments import Assessment
 from proctor.store.database import now
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import CatalogDep, CurrentUser, SettingsDep, StoreDep, find_challenge
-from proctor.web.intake import accept_submission
+from proctor.web.intake import accept_submission, hold_message
 from proctor.web.markdown import render_inline, render_prompt
-from proctor.web.routes.sittings import (base_context, own_session, panel_context, require_open,
+from proctor.web.routes.sittings import (base_context, keep_snapshot, own_session, panel_context, require_open,
                                          session_challenge)
 from proctor.web.routes.submissions import status_context
 from proctor.web.sections import guide_link, section_title
@@ -97,8 +97,10 @@ def show_quiz(request: Request, slug: str, store: StoreDep, catalog: CatalogDep,
     challenge = find_quiz(catalog, slug)
     draft = drafts.get(store, user_id=user.id, challenge=slug)
     latest = submissions.list_for(store, user_id=user.id, challenge=slug, suite=None, limit=1)
+    hold = assessment_sessions.holding(store, user_id=user.id, challenge=slug)
     context = {
         "challenge": challenge, "questions": questions_context(load_quiz(challenge), saved_answers(draft)),
+        "hold": hold, "hold_message": hold_message(hold) if hold else "",
         "has_draft": draft is not None, "locked": False, "prompt_html": render_prompt(challenge.prompt()),
         "sections": [(n, section_title(n), guide_link(settings.guide_url, n)) for n in challenge.sections],
         "best": submissions.best_scores(store, user_id=user.id).get(slug),
@@ -169,8 +171,7 @@ def save_session_quiz_draft(request: Request, session_id: int, slug: str, store:
     challenge = session_challenge(request, assessment, slug, kind="quiz")
     require_unsubmitted(request, session.id, slug)
     answers = answers_from_form(load_quiz(challenge), form)
-    if snapshots.save(store, assessment_session_id=session.id, challenge=slug, files=answers_file(answers)) \
-            and answers:
+    if keep_snapshot(request, session, slug, answers_file(answers)) and answers:
         assessment_sessions.record_event(store, session_id=session.id, challenge=slug, kind="first edit", once=True)
     if is_htmx(request):
         return render(request, "_draft_status.html", {"saved": True})
@@ -187,7 +188,7 @@ def submit_session_quiz(request: Request, session_id: int, slug: str, store: Sto
     files = answers_file(answers_from_form(load_quiz(challenge), form))
     accept_submission(request, user=user, challenge=challenge, suite="hidden",
                       files={k: v.encode() for k, v in files.items()}, assessment_session_id=session.id, once=True)
-    snapshots.save(store, assessment_session_id=session.id, challenge=slug, files=files)
+    keep_snapshot(request, session, slug, files)
     if is_htmx(request):  # the whole workspace: the answers are locked now, and the panel follows the grading
         return render(request, "sitting_quiz.html", session_quiz_context(request, session, assessment, challenge),
                       block="workspace")

@@ -16,6 +16,7 @@ from proctor.store import Store, assessment_sessions, assessments, snapshots, su
 from proctor.store.assessment_sessions import AssessmentSession
 from proctor.store.assessments import Assessment
 from proctor.store.database import now
+from proctor.store.snapshots import SnapshotLimits
 from proctor.store.submissions import Submission
 from proctor.store.users import User
 from proctor.web.csrf import verify_csrf
@@ -45,6 +46,15 @@ def own_session(request: Request, store: Store, session_id: int, user: User) -> 
     assessment = assessments.get(store, assessment_id=found.assessment_id)
     assert assessment is not None
     return found, assessment
+
+
+def keep_snapshot(request: Request, session: AssessmentSession, slug: str, files: dict[str, str]) -> bool:
+    """Save the candidate's draft as a snapshot, within the settings' bounds (snapshots.SnapshotLimits)."""
+    settings = request.app.state.settings
+    limits = SnapshotLimits(keep=settings.snapshots_kept, max_bytes=settings.snapshot_bytes,
+                            interval=settings.snapshot_interval_seconds)
+    return snapshots.save(request.app.state.store, assessment_session_id=session.id, challenge=slug, files=files,
+                          limits=limits)
 
 
 def scores_visible(session: AssessmentSession, assessment: Assessment) -> bool:
@@ -135,7 +145,7 @@ def save_snapshot(request: Request, session_id: int, slug: str, store: StoreDep,
     files = {k: v for k, v in form_files(filename, content).items() if k not in given}
     if sum(len(v.encode()) for v in files.values()) > MAX_DRAFT_BYTES:
         raise HTTPException(413, "This draft is over the size limit, so it was not saved.")
-    if snapshots.save(store, assessment_session_id=session.id, challenge=slug, files=files) and \
+    if keep_snapshot(request, session, slug, files) and \
             files != decode(challenge.starter_files()):
         assessment_sessions.record_event(store, session_id=session.id, challenge=slug, kind="first edit", once=True)
     if is_htmx(request):
@@ -154,8 +164,7 @@ def create_session_submission(request: Request, session_id: int, slug: str, stor
     submission = accept_submission(request, user=user, challenge=challenge, suite=suite,
                                    files={k: v.encode("utf-8", "surrogateescape") for k, v in files.items()},
                                    assessment_session_id=session.id)
-    snapshots.save(store, assessment_session_id=session.id, challenge=slug,
-                   files={k: v for k, v in files.items() if k not in challenge.given_files()})
+    keep_snapshot(request, session, slug, {k: v for k, v in files.items() if k not in challenge.given_files()})
     if is_htmx(request):
         return render(request, "_session_submission.html", panel_context(session, assessment, submission))
     return RedirectResponse(f"/sessions/{session.id}/challenges/{slug}", status_code=303)
