@@ -179,3 +179,11 @@ def create_assessments(db: Database) -> None:
         )""")
     db.execute("ALTER TABLE submissions ADD COLUMN assessment_session_id INTEGER REFERENCES assessment_sessions(id)")
     db.execute("CREATE INDEX submissions_assessment ON submissions (assessment_session_id, challenge, id)")
+
+
+@MIGRATIONS()
+def h1_limits_create_signup_attempts(db: Database) -> None:
+    db.execute("CREATE TABLE signup_attempts (ip TEXT NOT NULL, at REAL NOT NULL)")
+    db.execute("CREATE INDEX signup_attempts_ip ON signup_attempts (ip, at)")
+    # The login throttle counts failures per (email, address).
+    db.execute("CREATE INDEX login_attempts_email_ip ON login_attempts (email, ip, at)")
