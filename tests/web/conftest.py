@@ -17,6 +17,8 @@ from proctor.settings import PROJECT_ROOT, Settings
 from proctor.web.app import create_app
 
 PASSWORD = "correct horse battery"
+METRICS_TOKEN = "test-metrics-token"
+METRICS_AUTH = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 REFERENCE = (PROJECT_ROOT / "graders/hello-route/reference/app.py").read_text()
 
 
@@ -29,7 +31,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     base: dict[str, Any] = dict(data_dir=data_dir, sandbox_runtime=PROJECT_ROOT / "var" / "sandbox-venv",
                                 log_json=False, workers=1, grading_lease_seconds=5,
                                 # Many tests sign up several users from one address; the limit has its own test.
-                                signups_per_hour=1000)
+                                signups_per_hour=1000, metrics_token=METRICS_TOKEN)
     return Settings(**{**base, **overrides})
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REFERENCE, Client, make_settings
+from conftest import METRICS_AUTH, REFERENCE, Client, make_settings
 from fastapi import FastAPI
 
 from proctor.grading.packs import default_catalog
@@ -58,7 +58,7 @@ async def test_submit_and_run_examples_with_real_grading(data_dir: Path, bwrap: 
         assert examples.result["suite"] == "examples"
         user = users.get_by_email(store, email="grader@example.com")
         assert submissions.best_scores(store, user_id=user.id) == {"hello-route": 100.0}
-        metrics = (await client.get("/metrics")).text
+        metrics = (await client.get("/metrics", headers=METRICS_AUTH)).text
         assert 'proctor_gradings_total{status="graded",suite="hidden"} 1.0' in metrics
         await client.aclose()
 

@@ -223,3 +223,32 @@ async def test_api_with_a_session_needs_the_csrf_header(alice: Client) -> None:
     assert (await alice.http.post("/api/v1/submissions", json=body)).status_code == 403
     ok = await alice.http.post("/api/v1/submissions", json=body, headers={"X-CSRF-Token": alice.token or ""})
     assert ok.status_code == 201
+
+
+async def test_csrf_token_is_tied_to_the_login_session(app: FastAPI, alice: Client) -> None:
+    # A token from before logging in (an attacker's own visit, its cookie planted in the victim's browser) no
+    # longer works once the browser has logged in.
+    anonymous = Client(app)
+    await anonymous.get("/login")
+    planted_token = anonymous.token
+    anonymous.http.cookies.set("proctor_csrf", alice.http.cookies["proctor_csrf"])
+    response = await anonymous.http.post("/login", data={"email": "alice@example.com", "password": PASSWORD,
+                                                         "csrf_token": planted_token})
+    assert response.status_code == 403  # not even that browser's: the cookie is alice's now
+    # The same CSRF cookie in two login sessions: each session's token works only in its own.
+    second = Client(app)
+    second.http.cookies.set("proctor_csrf", alice.http.cookies["proctor_csrf"])
+    await second.get("/login")
+    response = await second.post("/login", {"email": "alice@example.com", "password": PASSWORD})
+    assert response.status_code == 303
+    assert second.token != alice.token
+    draft = {"filename": "app.py", "content": "x"}
+    crossed = await second.http.post("/challenges/hello-route/draft", data={**draft, "csrf_token": alice.token})
+    assert crossed.status_code == 403
+    crossed = await second.http.post("/api/v1/submissions", headers={"X-CSRF-Token": alice.token},
+                                     json={"challenge": "hello-route", "files": {"app.py": "x"}})
+    assert crossed.status_code == 403
+    assert (await second.post("/challenges/hello-route/draft", draft)).status_code != 403
+    assert (await alice.post("/challenges/hello-route/draft", draft)).status_code != 403
+    await anonymous.aclose()
+    await second.aclose()
