@@ -24,7 +24,9 @@ FORM_LIMITS: dict[str, int] = {"max_fields": 200, "max_files": 0, "max_part_size
 
 class BodyTooLarge(HTTPException):
     def __init__(self, max_bytes: int) -> None:
-        super().__init__(413, f"The request body is larger than the limit of {max_bytes // 1024} KiB.")
+        # Connection: close, so the server drops the connection instead of reading the rest of the body.
+        super().__init__(413, f"The request body is larger than the limit of {max_bytes // 1024} KiB.",
+                         headers={"Connection": "close"})
 
 
 class BodyLimitMiddleware:
