@@ -125,6 +125,7 @@ async def test_the_wait_grows_with_each_failure(app: FastAPI, alice: Client, cli
         response = await client.post("/login", {"email": "alice@example.com", "password": PASSWORD})
         assert response.status_code == 429
         waits.append(int(response.headers["retry-after"]))
+        assert f"Wait {waits[-1]} seconds" in response.text
         age_attempts(waits[-1])
         assert (await client.post("/login", {"email": "alice@example.com", "password": "no no no"})).status_code == 400
     assert waits == [2, 4, 8]

@@ -45,12 +45,19 @@ async def login(request: Request, store: StoreDep, settings: SettingsDep, email:
     if wait > 0:
         seconds = math.ceil(wait)
         return render(request, "login.html", {**context, "error": "Too many failed attempts. "
-                      f"Wait {seconds} seconds, then try again."}, block="form", status_code=429,
+                      f"Wait {_duration(seconds)}, then try again."}, block="form", status_code=429,
                       headers={"Retry-After": str(seconds)})
     if login_attempts.slow_down(store, email=email, ip=ip):
         await asyncio.sleep(SLOWDOWN_SECONDS)  # on the event loop: a slowed attempt holds no thread
     # argon2 and the write run on a thread, like a plain `def` handler's body.
     return await run_in_threadpool(_check_password, request, store, email, ip, password, context)
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def _check_password(request: Request, store: Store, email: str, ip: str, password: str,
@@ -80,9 +87,8 @@ def signup(request: Request, store: StoreDep, settings: SettingsDep, email: Anno
     ip = client_address(request)
     wait = signup_attempts.wait_seconds(store, ip=ip, allowed=settings.signups_per_hour)
     if wait > 0:
-        minutes = math.ceil(wait / 60)
-        return _signup_refused(request, email, next, f"Too many sign-ups from your network. Try again in "
-                               f"{minutes} minute{'s' if minutes != 1 else ''}.", status_code=429,
+        return _signup_refused(request, email, next, "Too many sign-ups from your network. Try again in "
+                               f"{_duration(math.ceil(wait))}.", status_code=429,
                                headers={"Retry-After": str(math.ceil(wait))})
     error = "Enter an email address." if "@" not in email or len(email) > 254 else password_problem(password)
     if error:
