@@ -71,8 +71,8 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     # The address users reach the server at (https://proctor.example.com); invitation links are built on it.
     public_url: str = ""
-    # Sign-ups accepted from one client address per hour.
-    signups_per_hour: int = 10
+    # Sign-ups accepted from one client address per hour (candidates at one office share an address).
+    signups_per_hour: int = 20
     # /metrics answers only with "Authorization: Bearer <this>"; unset, it answers 404.
     metrics_token: str = ""
 

@@ -102,8 +102,9 @@ def test_main_pages_run_under_the_policy_and_their_controls_work(data_dir: Path)
             ivy.check()
 
             # The candidate's side: the invitation, the sitting, and Finish (cancelled, then confirmed).
-            cand = Watched(browser.new_context(viewport={"width": 390, "height": 800}))
-            cand.page.context.add_init_script(RECORD_VIOLATIONS)
+            narrow = browser.new_context(viewport={"width": 390, "height": 800})
+            narrow.add_init_script(RECORD_VIOLATIONS)
+            cand = Watched(narrow)
             cand.page.goto(link)
             cand.page.get_by_role("link", name="Create an account").click()
             cand.page.get_by_label("Password").fill(PASSWORD)
