@@ -76,5 +76,5 @@ class ObserveMiddleware:
         method = scope["method"] if scope["method"] in HTTP_METHODS else "OTHER"
         self.metrics.count_request(method, route, status, elapsed)
         if not static:
-            log.info("request", extra={"method": method, "path": loggable_path(scope["path"]), "route": route, "status": status,
-                                       "ms": round(elapsed * 1000, 1)})
+            log.info("request", extra={"method": method, "path": loggable_path(scope["path"]), "route": route,
+                                       "status": status, "ms": round(elapsed * 1000, 1)})
