@@ -59,6 +59,17 @@ def test_the_body_limit_on_a_real_server(data_dir: Path) -> None:
         server.log.close()
 
 
+def login(port: int, client_ip: str, password: str) -> httpx.Response:
+    """Log in as alice through a "proxy" that says the client is `client_ip`, on https."""
+    headers = {"X-Forwarded-For": client_ip, "X-Forwarded-Proto": "https"}
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers) as http:
+        page = http.get("/login")
+        token = parse(page.text).find("input", name="csrf_token").attrs["value"]
+        cookie = page.headers["set-cookie"].split(";")[0]  # maybe Secure: httpx would not send it over http
+        return http.post("/login", data={"email": "alice@example.com", "password": password,
+                                         "csrf_token": token}, headers={"Cookie": cookie})
+
+
 @pytest.mark.slow
 def test_behind_a_trusted_proxy_the_client_address_and_scheme_are_the_forwarded_ones(data_dir: Path) -> None:
     store = Store.open(data_dir / "proctor.db")
@@ -66,25 +77,36 @@ def test_behind_a_trusted_proxy_the_client_address_and_scheme_are_the_forwarded_
     server = Server(data_dir, free_port())
     server.env.update({"PROCTOR_WARM_POOL": "0", "PROCTOR_FORWARDED_ALLOW_IPS": "127.0.0.1"})
     server.start()
-
-    def login(client_ip: str, password: str) -> httpx.Response:
-        headers = {"X-Forwarded-For": client_ip, "X-Forwarded-Proto": "https"}
-        with httpx.Client(base_url=f"http://127.0.0.1:{server.port}", headers=headers) as http:
-            page = http.get("/login")
-            token = parse(page.text).find("input", name="csrf_token").attrs["value"]
-            cookie = page.headers["set-cookie"].split(";")[0]  # Secure: httpx would not send it over http
-            return http.post("/login", data={"email": "alice@example.com", "password": password,
-                                             "csrf_token": token}, headers={"Cookie": cookie})
-
     try:
         for _ in range(5):
-            assert login("203.0.113.9", "wrong password").status_code == 400
-        assert login("203.0.113.9", PASSWORD).status_code == 429  # that client's address waits
-        response = login("192.0.2.7", PASSWORD)  # another client behind the same proxy does not
+            assert login(server.port, "203.0.113.9", "wrong password").status_code == 400
+        assert login(server.port, "203.0.113.9", PASSWORD).status_code == 429  # that client's address waits
+        response = login(server.port, "192.0.2.7", PASSWORD)  # another client behind the same proxy does not
         assert response.status_code == 303
         assert "Secure" in response.headers["set-cookie"]  # the proxy said https
         failed = store.read().execute("SELECT DISTINCT ip FROM login_attempts WHERE NOT succeeded").fetchall()
         assert [tuple(row) for row in failed] == [("203.0.113.9",)]
+    finally:
+        server.stop(signal.SIGTERM)
+        server.log.close()
+        store.close()
+
+
+@pytest.mark.slow
+def test_forwarded_headers_from_an_untrusted_peer_are_ignored(data_dir: Path) -> None:
+    store = Store.open(data_dir / "proctor.db")
+    users.create(store, email="alice@example.com", password_hash=hash_password(PASSWORD))
+    server = Server(data_dir, free_port())
+    server.env.update({"PROCTOR_WARM_POOL": "0", "PROCTOR_FORWARDED_ALLOW_IPS": "10.9.9.9"})  # not us
+    server.start()
+    try:
+        for _ in range(5):
+            assert login(server.port, "203.0.113.9", "wrong password").status_code == 400
+        # A client cannot escape its throttle by claiming another address.
+        response = login(server.port, "192.0.2.7", PASSWORD)
+        assert response.status_code == 429
+        failed = store.read().execute("SELECT DISTINCT ip FROM login_attempts WHERE NOT succeeded").fetchall()
+        assert [tuple(row) for row in failed] == [("127.0.0.1",)]
     finally:
         server.stop(signal.SIGTERM)
         server.log.close()
