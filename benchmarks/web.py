@@ -159,6 +159,10 @@ def log_in(base: str) -> tuple[str, str]:
         csrf = token.group(1)
         signed_up = client.post("/signup", data={"email": EMAIL, "password": PASSWORD, "csrf_token": csrf})
         assert signed_up.status_code == 303 and "proctor_session" in client.cookies, signed_up.text[:500]
+        # The CSRF token is tied to the login session: the logged-in pages carry the new one.
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+        assert token, "the logged-in page has no CSRF token"
+        csrf = token.group(1)
         reference = {k: v.decode() for k, v in default_catalog().get(CHALLENGE).reference_files().items()}
         # A saved draft, and one graded submission: the challenge page then shows the draft, the latest
         # result and the best score, as it does for a candidate coming back to it.

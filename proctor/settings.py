@@ -68,11 +68,33 @@ class Settings(BaseSettings):
     snapshot_bytes: int = 5 * 1024 * 1024
     snapshot_interval_seconds: float = 1.0
 
+    # The web layer's limits (docs/security.md, "Web layer").
+    # Any request body over this is refused with 413 before it is read (a 256 KiB submission fits, encoded).
+    max_body_bytes: int = 1024 * 1024
+    # uvicorn: seconds an idle keep-alive connection is held, and connections served at once (more get 503).
+    timeout_keep_alive: int = 5
+    limit_concurrency: int = 200
+    # Proxies whose X-Forwarded-For/-Proto are believed (uvicorn's forwarded_allow_ips): a comma-separated list
+    # of addresses or networks, or "*". Behind a proxy, set it to the proxy's address.
+    forwarded_allow_ips: str = "127.0.0.1"
+    # Cookies carry Secure on https requests, and always when this is set or the environment is production.
+    cookie_secure: bool = False
+    # The address users reach the server at (https://proctor.example.com); invitation links are built on it.
+    public_url: str = ""
+    # Sign-ups accepted from one client address per hour (candidates at one office share an address).
+    signups_per_hour: int = 20
+    # /metrics answers only with "Authorization: Bearer <this>"; unset, it answers 404.
+    metrics_token: str = ""
+
     @model_validator(mode="after")
     def _enforce_non_default_secret(self) -> "Settings":
         if self.environment != "development" and self.secret_key == DEFAULT_SECRET_KEY:
             raise ValueError("set PROCTOR_SECRET_KEY: the default secret key is only for development")
         return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.cookie_secure or self.environment == "production"
 
     @property
     def database_path(self) -> Path:

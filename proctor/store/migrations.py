@@ -196,3 +196,11 @@ def integrity_snapshot_sizes(db: Database) -> None:
     # Issue 11 §5: each session-challenge's snapshots are pruned to a byte budget, so each row knows its size.
     db.execute("ALTER TABLE snapshots ADD COLUMN size INTEGER NOT NULL DEFAULT 0")
     db.execute("UPDATE snapshots SET size = length(CAST(files AS BLOB))")
+
+
+@MIGRATIONS()
+def h1_limits_create_signup_attempts(db: Database) -> None:
+    db.execute("CREATE TABLE signup_attempts (ip TEXT NOT NULL, at REAL NOT NULL)")
+    db.execute("CREATE INDEX signup_attempts_ip ON signup_attempts (ip, at)")
+    # The login throttle counts failures per (email, address).
+    db.execute("CREATE INDEX login_attempts_email_ip ON login_attempts (email, ip, at)")

@@ -28,10 +28,11 @@ from proctor.grading.sandbox import SandboxUnavailable, choose_backend
 from proctor.grading.jobs import collect_orphan_jobs
 from proctor.grading.sandbox.cgroups import collect_orphans
 from proctor.grading.sandbox.docker import collect_garbage
-from proctor.settings import Settings, get_settings
+from proctor.settings import DEFAULT_SECRET_KEY, Settings, get_settings
 from proctor.store import Store
 from proctor.store.submissions import Submission
 from proctor.web.api.router import api_router
+from proctor.web.body_limit import FORM_LIMITS, BodyLimitMiddleware
 from proctor.web.challenge_lookup import ChallengeLookup
 from proctor.web.deadlines import DeadlineSweeper
 from proctor.web.errors import install_error_handlers
@@ -40,6 +41,7 @@ from proctor.web.metrics import Metrics
 from proctor.web.observe import ObserveMiddleware
 from proctor.web.routes import (accounts, assessments, authoring, catalog, challenges, dashboard, invitations,
                                  operations, quizzes, reports, results, sittings, submissions)
+from proctor.web.security_headers import SecurityHeadersMiddleware
 from proctor.web.templating import PageCache, build_templates
 from proctor.web.workers import WorkerPool
 
@@ -116,7 +118,7 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
     # Operators get Prometheus metrics at /metrics and structured logs; FastAPI's own OpenTelemetry hooks,
     # unused here, would look for a configured provider on every request.
     app = FastAPI(title="Proctor", version="0.1.0", lifespan=lifespan,
-                  telemetry={"tracing": False, "metrics": False, "logs": False},
+                  telemetry={"tracing": False, "metrics": False, "logs": False}, form_limits=FORM_LIMITS,
                   description="Practise FastAPI interview challenges. The JSON API lives under /api/v1.")
     app.state.settings = settings
     app.state.store = store
@@ -130,7 +132,10 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
     app.state.sandbox_problem = None
     app.state.start_workers = start_workers
 
-    app.add_middleware(ObserveMiddleware, metrics=metrics)
+    app.add_middleware(ObserveMiddleware, metrics=metrics, secure_cookies=settings.secure_cookies)
+    # Added last, so outermost: a body is bounded before anything reads it, and every answer has the headers.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
     # The router tries routes in order, at a few microseconds each: the busiest pages go first. They are plain
     # Starlette routes (docs/decisions.md).
@@ -160,5 +165,14 @@ def serve(app: FastAPI, *, host: str, port: int, **uvicorn_options: Any) -> None
     its route and time. The first two were found with benchmarks/web.py (docs/performance.md)."""
     import uvicorn
 
+    settings: Settings = app.state.settings
+    if not is_loopback(host) and settings.secret_key == DEFAULT_SECRET_KEY:
+        log.warning("listening on %s with the default secret key: anyone can forge a session cookie. "
+                    "Set PROCTOR_SECRET_KEY (and PROCTOR_ENVIRONMENT=production).", host)
+    # Slow or idle clients: a connection idle past timeout_keep_alive is closed, and past limit_concurrency
+    # connections new requests get 503 instead of piling up. The client address and scheme come from the
+    # X-Forwarded-* headers only when a trusted proxy (forwarded_allow_ips) sent them.
+    limits = {"timeout_keep_alive": settings.timeout_keep_alive, "limit_concurrency": settings.limit_concurrency,
+              "proxy_headers": True, "forwarded_allow_ips": settings.forwarded_allow_ips}
     gc.freeze()
-    uvicorn.run(app, host=host, port=port, **{"loop": "asyncio", "access_log": False, **uvicorn_options})
+    uvicorn.run(app, host=host, port=port, **{"loop": "asyncio", "access_log": False, **limits, **uvicorn_options})

@@ -59,8 +59,8 @@ async def get_api_user(request: Request) -> User:
         return user
     request.state.auth = "session"
     user = require_user(request)
-    if request.method not in csrf.SAFE_METHODS and not csrf.token_is_valid(
-            request.app.state.settings.secret_key, request.cookies.get(csrf.COOKIE), request.headers.get(csrf.HEADER)):
+    if request.method not in csrf.SAFE_METHODS and not csrf.request_token_is_valid(
+            request, request.headers.get(csrf.HEADER)):
         raise HTTPException(403, "A browser session needs the X-CSRF-Token header; scripts should use an API token.")
     return user
 

@@ -10,6 +10,7 @@ rendering the catalog page, so this does the same work on the ASGI messages dire
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 from starlette.datastructures import MutableHeaders
@@ -22,6 +23,13 @@ from proctor.web.metrics import Metrics
 log = logging.getLogger("proctor.web")
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 STATIC_PREFIX = "/static/"  # where create_app mounts the static files: counted, not logged
+# An invitation link is a credential (whoever holds it can start the candidate's timed session): the log keeps
+# that an invitation was opened, never which.
+SECRET_PATH = re.compile(r"^/invite/[^/]+")
+
+
+def loggable_path(path: str) -> str:
+    return SECRET_PATH.sub("/invite/[redacted]", path)
 
 
 def csrf_cookie_header(value: str, *, secure: bool) -> str:
@@ -31,9 +39,10 @@ def csrf_cookie_header(value: str, *, secure: bool) -> str:
 
 
 class ObserveMiddleware:
-    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, secure_cookies: bool = False) -> None:
         self.app = app
         self.metrics = metrics
+        self.secure_cookies = secure_cookies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -53,7 +62,8 @@ class ObserveMiddleware:
                 if fresh:
                     message.setdefault("headers", [])
                     MutableHeaders(scope=message).append(
-                        "set-cookie", csrf_cookie_header(request.state.csrf_cookie, secure=scope["scheme"] == "https"))
+                        "set-cookie", csrf_cookie_header(request.state.csrf_cookie,
+                                                           secure=self.secure_cookies or scope["scheme"] == "https"))
             await send(message)
 
         started = time.perf_counter()
@@ -66,5 +76,5 @@ class ObserveMiddleware:
         method = scope["method"] if scope["method"] in HTTP_METHODS else "OTHER"
         self.metrics.count_request(method, route, status, elapsed)
         if not static:
-            log.info("request", extra={"method": method, "path": scope["path"], "route": route, "status": status,
-                                       "ms": round(elapsed * 1000, 1)})
+            log.info("request", extra={"method": method, "path": loggable_path(scope["path"]), "route": route,
+                                       "status": status, "ms": round(elapsed * 1000, 1)})

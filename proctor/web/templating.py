@@ -48,10 +48,9 @@ def is_htmx(request: Request) -> bool:
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *, block: str | None = None,
            status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
     """Render `name`, or only its `block` when htmx asks for a fragment."""
-    settings = request.app.state.settings
     full_context = {
         "user": getattr(request.state, "user", None),
-        "csrf_token": csrf.token_for(settings.secret_key, request.state.csrf_cookie),
+        "csrf_token": csrf.request_token(request),
         **(context or {}),
     }
     templates: Jinja2Blocks = request.app.state.templates
@@ -113,7 +112,6 @@ def render_cached(request: Request, name: str, key: Hashable | None, make_contex
     if key is None:
         return render(request, name, make_context(), block=block)
     cache: PageCache = request.app.state.pages
-    settings = request.app.state.settings
     block_name = block if block and is_htmx(request) else None
     user = getattr(request.state, "user", None)
     full_key = (name, block_name, user, key)
@@ -124,5 +122,5 @@ def render_cached(request: Request, name: str, key: Hashable | None, make_contex
         text = (render_block(env, name, block_name, **context) if block_name
                 else env.get_template(name).render(context))
         parts = cache.put(full_key, text)
-    token = csrf.token_for(settings.secret_key, request.state.csrf_cookie)
+    token = csrf.request_token(request)
     return HTMLResponse(token.encode().join(parts), headers={"Vary": "HX-Request"})

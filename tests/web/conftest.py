@@ -17,6 +17,8 @@ from proctor.settings import PROJECT_ROOT, Settings
 from proctor.web.app import create_app
 
 PASSWORD = "correct horse battery"
+METRICS_TOKEN = "test-metrics-token"
+METRICS_AUTH = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 REFERENCE = (PROJECT_ROOT / "graders/hello-route/reference/app.py").read_text()
 
 
@@ -27,7 +29,9 @@ def anyio_backend() -> str:
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     base: dict[str, Any] = dict(data_dir=data_dir, sandbox_runtime=PROJECT_ROOT / "var" / "sandbox-venv",
-                                log_json=False, workers=1, grading_lease_seconds=5)
+                                log_json=False, workers=1, grading_lease_seconds=5,
+                                # Many tests sign up several users from one address; the limit has its own test.
+                                signups_per_hour=1000, metrics_token=METRICS_TOKEN)
     return Settings(**{**base, **overrides})
 
 
@@ -80,7 +84,11 @@ class Client:
             await self.get("/login")
         form = {**(data or {}), **({"csrf_token": self.token} if csrf else {})}
         headers = {"HX-Request": "true"} if htmx else {}
-        return await self.http.post(url, data=form, headers={**headers, **kw.pop("headers", {})}, **kw)
+        response = await self.http.post(url, data=form, headers={**headers, **kw.pop("headers", {})}, **kw)
+        if "proctor_session=" in response.headers.get("set-cookie", ""):
+            # The CSRF token is tied to the login session: a browser gets the new one from the next page.
+            await self.get("/login")
+        return response
 
     async def signup(self, email: str, password: str = PASSWORD) -> None:
         await self.get("/signup")

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import httpx
 import pytest
+from conftest import METRICS_AUTH, make_settings
 from fastapi import FastAPI
+
+from proctor.web.app import create_app
 
 pytestmark = pytest.mark.anyio
 
@@ -46,7 +50,7 @@ async def test_requests_are_counted_by_route_and_logged(app: FastAPI, caplog: py
                 await http.get("/static/vendor/htmx.min.js")
             finally:
                 logger.removeHandler(caplog.handler)
-        metrics = (await http.get("/metrics")).text
+        metrics = (await http.get("/metrics", headers=METRICS_AUTH)).text
     assert 'proctor_http_requests_total{method="GET",route="/challenges/{slug}",status="303"} 1.0' in metrics
     assert 'proctor_http_requests_total{method="GET",route="/static",status="200"} 1.0' in metrics
     logged = [r for r in caplog.records if r.getMessage() == "request"]
@@ -61,3 +65,33 @@ def test_plain_text_logs_carry_the_same_fields_as_json() -> None:
                                     "status": 200})
     assert TextFormatter().format(record) == "INFO proctor.web: request route=/ status=200"
     assert '"route": "/"' in JsonFormatter().format(record)
+
+
+async def test_metrics_need_the_token_and_health_checks_stay_open(app: FastAPI, data_dir: Path) -> None:
+    async with client_for(app) as http:
+        assert (await http.get("/metrics")).status_code == 401
+        wrong = await http.get("/metrics", headers={"Authorization": "Bearer not-the-token"})
+        assert wrong.status_code == 401 and "proctor_http" not in wrong.text
+        assert (await http.get("/metrics", headers=METRICS_AUTH)).status_code == 200
+        assert (await http.get("/health")).status_code == 200
+        assert (await http.get("/ready")).status_code in (200, 503)
+    unset = create_app(make_settings(data_dir, metrics_token=""), start_workers=False)
+    async with unset.router.lifespan_context(unset), client_for(unset) as http:
+        assert (await http.get("/metrics")).status_code == 404
+        assert (await http.get("/metrics", headers={"Authorization": "Bearer "})).status_code == 404
+
+
+async def test_invitation_tokens_never_reach_the_log(app: FastAPI, caplog: pytest.LogCaptureFixture) -> None:
+    token = "InvItAtIoN-sEcReT.signature"
+    logger = logging.getLogger("proctor")
+    logger.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.INFO, logger="proctor.web"):
+            async with client_for(app) as http:
+                await http.get(f"/invite/{token}")
+                await http.post(f"/invite/{token}/start")
+    finally:
+        logger.removeHandler(caplog.handler)
+    logged = [r for r in caplog.records if r.getMessage() == "request"]
+    assert [r.path for r in logged] == ["/invite/[redacted]", "/invite/[redacted]/start"]  # type: ignore[attr-defined]
+    assert token not in caplog.text and all(token not in str(vars(r)) for r in caplog.records)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Client
+from conftest import METRICS_AUTH, Client
 from fastapi import FastAPI
 from pagetree import parse
 
@@ -179,7 +179,7 @@ async def test_operations_routes(client: Client) -> None:
     assert (await client.get("/health")).json() == {"status": "ok"}
     ready = await client.get("/ready")
     assert ready.status_code == 200 and ready.json()["checks"]["database"] == "ok"
-    metrics = await client.get("/metrics")
+    metrics = await client.get("/metrics", headers=METRICS_AUTH)
     assert "proctor_http_requests_total" in metrics.text and "proctor_submissions" in metrics.text
     assert (await client.get("/static/vendor/htmx.min.js")).status_code == 200
     assert (await client.get("/docs")).status_code == 200

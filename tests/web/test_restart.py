@@ -48,6 +48,7 @@ def test_submission_survives_a_stop_and_a_crash(data_dir: Path, bwrap: Any) -> N
             response = client.post("/login", data={"email": "restart@example.com", "password": PASSWORD,
                                                    "csrf_token": token})
             assert response.status_code == 303
+            token = parse(client.get("/login").text).find("input", name="csrf_token").attrs["value"]
             response = client.post("/challenges/hello-route/submissions",
                                    data={"filename": "app.py", "content": SLOW_REFERENCE, "suite": "hidden",
                                          "csrf_token": token})

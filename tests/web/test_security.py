@@ -46,7 +46,7 @@ async def test_session_cookie_is_secure_over_https(app: FastAPI) -> None:
 
 async def test_duplicate_signup_and_short_password_are_refused(alice: Client, client: Client) -> None:
     response = await client.post("/signup", {"email": "alice@example.com", "password": PASSWORD})
-    assert response.status_code == 400 and "already has an account" in response.text
+    assert response.status_code == 400 and "could not create an account" in response.text
     response = await client.post("/signup", {"email": "dave@example.com", "password": "short"})
     assert response.status_code == 400 and "at least 8" in response.text
 
@@ -72,9 +72,10 @@ async def test_repeated_failed_logins_are_rate_limited(alice: Client, client: Cl
     for _ in range(5):
         response = await client.post("/login", {"email": "alice@example.com", "password": "nope nope"})
         assert response.status_code == 400
+    # From the address that failed, the next try of that email waits (login throttling: tests/web/test_limits.py).
     response = await client.post("/login", {"email": "alice@example.com", "password": PASSWORD})
     assert response.status_code == 429 and "Too many failed attempts" in response.text
-    assert response.headers["retry-after"] == "900"
+    assert response.headers["retry-after"] == "2"
 
 
 async def test_expired_session_goes_to_login_and_back(app: FastAPI, alice: Client) -> None:
@@ -222,3 +223,32 @@ async def test_api_with_a_session_needs_the_csrf_header(alice: Client) -> None:
     assert (await alice.http.post("/api/v1/submissions", json=body)).status_code == 403
     ok = await alice.http.post("/api/v1/submissions", json=body, headers={"X-CSRF-Token": alice.token or ""})
     assert ok.status_code == 201
+
+
+async def test_csrf_token_is_tied_to_the_login_session(app: FastAPI, alice: Client) -> None:
+    # A token from before logging in (an attacker's own visit, its cookie planted in the victim's browser) no
+    # longer works once the browser has logged in.
+    anonymous = Client(app)
+    await anonymous.get("/login")
+    planted_token = anonymous.token
+    anonymous.http.cookies.set("proctor_csrf", alice.http.cookies["proctor_csrf"])
+    response = await anonymous.http.post("/login", data={"email": "alice@example.com", "password": PASSWORD,
+                                                         "csrf_token": planted_token})
+    assert response.status_code == 403  # not even that browser's: the cookie is alice's now
+    # The same CSRF cookie in two login sessions: each session's token works only in its own.
+    second = Client(app)
+    second.http.cookies.set("proctor_csrf", alice.http.cookies["proctor_csrf"])
+    await second.get("/login")
+    response = await second.post("/login", {"email": "alice@example.com", "password": PASSWORD})
+    assert response.status_code == 303
+    assert second.token != alice.token
+    draft = {"filename": "app.py", "content": "x"}
+    crossed = await second.http.post("/challenges/hello-route/draft", data={**draft, "csrf_token": alice.token})
+    assert crossed.status_code == 403
+    crossed = await second.http.post("/api/v1/submissions", headers={"X-CSRF-Token": alice.token},
+                                     json={"challenge": "hello-route", "files": {"app.py": "x"}})
+    assert crossed.status_code == 403
+    assert (await second.post("/challenges/hello-route/draft", draft)).status_code != 403
+    assert (await alice.post("/challenges/hello-route/draft", draft)).status_code != 403
+    await anonymous.aclose()
+    await second.aclose()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
-from proctor.store import api_tokens, login_attempts, users
+from proctor.store import Store, api_tokens, login_attempts, signup_attempts, users
 from proctor.web.auth import end_session, safe_next, start_session
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import CurrentUser, OptionalUser, SettingsDep, StoreDep
@@ -15,7 +18,16 @@ from proctor.web.passwords import dummy_hash, hash_password, password_problem, v
 from proctor.web.templating import render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["accounts"])
-IP_FAILURES_ALLOWED = 50
+# How long an attempt waits when its email or its address has failed very often (login_attempts.slow_down).
+SLOWDOWN_SECONDS = 2.0
+# Said for an email that already has an account too: the sign-up form does not tell who is registered.
+SIGNUP_REFUSED = ("We could not create an account with that email and password. If you already have an "
+                  "account, log in instead.")
+
+
+def client_address(request: Request) -> str:
+    # uvicorn puts the X-Forwarded-For address here when the request came through a trusted proxy.
+    return request.client.host if request.client else "unknown"
 
 
 @router.get("/login")
@@ -24,23 +36,39 @@ def show_login(request: Request, user: OptionalUser, next: str = "/") -> Respons
 
 
 @router.post("/login")
-def login(request: Request, store: StoreDep, settings: SettingsDep, email: Annotated[str, Form()],
-          password: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> Response:
+async def login(request: Request, store: StoreDep, settings: SettingsDep, email: Annotated[str, Form()],
+                password: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> Response:
     email = users.normalise_email(email)
-    ip = request.client.host if request.client else "unknown"
-    by_email, by_ip = login_attempts.recent_failures(store, email=email, ip=ip)
+    ip = client_address(request)
     context = {"next": safe_next(next), "email": email}
-    if by_email >= settings.login_failures_allowed or by_ip >= IP_FAILURES_ALLOWED:
+    wait = login_attempts.wait_seconds(store, email=email, ip=ip, free_failures=settings.login_failures_allowed)
+    if wait > 0:
+        seconds = math.ceil(wait)
         return render(request, "login.html", {**context, "error": "Too many failed attempts. "
-                      "Wait 15 minutes, then try again."}, block="form", status_code=429,
-                      headers={"Retry-After": str(login_attempts.WINDOW_SECONDS)})
+                      f"Wait {_duration(seconds)}, then try again."}, block="form", status_code=429,
+                      headers={"Retry-After": str(seconds)})
+    if login_attempts.slow_down(store, email=email, ip=ip):
+        await asyncio.sleep(SLOWDOWN_SECONDS)  # on the event loop: a slowed attempt holds no thread
+    # argon2 and the write run on a thread, like a plain `def` handler's body.
+    return await run_in_threadpool(_check_password, request, store, email, ip, password, context)
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def _check_password(request: Request, store: Store, email: str, ip: str, password: str,
+                    context: dict[str, str]) -> Response:
     user = users.get_by_email(store, email=email)
     ok = verify_password(password, user.password_hash if user else dummy_hash()) and user is not None
     login_attempts.record(store, email=email, ip=ip, succeeded=ok)
     if not ok or user is None:
         return render(request, "login.html", {**context, "error": "That email and password do not match."},
                       block="form", status_code=400)
-    response = RedirectResponse(safe_next(next), status_code=303)
+    response = RedirectResponse(context["next"], status_code=303)
     start_session(request, response, user=user)
     return response
 
@@ -52,28 +80,35 @@ def show_signup(request: Request, user: OptionalUser, next: str = "/", email: st
 
 
 @router.post("/signup")
-def signup(request: Request, store: StoreDep, email: Annotated[str, Form()], password: Annotated[str, Form()],
-           next: Annotated[str, Form()] = "/") -> Response:
+def signup(request: Request, store: StoreDep, settings: SettingsDep, email: Annotated[str, Form()],
+           password: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> Response:
     email = users.normalise_email(email)
     next = safe_next(next)
-    error = None
-    if "@" not in email or len(email) > 254:
-        error = "Enter an email address."
-    else:
-        error = password_problem(password)
-    if error is None and users.get_by_email(store, email=email):
-        error = "That email already has an account. Log in instead."
+    ip = client_address(request)
+    wait = signup_attempts.wait_seconds(store, ip=ip, allowed=settings.signups_per_hour)
+    if wait > 0:
+        return _signup_refused(request, email, next, "Too many sign-ups from your network. Try again in "
+                               f"{_duration(math.ceil(wait))}.", status_code=429,
+                               headers={"Retry-After": str(math.ceil(wait))})
+    error = "Enter an email address." if "@" not in email or len(email) > 254 else password_problem(password)
     if error:
-        return render(request, "signup.html", {"error": error, "email": email, "next": next}, block="form",
-                      status_code=400)
+        return _signup_refused(request, email, next, error)
+    signup_attempts.record(store, ip=ip)
+    # Hashed before the email is looked up, so a taken email costs the same time as a new one.
+    password_hash = hash_password(password)
     try:
-        user = users.create(store, email=email, password_hash=hash_password(password), role="candidate")
+        user = users.create(store, email=email, password_hash=password_hash, role="candidate")
     except users.EmailTaken:
-        return render(request, "signup.html", {"error": "That email already has an account.", "email": email,
-                                               "next": next}, block="form", status_code=400)
+        return _signup_refused(request, email, next, SIGNUP_REFUSED)
     response = RedirectResponse(next, status_code=303)
     start_session(request, response, user=user)
     return response
+
+
+def _signup_refused(request: Request, email: str, next: str, error: str, *, status_code: int = 400,
+                    headers: dict[str, str] | None = None) -> Response:
+    return render(request, "signup.html", {"error": error, "email": email, "next": next}, block="form",
+                  status_code=status_code, headers=headers)
 
 
 @router.post("/logout")

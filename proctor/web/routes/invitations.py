@@ -64,7 +64,8 @@ def create_invitation(request: Request, assessment_id: int, store: StoreDep, set
         context = invitations_context(request, store, assessment, error=error)
         return render(request, "assessment.html", context, block="invitations", status_code=400)
     _, secret = invitations.create(store, assessment_id=assessment.id, email=email, lifetime_seconds=lifetime * 86400)
-    link = str(request.base_url).rstrip("/") + invitation_path(settings.secret_key, secret)
+    site = settings.public_url or str(request.base_url)  # behind a proxy, the Host header may not be the public one
+    link = site.rstrip("/") + invitation_path(settings.secret_key, secret)
     return render(request, "assessment.html", invitations_context(request, store, assessment, new_link=link),
                   block="invitations", status_code=201 if request.headers.get("HX-Request") else 200)
 

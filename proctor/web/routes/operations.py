@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+import hmac
+
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -43,4 +45,13 @@ def show_readiness(request: Request) -> Response:
 
 @router.get("/metrics")
 def show_metrics(request: Request) -> Response:
+    """Prometheus metrics, for a scraper holding PROCTOR_METRICS_TOKEN: they name routes, counts and queue sizes,
+    which are nobody else's business. Without a configured token the endpoint does not exist."""
+    expected = request.app.state.settings.metrics_token
+    if not expected:
+        raise HTTPException(404, "Not Found")
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+        raise HTTPException(401, "Metrics need Authorization: Bearer <PROCTOR_METRICS_TOKEN>.",
+                            headers={"WWW-Authenticate": "Bearer"})
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -22,10 +22,15 @@ cp node_modules/htmx.org/LICENSE "$here/htmx.LICENSE"
 cp "$here/editor.src.js" ./editor.src.js
 npx esbuild editor.src.js --bundle --minify --format=iife --target=es2020 --legal-comments=none \
   --outfile="$here/editor.min.js"
+# The Content-Security-Policy (style-src 'self') blocks the <style> element that style-mod adds to a document;
+# a constructed stylesheet (document.adoptedStyleSheets), which it already uses in shadow roots, is allowed.
+sed -i 's/if(!\([a-zA-Z]\)\.head&&\1\.adoptedStyleSheets&&/if(\1.adoptedStyleSheets\&\&/' "$here/editor.min.js"
+grep -q 'if([a-zA-Z]\.adoptedStyleSheets&&' "$here/editor.min.js" || { echo "style-mod patch did not apply" >&2; exit 1; }
 cp node_modules/codemirror/LICENSE "$here/codemirror.LICENSE"
 cat > "$here/VERSIONS" <<TXT
 htmx.org $HTMX (MIT, htmx.LICENSE)
 codemirror $CODEMIRROR, @codemirror/lang-python $LANG_PYTHON, @codemirror/view $VIEW,
 @codemirror/state $STATE, @codemirror/commands $COMMANDS (MIT, codemirror.LICENSE), bundled with esbuild $ESBUILD
+style-mod patched to use constructed stylesheets, not a <style> element (the CSP; see build.sh)
 TXT
 echo "built into $here"
