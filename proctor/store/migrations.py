@@ -179,3 +179,19 @@ def create_assessments(db: Database) -> None:
         )""")
     db.execute("ALTER TABLE submissions ADD COLUMN assessment_session_id INTEGER REFERENCES assessment_sessions(id)")
     db.execute("CREATE INDEX submissions_assessment ON submissions (assessment_session_id, challenge, id)")
+
+
+@MIGRATIONS()
+def interviewer_create_session_activity(db: Database) -> None:
+    # What the candidate's browser reports during a timed session (large pastes, leaving the tab), for the
+    # interviewer's timeline. Capped per session by proctor/store/activity.py.
+    db.execute("""
+        CREATE TABLE session_activity (
+            id INTEGER PRIMARY KEY,
+            assessment_session_id INTEGER NOT NULL REFERENCES assessment_sessions(id) ON DELETE CASCADE,
+            challenge TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('paste', 'left', 'returned')),
+            chars INTEGER,
+            at REAL NOT NULL
+        )""")
+    db.execute("CREATE INDEX session_activity_session ON session_activity (assessment_session_id, challenge, id)")
