@@ -204,3 +204,22 @@ def test_pastes_and_tab_switches_on_the_report(browser_server: tuple[Any, str, P
     timeline = ivy.locator("ol.timeline").inner_text()
     assert "left the tab" in timeline and "came back to the tab" in timeline
     ivy.screenshot(path=str(ARTEFACTS / "interviewer-report-effort.png"), full_page=True)
+
+
+def test_catalog_grid_and_search(browser_server: tuple[Any, str, Path]) -> None:
+    browser, base, _ = browser_server
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    page.goto(f"{base}/")
+    tops = page.locator("section.topic").evaluate_all(
+        "sections => sections.map(s => Math.round(s.getBoundingClientRect().top))")
+    assert len(set(tops)) * 3 <= len(tops), tops  # at least three sections (and their cards) to a row at 1280 px
+    page.get_by_label("Search").fill("jwt")  # typing filters, without a button
+    page.wait_for_function("document.querySelectorAll('li.card').length === 1")
+    assert page.locator("li.card").get_attribute("data-slug") == "oauth2-jwt"
+    assert "q=jwt" in page.url  # kept in the URL, so a link or a reload shows the same
+    page.get_by_label("Search").fill("no such challenge")
+    page.wait_for_selector("#catalog-results .empty")
+    page.screenshot(path=str(ARTEFACTS / "catalog-search.png"), full_page=True)
+    phone = browser.new_context(**PHONE).new_page()
+    phone.goto(f"{base}/?q=route")
+    assert phone.evaluate("[document.documentElement.scrollWidth, window.innerWidth]") == [390, 390]
