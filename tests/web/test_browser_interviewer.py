@@ -223,3 +223,36 @@ def test_catalog_grid_and_search(browser_server: tuple[Any, str, Path]) -> None:
     phone = browser.new_context(**PHONE).new_page()
     phone.goto(f"{base}/?q=route")
     assert phone.evaluate("[document.documentElement.scrollWidth, window.innerWidth]") == [390, 390]
+
+
+def test_authoring_editor_and_slug_message(browser_server: tuple[Any, str, Path]) -> None:
+    browser, base, data_dir = browser_server
+    ivy = sign_up(browser, base, "ivy4@example.com", role="interviewer", data_dir=data_dir)
+    ivy.goto(f"{base}/authoring/new")
+    ivy.get_by_label("Slug").fill("Bad Slug")
+    ivy.wait_for_selector("#slug-message.form-error")
+    assert "lower-case letters" in ivy.locator("#slug-message").inner_text()
+    ivy.get_by_label("Slug").fill("hello-route")
+    ivy.wait_for_function("document.getElementById('slug-message').textContent.includes('taken')")
+    ivy.get_by_label("Slug").fill("greeting-api")
+    ivy.wait_for_function("document.getElementById('slug-message').textContent.includes('is free')")
+
+    ivy.wait_for_selector("#pack-form .cm-editor")
+    assert ivy.locator("#pack-form .cm-editor").count() == 7  # starter, tests, examples, reference, 3 wrong
+    ivy.get_by_text("Reference solution").click()  # the label focuses the editor
+    ivy.keyboard.type("def answer():")
+    ivy.keyboard.press("Enter")
+    ivy.keyboard.press("Shift+Tab")  # back to column 0, then Tab indents (it does not leave the field)
+    ivy.keyboard.press("Tab")
+    ivy.keyboard.type("return 42")
+    assert ivy.evaluate("document.getElementById('reference').value").startswith("def answer():\n")
+    line = ivy.evaluate("document.getElementById('reference').value").split("\n")[1]
+    assert line.strip() == "return 42" and line.startswith(" ")
+    assert ivy.evaluate("document.activeElement.closest('.cm-editor') !== null")
+    ivy.get_by_label("Title").fill("Greeting")
+    ivy.get_by_label("Slug").fill("Bad Slug")  # no browser pattern: the server says what is wrong...
+    ivy.get_by_role("button", name="Save and validate").click()
+    ivy.wait_for_selector("#pack-problems")
+    assert "lower-case letters" in ivy.locator("#pack-problems").inner_text()
+    ivy.wait_for_selector("#pack-form .cm-editor")
+    assert "return 42" in ivy.locator("#pack-form .cm-editor").nth(3).inner_text()  # ...and keeps the code

@@ -46,14 +46,30 @@ def preview_prompt(request: Request, user: StaffUser, prompt: Text = "") -> Resp
     return HTMLResponse(f'<div id="prompt-preview" class="prompt">{render_markdown(prompt)}</div>')
 
 
+def slug_problem(request: Request, slug: str) -> str | None:
+    if not SLUG.match(slug):
+        return "The slug is 1 to 63 lower-case letters, digits and dashes, starting with a letter or digit " \
+               "(e.g. orders-api)."
+    if slug in request.app.state.catalog.slugs() or authored_challenges.get(request.app.state.store, slug=slug):
+        return "That slug is taken; choose another."
+    return None
+
+
+@router.post("/authoring/slug")
+def check_slug(request: Request, user: StaffUser, slug: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """The message under the slug field, as the author types (the same check runs again on save)."""
+    slug = slug.strip()
+    problem = slug_problem(request, slug) if slug else None
+    return render(request, "_slug_message.html", {"slug": slug, "problem": problem})
+
+
 def save(request: Request, user: User, form: PackForm, *, creating: bool) -> Response:
     store = request.app.state.store
     problems = []
     if creating:
-        if not SLUG.match(form.slug):
-            problems.append("The slug is lower-case letters, digits and dashes (e.g. orders-api).")
-        elif form.slug in request.app.state.catalog.slugs() or authored_challenges.get(store, slug=form.slug):
-            problems.append("That slug is taken; choose another.")
+        problem = slug_problem(request, form.slug)
+        if problem:
+            problems.append(problem)
     if not form.title.strip():
         problems.append("Give the challenge a title.")
     if form.difficulty not in DIFFICULTIES:
