@@ -16,7 +16,8 @@ router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["sessions"])
 
 @router.post("/sessions/{session_id}/challenges/{slug}/activity", status_code=204)
 def record_activity(request: Request, session_id: int, slug: str, store: StoreDep, user: CurrentUser,
-                    kind: Annotated[str, Form(max_length=20)], chars: Annotated[str, Form(max_length=12)] = "") -> Response:
+                    kind: Annotated[str, Form(max_length=20)],
+                    chars: Annotated[str, Form(max_length=12)] = "") -> Response:
     session, assessment = own_session(request, store, session_id, user)
     require_open(session)
     session_challenge(request, assessment, slug, kind=None)
