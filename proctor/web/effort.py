@@ -36,7 +36,11 @@ def minutes(seconds: float) -> str:
 
 def effort(work_times: Iterable[float], events: list[Activity]) -> Effort:
     """`work_times`: when snapshots and submissions were saved; `events`: the browser's reports, oldest first."""
-    timeline: list[tuple[float, str]] = []
+    ordered = sorted(work_times)
+    # A long pause goes on the timeline too, so the active time can be read off it.
+    timeline: list[tuple[float, str]] = [
+        (a, f"no edits for {minutes(b - a)} (at most {minutes(IDLE_AFTER)} of it counted as active)")
+        for a, b in zip(ordered, ordered[1:], strict=False) if b - a > IDLE_AFTER]
     pastes = pasted = away = 0
     seconds_away = 0.0
     left_at: float | None = None
@@ -54,4 +58,4 @@ def effort(work_times: Iterable[float], events: list[Activity]) -> Effort:
             seconds_away += gone
             left_at = None
             timeline.append((e.at, f"came back to the tab (away {minutes(gone)})"))
-    return Effort(active_seconds(work_times), pastes, pasted, away, seconds_away, timeline)
+    return Effort(active_seconds(ordered), pastes, pasted, away, seconds_away, timeline)

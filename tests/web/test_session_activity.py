@@ -8,13 +8,16 @@ from fastapi import FastAPI
 from interviews import create_assessment, invite, staff, start
 
 from proctor.store import activity
-from proctor.web.effort import IDLE_AFTER, active_seconds
+from proctor.web.effort import IDLE_AFTER, active_seconds, effort
 
 
 def test_active_time_counts_long_gaps_as_idle() -> None:
     # Work for 30 s, away for an hour, work for 10 s: 40 s of editing plus one capped gap, not an hour.
     assert active_seconds([0, 10, 30, 3630, 3640]) == 40 + IDLE_AFTER
     assert active_seconds([]) == 0 and active_seconds([5]) == 0
+    spent = effort([3640, 0, 10, 30, 3630], [])
+    assert spent.active_seconds == 40 + IDLE_AFTER
+    assert [text for _, text in spent.timeline] == ["no edits for 60 min 0 s (at most 2 min 0 s of it counted as active)"]
 
 
 async def session_with_candidate(app: FastAPI) -> tuple[Client, Client, int, int]:
