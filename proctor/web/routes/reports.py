@@ -35,9 +35,9 @@ def challenge_report(store: Store, session: AssessmentSession, slug: str) -> dic
     timeline = [(e.at, e.kind) for e in events] + [
         (s.created_at, f"{'submitted' if s.suite == 'hidden' else 'ran the examples'} #{s.id}"
          + (f": {s.score:g}" if s.score is not None else "")) for s in subs]
-    times = [t for t, _ in timeline] + [s.at for s in snaps]
     spent = effort([s.at for s in snaps] + [s.created_at for s in subs],
                    activity.list_for(store, assessment_session_id=session.id, challenge=slug))
+    times = [t for t, _ in timeline + spent.timeline] + [s.at for s in snaps]
     return {"slug": slug, "submissions": subs, "diffs": diffs, "snapshots": snaps,
             "timeline": sorted(timeline + spent.timeline), "effort": spent,
             "seconds": (max(times) - min(times)) if times else 0.0}
