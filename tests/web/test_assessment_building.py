@@ -26,9 +26,9 @@ async def test_move_challenges_up_and_down(app: FastAPI) -> None:
     page = await ivy.page(f"/assessments/{aid}")
     items = page.by_id("assessment-challenges").find_all("li")
     assert [li.attrs["data-challenge"] for li in items] == list(THREE)
-    assert "disabled" in page.by_id("move-up-hello-route").attrs  # the first can't go higher
-    assert "disabled" not in page.by_id("move-down-hello-route").attrs
-    assert "disabled" in page.by_id("move-down-request-body").attrs  # nor the last lower
+    assert page.by_id("move-up-hello-route").attrs.get("aria-disabled") == "true"  # the first can't go higher
+    assert "aria-disabled" not in page.by_id("move-down-hello-route").attrs
+    assert page.by_id("move-down-request-body").attrs.get("aria-disabled") == "true"  # nor the last lower
     response = await ivy.post(f"/assessments/{aid}/challenges/request-body/move", {"direction": "up"}, htmx=True)
     assert response.status_code == 200
     fragment = parse(response.text)

@@ -117,6 +117,7 @@ def test_reorder_intro_copy_link_and_a_blank_email(browser_server: tuple[Any, st
     ivy.wait_for_function("document.querySelector('#assessment-challenges li:last-child').dataset.challenge"
                           " === 'hello-route'")
     assert titles(ivy) == ["request-body", "routers", "hello-route"]
+    assert ivy.evaluate("document.activeElement.id") == "move-down-hello-route"  # focus stays, even at the end
     ivy.get_by_role("button", name="Move up Versioned routers").click()
     ivy.wait_for_function("document.querySelector('#assessment-challenges li').dataset.challenge === 'routers'")
     ivy.reload()
