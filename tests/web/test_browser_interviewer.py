@@ -176,6 +176,10 @@ def test_results_on_a_phone_and_the_similarity_link(browser_server: tuple[Any, s
     results.wait_for_selector("#similarity-score")
     assert "%" in results.locator("#similarity-score").inner_text()
     assert results.locator("[data-shared=true]").count() >= 1
+    results.go_back()
+    results.get_by_role("button", name="Highlight shared code").click()  # any two, from the form under the table
+    results.wait_for_selector("#similarity-score")
+    assert "/similarity?" in results.url and results.locator("ul.legend li").count() == 2
 
 
 def test_pastes_and_tab_switches_on_the_report(browser_server: tuple[Any, str, Path]) -> None:
