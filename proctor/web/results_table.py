@@ -78,6 +78,11 @@ def starter_code(lookup: ChallengeLookup, challenge: str) -> str:
     return joined({k: v.decode("utf-8", "replace") for k, v in files.items()})
 
 
+def similarity_flags(store: Store, lookup: ChallengeLookup, assessment: Assessment,
+                     sessions: list[AssessmentSession]) -> list[Flag]:
+    return [p for p in similarity_pairs(store, lookup, assessment, sessions) if p.flagged]
+
+
 def similarity_pairs(store: Store, lookup: ChallengeLookup, assessment: Assessment,
                      sessions: list[AssessmentSession]) -> list[Flag]:
     """Every pair of candidates with code for a challenge; `score` is what the similarity view shows."""
