@@ -107,14 +107,17 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     problem = password_problem(password)
     if problem:
         raise UsageError(problem)
-    store = Store.open(get_settings().database_path)
+    database = get_settings().database_path
+    store = Store.open(database)
     try:
         user = users.create(store, email=args.email, password_hash=hash_password(password), role=args.role)
     except users.EmailTaken as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(f"{exc} (in {database})") from None
     finally:
         store.close()
-    print(f"created {user.role} {user.email} (id {user.id})")
+    # The server only sees this account if it uses the same database: say which one this was.
+    print(f"created {user.role} {user.email} (id {user.id}) in {database}")
+    print("the server must run with the same PROCTOR_DATA_DIR (or PROCTOR_DATABASE) to see it")
     return 0
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -66,3 +67,12 @@ def test_challenges_validate_one_pack(bwrap):
     done = run("challenges", "validate", "hello-route")
     assert done.returncode == 0, done.stdout
     assert done.stdout.strip().splitlines()[-1] == "ok   hello-route"
+
+
+def test_users_create_says_which_database_it_wrote_to(tmp_path):
+    env = {**os.environ, "PROCTOR_DATA_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "proctor.cli", "users", "create", "--admin", "ops@example.com",
+                           "--password", "correct horse battery"], capture_output=True, text=True, env=env,
+                          cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert str(tmp_path / "proctor.db") in done.stdout and "PROCTOR_DATA_DIR" in done.stdout

@@ -35,3 +35,9 @@ def test_every_setting_is_documented():
     docs = all_docs()
     missing = [f"PROCTOR_{name.upper()}" for name in Settings.model_fields if f"PROCTOR_{name.upper()}" not in docs]
     assert missing == []
+
+
+def test_readme_names_where_data_lives_and_that_cli_and_server_share_it():
+    readme = (ROOT / "README.md").read_text()
+    assert "PROCTOR_PORT" in readme and "PROCTOR_DATA_DIR" in readme
+    assert "The CLI and the server must share `PROCTOR_DATA_DIR`" in readme

@@ -78,3 +78,10 @@ def list_for(store: Store, *, owner_id: int | None) -> list[Assessment]:
         rows = store.read().execute("SELECT * FROM assessments WHERE owner_id = ? ORDER BY id DESC",
                                     (owner_id,)).fetchall()
     return [a for a in map(_assessment, rows) if a]
+
+
+def set_challenges(store: Store, *, assessment_id: int, challenges: list[str]) -> None:
+    """A new order (or set) of challenges; the caller checks each is allowed."""
+    with store.write() as conn:
+        conn.execute("UPDATE assessments SET challenges = ?, updated_at = ? WHERE id = ?",
+                     (json.dumps(challenges), now(), assessment_id))

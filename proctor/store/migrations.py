@@ -204,3 +204,19 @@ def h1_limits_create_signup_attempts(db: Database) -> None:
     db.execute("CREATE INDEX signup_attempts_ip ON signup_attempts (ip, at)")
     # The login throttle counts failures per (email, address).
     db.execute("CREATE INDEX login_attempts_email_ip ON login_attempts (email, ip, at)")
+
+
+@MIGRATIONS()
+def interviewer_create_session_activity(db: Database) -> None:
+    # What the candidate's browser reports during a timed session (large pastes, leaving the tab), for the
+    # interviewer's timeline. Capped per session by proctor/store/activity.py.
+    db.execute("""
+        CREATE TABLE session_activity (
+            id INTEGER PRIMARY KEY,
+            assessment_session_id INTEGER NOT NULL REFERENCES assessment_sessions(id) ON DELETE CASCADE,
+            challenge TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('paste', 'left', 'returned')),
+            chars INTEGER,
+            at REAL NOT NULL
+        )""")
+    db.execute("CREATE INDEX session_activity_session ON session_activity (assessment_session_id, challenge, id)")

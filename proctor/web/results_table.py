@@ -16,7 +16,7 @@ from proctor.store.assessment_sessions import AssessmentSession
 from proctor.store.assessments import Assessment
 from proctor.store.database import now
 from proctor.web.challenge_lookup import ChallengeLookup
-from proctor.web.similarity import THRESHOLD, fingerprint, joined, similarity
+from proctor.web.similarity import THRESHOLD, fingerprint, joined, shared_share, similarity
 
 SORT_KEYS = ("email", "total", "time", "status", "rating", "flags")
 
@@ -27,6 +27,7 @@ class Flag:
     a: int  # session ids, a < b
     b: int
     score: float
+    flagged: bool = True
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Row:
     status: str
     rating: int | None
     flags: list[Flag] = field(default_factory=list)
+    closest: Flag | None = None  # the most similar other candidate, flagged or not: a way into the similarity view
 
     def as_dict(self, challenges: list[str]) -> dict[str, Any]:
         return {"session": self.session.id, "email": self.email, "status": self.status,
@@ -78,7 +80,13 @@ def starter_code(lookup: ChallengeLookup, challenge: str) -> str:
 
 def similarity_flags(store: Store, lookup: ChallengeLookup, assessment: Assessment,
                      sessions: list[AssessmentSession]) -> list[Flag]:
-    flags = []
+    return [p for p in similarity_pairs(store, lookup, assessment, sessions) if p.flagged]
+
+
+def similarity_pairs(store: Store, lookup: ChallengeLookup, assessment: Assessment,
+                     sessions: list[AssessmentSession]) -> list[Flag]:
+    """Every pair of candidates with code for a challenge; `score` is what the similarity view shows."""
+    pairs = []
     for challenge in assessment.challenges:
         if lookup.kind(challenge) == "quiz":  # the same right answers are expected, not a sign of copying
             continue
@@ -89,16 +97,15 @@ def similarity_flags(store: Store, lookup: ChallengeLookup, assessment: Assessme
             if code:
                 prints[s.id] = fingerprint(joined(code), ignore=starter)
         for (a, fa), (b, fb) in itertools.combinations(sorted(prints.items()), 2):
-            score = similarity(fa, fb)
-            if score >= THRESHOLD:
-                flags.append(Flag(challenge, a, b, score))
-    return flags
+            pairs.append(Flag(challenge, a, b, shared_share(fa, fb), similarity(fa, fb) >= THRESHOLD))
+    return pairs
 
 
 def build_rows(store: Store, lookup: ChallengeLookup, assessment: Assessment) -> tuple[list[Row], list[Flag]]:
     at = now()
     sessions = assessment_sessions.list_for_assessment(store, assessment_id=assessment.id)
-    flags = similarity_flags(store, lookup, assessment, sessions)
+    pairs = similarity_pairs(store, lookup, assessment, sessions)
+    flags = [p for p in pairs if p.flagged]
     rows = []
     for s in sessions:
         user = users.get(store, user_id=s.user_id)
@@ -111,7 +118,8 @@ def build_rows(store: Store, lookup: ChallengeLookup, assessment: Assessment) ->
         rows.append(Row(s, user.email if user else "(deleted)", scores,
                         sum(v for v in scores.values() if v is not None), seconds_used(s, at),
                         session_status(s, at), reviews.get(store, assessment_session_id=s.id).rating,
-                        [f for f in flags if s.id in (f.a, f.b)]))
+                        [f for f in flags if s.id in (f.a, f.b)],
+                        max((p for p in pairs if s.id in (p.a, p.b)), key=lambda p: p.score, default=None)))
     return rows, flags
 
 

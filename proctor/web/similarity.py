@@ -97,12 +97,20 @@ def fingerprint(source: str, *, ignore: str = "", k: int = K, window: int = WIND
     return Fingerprints(kept)
 
 
+def shared_share(a: Fingerprints, b: Fingerprints) -> float:
+    """The share of the smaller set found in the other, however small the sets: what the highlighting shows."""
+    smaller = min(len(a), len(b))
+    return len(a.hashes.keys() & b.hashes.keys()) / smaller if smaller else 0.0
+
+
+def judgeable(a: Fingerprints, b: Fingerprints) -> bool:
+    """Enough own code on both sides for a share to mean copying rather than a short, common solution."""
+    return min(len(a), len(b)) >= MIN_FINGERPRINTS
+
+
 def similarity(a: Fingerprints, b: Fingerprints) -> float:
-    """The share of the smaller set found in the other; 0 when either has too little code of its own."""
-    if min(len(a), len(b)) < MIN_FINGERPRINTS:
-        return 0.0
-    shared = a.hashes.keys() & b.hashes.keys()
-    return len(shared) / min(len(a), len(b))
+    """The share used for flags: `shared_share`, or 0 when either has too little code of its own."""
+    return shared_share(a, b) if judgeable(a, b) else 0.0
 
 
 def shared_lines(a: Fingerprints, b: Fingerprints) -> set[int]:

@@ -97,7 +97,7 @@ def test_main_pages_run_under_the_policy_and_their_controls_work(data_dir: Path)
             ivy.page.get_by_role("button", name="Create invitation link").click()
             link = ivy.page.locator("#new-link").input_value()
             ivy.page.get_by_role("button", name="Copy link").click()
-            ivy.page.wait_for_selector("button[data-copy]:text('Copied')")
+            ivy.page.wait_for_selector("button[data-copy-from]:text('Copied')")
             assert ivy.page.evaluate("navigator.clipboard.readText()") == link
             ivy.check()
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 
 from proctor.store import Store, assessment_sessions, assessments, invitations
@@ -16,7 +16,8 @@ from proctor.store.users import User
 from proctor.web.access import challenge_choices, managed_assessment
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import StaffUser, StoreDep
-from proctor.web.templating import render
+from proctor.web.markdown import render_markdown
+from proctor.web.templating import is_htmx, render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["interviewers"])
 MAX_MINUTES = 24 * 60
@@ -62,6 +63,8 @@ def check(request: Request, user: User, form: AssessmentForm,
     errors = []
     allowed = {slug for slug, _, _ in challenge_choices(request, user)} | set(keep or [])
     chosen = [s for s in dict.fromkeys(form.challenges) if s]
+    if keep:  # the form lists the catalog's order: keep the order set on the assessment's page, add new ones last
+        chosen.sort(key=lambda s: keep.index(s) if s in keep else len(keep))
     if not form.title.strip():
         errors.append("Give the assessment a title.")
     if not chosen:
@@ -131,7 +134,29 @@ def invitations_context(request: Request, store: Store, assessment: Assessment,
     lookup = request.app.state.challenges
     return {"assessment": assessment, "invitations": invitations.list_for(store, assessment_id=assessment.id),
             "titles": {s: lookup.title(s) for s in assessment.challenges}, "now": now(), "new_link": new_link,
-            "error": error}
+            "error": error, "intro_html": render_markdown(assessment.intro)}
+
+
+@router.post("/assessments/{assessment_id}/challenges/{slug}/move")
+def move_challenge(request: Request, assessment_id: int, slug: str, store: StoreDep, user: StaffUser,
+                   direction: Annotated[str, Form(max_length=10)] = "") -> Response:
+    """One step up or down in the order candidates see."""
+    assessment = managed_assessment(store, assessment_id, user)
+    order = list(assessment.challenges)
+    if slug not in order:
+        raise HTTPException(404, "That challenge is not part of this assessment.")
+    if direction not in ("up", "down"):
+        raise HTTPException(422, "Move a challenge up or down.")
+    i = order.index(slug)
+    j = i - 1 if direction == "up" else i + 1
+    if 0 <= j < len(order):
+        order[i], order[j] = order[j], order[i]
+        assessments.set_challenges(store, assessment_id=assessment.id, challenges=order)
+    if is_htmx(request):
+        moved = assessments.get(store, assessment_id=assessment.id)
+        assert moved is not None
+        return render(request, "assessment.html", invitations_context(request, store, moved), block="challenge_list")
+    return RedirectResponse(f"/assessments/{assessment.id}", status_code=303)
 
 
 @router.get("/assessments/{assessment_id}/edit")

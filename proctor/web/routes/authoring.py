@@ -47,15 +47,34 @@ def preview_prompt(request: Request, user: StaffUser, prompt: Text = "") -> Resp
     return HTMLResponse(f'<div id="prompt-preview" class="prompt">{render_markdown(prompt)}</div>')
 
 
+def slug_problem(request: Request, slug: str, owner_id: int) -> str | None:
+    """Why a slug the author typed cannot be used, or None. It is checked as stored, in the author's own
+    namespace (`owned_slug`), so the answer never says whether another interviewer has a slug of that name."""
+    stored = authored_challenges.owned_slug(slug, owner_id)
+    if not SLUG.match(slug) or not SLUG.match(stored):
+        return "The slug is 1 to 50 lower-case letters, digits and dashes, starting with a letter or digit " \
+               "(e.g. orders-api)."
+    if stored in request.app.state.catalog.slugs() or authored_challenges.get(request.app.state.store, slug=stored):
+        return f"You already have a challenge “{stored}”; choose another slug."
+    return None
+
+
+@router.post("/authoring/slug")
+def check_slug(request: Request, user: StaffUser, slug: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """The message under the slug field, as the author types (the same check runs again on save)."""
+    slug = slug.strip()
+    problem = slug_problem(request, slug, user.id) if slug else None
+    stored = authored_challenges.owned_slug(slug, user.id) if slug else ""
+    return render(request, "_slug_message.html", {"slug": slug, "stored": stored, "problem": problem})
+
+
 def save(request: Request, user: User, form: PackForm, *, creating: bool) -> Response:
     store = request.app.state.store
     problems = []
     if creating:
-        stored = authored_challenges.owned_slug(form.slug, user.id)
-        if not SLUG.match(form.slug) or len(form.slug) > 50 or not SLUG.match(stored):
-            problems.append("The slug is lower-case letters, digits and dashes, at most 50 (e.g. orders-api).")
-        elif stored in request.app.state.catalog.slugs() or authored_challenges.get(store, slug=stored):
-            problems.append(f"You already have a challenge “{stored}”; choose another slug.")
+        problem = slug_problem(request, form.slug, user.id)
+        if problem:
+            problems.append(problem)
     if not form.title.strip():
         problems.append("Give the challenge a title.")
     if form.difficulty not in DIFFICULTIES:

@@ -1,4 +1,4 @@
-"""The catalog: challenges grouped by guide section, filtered by topic, difficulty and status."""
+"""The catalog: challenges grouped by guide section, filtered by topic, difficulty, status and a text search."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from proctor.web.templating import render_cached
 DIFFICULTIES = ("easy", "medium", "hard")
 STATUSES = {"not-started": "Not started", "attempted": "Attempted", "solved": "Solved"}
 SOLVED_SCORE = 100.0
+MAX_SEARCH = 40  # characters: enough for a few words, and the page cache's keys stay short
 
 
 @dataclass
@@ -46,13 +47,26 @@ async def show_catalog(request: Request) -> Response:
     topic = query.get("topic", "")
     filters = {"topic": topic if topic.isdigit() and len(topic) <= 3 else "",
                "difficulty": query.get("difficulty", "") if query.get("difficulty") in DIFFICULTIES else "",
-               "status": query.get("status", "") if query.get("status") in STATUSES else ""}
+               "status": query.get("status", "") if query.get("status") in STATUSES else "",
+               "q": normalise_search(query.get("q", ""))}
     key = ("catalog", id(catalog), tuple(filters.values()), tuple(sorted(tried.items())))
     return render_cached(request, "catalog.html", key, lambda: catalog_context(catalog, best, tried, filters),
                          block="catalog_results")
 
 
 routes = [PageRoute("/", show_catalog)]
+
+
+def normalise_search(text: str) -> str:
+    """Lower case, single spaces, at most MAX_SEARCH characters: one cache key per distinct search."""
+    return " ".join(text.lower().split())[:MAX_SEARCH].strip()
+
+
+def matches(challenge: Challenge, search: str) -> bool:
+    """Every word of the search appears in the title, slug, summary or a section's title."""
+    haystack = " ".join([challenge.title, challenge.slug, challenge.summary,
+                         *(f"§{n} {section_title(n)}" for n in challenge.sections)]).lower()
+    return all(word in haystack for word in search.split())
 
 
 def catalog_context(catalog: Catalog, best: dict[str, float], tried: dict[str, float | None],
@@ -67,6 +81,8 @@ def catalog_context(catalog: Catalog, best: dict[str, float], tried: dict[str, f
         if filters["difficulty"] in DIFFICULTIES and c.difficulty != filters["difficulty"]:
             continue
         if filters["status"] in STATUSES and entry.status != filters["status"]:
+            continue
+        if filters["q"] and not matches(c, filters["q"]):
             continue
         groups.setdefault(min(c.sections), []).append(entry)
     return {

@@ -23,7 +23,7 @@ from proctor.web.csrf import verify_csrf
 from proctor.web.deps import OptionalUser, SettingsDep, StaffUser, StoreDep
 from proctor.web.markdown import render_markdown
 from proctor.web.routes.assessments import invitations_context
-from proctor.web.templating import render
+from proctor.web.templating import is_htmx, render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["invitations"])
 MAX_DAYS = 90
@@ -66,7 +66,8 @@ def create_invitation(request: Request, assessment_id: int, store: StoreDep, set
     _, secret = invitations.create(store, assessment_id=assessment.id, email=email, lifetime_seconds=lifetime * 86400)
     site = settings.public_url or str(request.base_url)  # behind a proxy, the Host header may not be the public one
     link = site.rstrip("/") + invitation_path(settings.secret_key, secret)
-    return render(request, "assessment.html", invitations_context(request, store, assessment, new_link=link),
+    context = {**invitations_context(request, store, assessment, new_link=link), "clear_form": is_htmx(request)}
+    return render(request, "assessment.html", context,
                   block="invitations", status_code=201 if request.headers.get("HX-Request") else 200)
 
 

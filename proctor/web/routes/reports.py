@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from proctor.store import Store, assessment_sessions, reviews, snapshots, users
+from proctor.store import Store, activity, assessment_sessions, reviews, snapshots, users
 from proctor.store.assessment_sessions import AssessmentSession
 from proctor.store.assessments import Assessment
 from proctor.store.database import now
@@ -17,8 +17,10 @@ from proctor.web.access import managed_assessment, managed_session
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import StaffUser, StoreDep
 from proctor.web.diffs import diff_files
+from proctor.web.effort import effort
 from proctor.web.results_table import final_code, seconds_used, session_status, starter_code
-from proctor.web.similarity import fingerprint, joined, shared_lines, similarity
+from proctor.web.similarity import MIN_FINGERPRINTS, THRESHOLD, fingerprint, joined, judgeable, shared_lines, \
+    shared_share
 from proctor.web.templating import is_htmx, render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["review"])
@@ -33,8 +35,11 @@ def challenge_report(store: Store, session: AssessmentSession, slug: str) -> dic
     timeline = [(e.at, e.kind) for e in events] + [
         (s.created_at, f"{'submitted' if s.suite == 'hidden' else 'ran the examples'} #{s.id}"
          + (f": {s.score:g}" if s.score is not None else "")) for s in subs]
-    times = [t for t, _ in timeline] + [s.at for s in snaps]
-    return {"slug": slug, "submissions": subs, "diffs": diffs, "snapshots": snaps, "timeline": sorted(timeline),
+    spent = effort([s.at for s in snaps] + [s.created_at for s in subs],
+                   activity.list_for(store, assessment_session_id=session.id, challenge=slug))
+    times = [t for t, _ in timeline + spent.timeline] + [s.at for s in snaps]
+    return {"slug": slug, "submissions": subs, "diffs": diffs, "snapshots": snaps,
+            "timeline": sorted(timeline + spent.timeline), "effort": spent,
             "seconds": (max(times) - min(times)) if times else 0.0}
 
 
@@ -97,6 +102,8 @@ def export_report_json(request: Request, assessment_id: int, session_id: int, st
             "status": context["status"], "seconds_used": round(context["seconds_used"]),
             "review": {"notes": context["review"].notes, "rating": context["review"].rating},
             "challenges": [{"challenge": c["slug"], "seconds": round(c["seconds"]),
+                            "active_seconds": round(c["effort"].active_seconds), "pastes": c["effort"].pastes,
+                            "times_away": c["effort"].times_away, "seconds_away": round(c["effort"].seconds_away),
                             "timeline": [{"at": t, "event": e} for t, e in c["timeline"]],
                             "snapshots": len(c["snapshots"]),
                             "submissions": [{"id": s.id, "suite": s.suite, "created_at": s.created_at,
@@ -165,5 +172,7 @@ def show_similarity(request: Request, assessment_id: int, store: StoreDep, user:
     left["shared"], right["shared"] = shared_lines(fa, fb), shared_lines(fb, fa)
     context = {"assessment": assessment, "challenge": challenge, "left": left, "right": right,
                "title": request.app.state.challenges.title(challenge), "mode": "similarity",
-               "score": similarity(fa, fb)}
+               "score": shared_share(fa, fb), "shared": len(fa.hashes.keys() & fb.hashes.keys()),
+               "smaller": min(len(fa), len(fb)), "judgeable": judgeable(fa, fb), "minimum": MIN_FINGERPRINTS,
+               "threshold": THRESHOLD}
     return render(request, "compare.html", context)
