@@ -25,6 +25,7 @@ import resource
 import select
 import signal
 import socket
+import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -258,6 +259,41 @@ def _describe(item: pytest.Item) -> str:
 CONNECTION_TROUBLE = (
     "The app closed the connection without answering. Did it crash or exit? Its output may say why."
 )
+REQUEST_TROUBLE = (
+    "The grader could not send its next request ({reason}): a value your app answered earlier in this test, "
+    "such as a token or an id, may be empty or malformed."
+)
+SETUP_TROUBLE = "This test could not be set up, so it did not check your app."
+
+# pytest's hints for a terminal user (pytest's own wording, pytest 7 to 9): noise in a candidate's feedback.
+_PYTEST_HINTS = re.compile(r"^\s*(Use -v+ to get (more|the full) diff|\.\.\.Full output truncated.*)\s*$")
+_VV_SUFFIX = re.compile(r",? use -v+ to show$")
+
+
+def clean_failure(text: str) -> str:
+    """An assertion or exception as a reader wants it: pytest's hints about its own flags and the
+    `AssertionError:` / `Failed:` prefixes dropped, the assertion and its explanation kept."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        line = line.rstrip()
+        if _PYTEST_HINTS.match(line):
+            continue
+        line = _VV_SUFFIX.sub("", line)
+        if not line.strip() and (not lines or not lines[-1]):
+            continue
+        lines.append(line if line.strip() else "")
+    cleaned = "\n".join(lines).strip()
+    for prefix in ("AssertionError: ", "AssertionError", "Failed: "):
+        if cleaned.startswith(prefix):
+            cleaned = cleaned[len(prefix):].lstrip()
+            break
+    return cleaned
+
+
+def _short(exc: BaseException) -> str:
+    """An exception without its module path: `KeyError: 'id'`, not a library's internals."""
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class Reporter:
@@ -335,26 +371,37 @@ class Reporter:
         if outcome["status"] != "passed":
             return  # the first problem is the one to report
         exc = call.excinfo
+        feedback = getattr(exc.value, "proctor_step", "") or _feedback(item)
+        # What the candidate reads is authored: the pack's feedback or one of the plugin's own sentences, never
+        # a library's internals. `detail` keeps the raw exception for interviewers.
         if exc.errisinstance((TestTimeout, httpx.TimeoutException)):
             outcome["status"] = "timeout"
-            detail = f"No answer within {self.timeout:g} s: the app took too long or hung."
+            detail = message = f"No answer within {self.timeout:g} s: the app took too long or hung."
         elif exc.errisinstance((AssertionError, pytest.fail.Exception)) and call.when == "call":
             outcome["status"] = "failed"
-            detail = exc.exconly()
+            detail = clean_failure(exc.exconly())
+            message = feedback or detail
         elif exc.errisinstance(httpx.LocalProtocolError):
-            outcome["status"] = "error"  # the test built a request httpx refuses: the grader's fault, not the app's
+            # httpx refused to send a request: the test built it badly, often from the app's own answer (an
+            # empty token in `Authorization: Bearer `). Not the app's crash, so no restart; not a raw h11 error.
+            outcome["status"] = "error"
             detail = exc.exconly()
+            message = REQUEST_TROUBLE.format(reason=str(exc.value).strip() or "an invalid request")
+            message = f"{message}\n\n{feedback}" if feedback else message
         elif exc.errisinstance((httpx.TransportError, ConnectionError, EOFError)):
             outcome["status"] = "error"
             detail = f"{CONNECTION_TROUBLE} ({exc.exconly()})"
-        else:
-            outcome["status"] = "error" if call.when != "call" or not exc.errisinstance(Exception) else "failed"
+            message = CONNECTION_TROUBLE
+        elif call.when != "call" or not exc.errisinstance(Exception):
+            outcome["status"] = "error"
             detail = exc.exconly()
+            message = feedback or SETUP_TROUBLE
+        else:
+            outcome["status"] = "failed"
+            detail = exc.exconly()
+            message = feedback or _short(exc.value)
         outcome["detail"] = detail
-        feedback = ""
-        if outcome["status"] == "failed":
-            feedback = getattr(exc.value, "proctor_step", "") or _feedback(item)
-        outcome["message"] = feedback or detail
+        outcome["message"] = message
 
     def _app_answers(self) -> bool:
         """Whether the app still answers HTTP at all (any status), within a second."""
