@@ -86,7 +86,8 @@ def test_pytest_hints_are_stripped_and_the_assertion_kept():
     assert clean_failure(raw) == ("assert {'a': 1, 'b': 2} == {'a': 1, 'b': 3}\n\n  Omitting 1 identical items\n"
                                   "  Differing items:\n  {'b': 2} != {'b': 3}")
     assert clean_failure("AssertionError: status 500\nassert 500 == 200") == "status 500\nassert 500 == 200"
-    truncated = "AssertionError: assert 'x' == 'y'\n  \n  - y\n  + x...\n  \n  ...Full output truncated, use '-vv' to show"
+    truncated = ("AssertionError: assert 'x' == 'y'\n  \n  - y\n  + x...\n  \n"
+                 "  ...Full output truncated, use '-vv' to show")
     assert clean_failure(truncated) == "assert 'x' == 'y'\n\n  - y\n  + x..."
     assert clean_failure("Failed: the app answered nothing") == "the app answered nothing"
 
