@@ -13,13 +13,14 @@ from proctor.store import submissions
 from proctor.store.submissions import AlreadySubmitted, RateLimited, Submission
 from proctor.store.users import User
 
-SUITES = ("hidden", "examples")
+SUITES = ("hidden", "examples", "request")  # request: a custom request (routes/custom_requests.py)
 
 
 def accept_submission(request: Request, *, user: User, challenge: Challenge, suite: str,
                       files: dict[str, bytes], assessment_session_id: int | None = None,
-                      once: bool = False) -> Submission:
-    """Store a queued submission or raise HTTPException (400, 413, 422, 429) with a message for the user."""
+                      once: bool = False, attachments: dict[str, str] | None = None) -> Submission:
+    """Store a queued submission or raise HTTPException (400, 413, 422, 429) with a message for the user.
+    `attachments` are platform entries stored beside the checked files (a custom request)."""
     if suite not in SUITES:
         raise HTTPException(422, f"suite must be one of {', '.join(SUITES)}")
     given = challenge.given_files()
@@ -35,7 +36,7 @@ def accept_submission(request: Request, *, user: User, challenge: Challenge, sui
     try:
         submission = submissions.create(
             state.store, user_id=user.id, challenge=challenge.slug, suite=suite,
-            files={name: data.decode("utf-8") for name, data in files.items()},
+            files={**{name: data.decode("utf-8") for name, data in files.items()}, **(attachments or {})},
             per_minute=state.settings.submissions_per_minute, assessment_session_id=assessment_session_id,
             once=once)
     except RateLimited as exc:
