@@ -138,3 +138,13 @@ async def test_the_migration_allows_request_and_still_refuses_other_suites(app: 
         with store.write() as conn:
             conn.execute("INSERT INTO submissions (user_id, challenge, suite, files, created_at) "
                          "VALUES (1, 'x', 'bogus', '{}', 0)")
+
+
+async def test_the_dashboard_links_a_request_to_its_own_page(app: FastAPI, alice: Client) -> None:
+    await alice.post(URL, fields(), htmx=True)
+    request_id = app.state.store.read().execute("SELECT max(id) FROM submissions").fetchone()[0]
+    dashboard = await alice.page("/dashboard")
+    link = dashboard.find("a", href=f"{URL}/{request_id}")
+    assert link is not None and "custom request" in dashboard.by_id("activity").text()
+    submission_page = await alice.get(f"/submissions/{request_id}")
+    assert submission_page.status_code == 303 and submission_page.headers["location"] == f"{URL}/{request_id}"
