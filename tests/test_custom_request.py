@@ -120,3 +120,21 @@ def test_a_stored_request_is_checked_again():
         take_request({"app.py": b"", REQUEST_FILE: forged.model_dump_json().encode()})
     with pytest.raises(RequestError, match="no request"):
         take_request({"app.py": b""})
+
+
+def test_a_request_takes_a_warm_slot_like_a_grading(hello, bwrap):
+    from proctor.grading.pool import WarmPool
+    from proctor.settings import get_settings
+
+    settings = get_settings()
+    pool = WarmPool(bwrap, size=1, jobs_dir=settings.jobs_dir, runtime=settings.runtime_dir,
+                    uid=settings.sandbox_uid, gid=settings.sandbox_gid)
+    try:
+        assert pool.wait_ready(60)
+        slot_job = pool._slots[0].job.root
+        files = {"app.py": ECHO.encode(), **request_file(parse_request("POST", "/echo/7", "", "hi"))}
+        result = grade(hello, files, suite="request", backend=bwrap, pool=pool)
+    finally:
+        pool.close()
+    assert result.run_id == slot_job.name  # it ran in the pre-started slot
+    assert result.response is not None and json.loads(result.response.body)["body"] == "hi"
