@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 
 import pytest
 
@@ -22,7 +23,7 @@ QUIZ_SLUGS = [c.slug for c in CHALLENGES if c.kind == "quiz"]
 # The platform's own sentences for a test that did not get to judge the app (plugin.py, engine.py).
 PLATFORM_SENTENCES = (CONNECTION_TROUBLE, REQUEST_TROUBLE.split("(")[0], SETUP_TROUBLE, "No answer within ",
                       "The run's time limit was reached during this test.", *NOT_RUN.values())
-INTERNALS = ("Use -v", "-vv", "Traceback", "httpx.", "httpcore.", "h11.", "LocalProtocolError", "Error: ")
+INTERNALS = re.compile(r"Use -v|-vv|Traceback|httpx\.|httpcore\.|h11\.|LocalProtocolError|^\w*(Error|Exception): ", re.M)
 
 
 def authored_messages(challenge: Challenge) -> tuple[str, ...]:
@@ -45,7 +46,7 @@ def unauthored_feedback(challenge: Challenge, results: dict[str, RunResult]) -> 
     authored = authored_messages(challenge) + PLATFORM_SENTENCES
     return [f"{label} {t.name}: {t.message!r}" for label, result in results.items()
             if label == "starter" or label.startswith("wrong/") for t in result.tests
-            if t.status != "passed" and (not t.message.startswith(authored) or any(s in t.message for s in INTERNALS))]
+            if t.status != "passed" and (not t.message.startswith(authored) or INTERNALS.search(t.message))]
 
 
 @pytest.mark.slow
