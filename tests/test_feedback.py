@@ -9,7 +9,7 @@ import pytest
 
 from proctor.grading.engine import grade
 from proctor.grading.packs import Challenge, load_challenge
-from proctor.grading.plugin import CONNECTION_TROUBLE, clean_failure
+from proctor.grading.feedback import CONNECTION_TROUBLE, clean_failure
 from proctor.grading.results import TestStatus
 from proctor.grading.sandbox import Sandbox
 

@@ -10,7 +10,7 @@ import pytest
 
 from proctor.grading.engine import NOT_RUN
 from proctor.grading.packs import Challenge, default_catalog
-from proctor.grading.plugin import CONNECTION_TROUBLE, REQUEST_TROUBLE, SETUP_TROUBLE
+from proctor.grading.feedback import CONNECTION_TROUBLE, REQUEST_TROUBLE, SETUP_TROUBLE
 from proctor.grading.results import RunResult
 from proctor.grading.validate import check_pack
 from tests.golden.update import golden_of, path_for

@@ -105,11 +105,9 @@ def suite_files(request: CustomRequest) -> dict[str, str]:
     return {TEST_NAME: REQUEST_TEST, "request.json": request.model_dump_json()}
 
 
-def test_paths() -> list[Path]:
+def suite_paths() -> list[Path]:
+    """The suite's test files by name; their text comes from suite_files, not from disk."""
     return [Path(TEST_NAME)]
-
-
-test_paths.__test__ = False  # type: ignore[attr-defined]
 
 # Runs in the trusted grader process. It reads the request as JSON and never evaluates any of it. The body is
 # read raw (no decompression, Accept-Encoding: identity unless asked) and only up to what is shown.

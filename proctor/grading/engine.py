@@ -74,7 +74,7 @@ def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden
     suite_files: dict[str, str] | None = None
     if suite == "request":
         request, files = custom_request.take_request(files)
-        tests, suite_files = custom_request.test_paths(), custom_request.suite_files(request)
+        tests, suite_files = custom_request.suite_paths(), custom_request.suite_files(request)
     else:
         tests = challenge.suite(suite)
     check_files(files)

@@ -25,7 +25,6 @@ import resource
 import select
 import signal
 import socket
-import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -38,6 +37,9 @@ from functools import lru_cache
 
 import httpx
 import pytest
+
+from proctor.grading.feedback import (CONNECTION_TROUBLE, REQUEST_TROUBLE, SETUP_TROUBLE, clean_failure,
+                                      short_exception)
 
 BASE_URL = "http://app.test"
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
@@ -256,46 +258,6 @@ def _describe(item: pytest.Item) -> str:
     return doc.strip().splitlines()[0] if doc.strip() else ""
 
 
-CONNECTION_TROUBLE = (
-    "The app closed the connection without answering. Did it crash or exit? Its output may say why."
-)
-REQUEST_TROUBLE = (
-    "The grader could not send its next request ({reason}): a value your app answered earlier in this test, "
-    "such as a token or an id, may be empty or malformed."
-)
-SETUP_TROUBLE = "This test could not be set up, so it did not check your app."
-
-# pytest's hints for a terminal user (pytest's own wording, pytest 7 to 9): noise in a candidate's feedback.
-_PYTEST_HINTS = re.compile(r"^\s*(Use -v+ to get (more|the full) diff|\.\.\.Full output truncated.*)\s*$")
-_VV_SUFFIX = re.compile(r",? use -v+ to show$")
-
-
-def clean_failure(text: str) -> str:
-    """An assertion or exception as a reader wants it: pytest's hints about its own flags and the
-    `AssertionError:` / `Failed:` prefixes dropped, the assertion and its explanation kept."""
-    lines: list[str] = []
-    for line in text.splitlines():
-        line = line.rstrip()
-        if _PYTEST_HINTS.match(line):
-            continue
-        line = _VV_SUFFIX.sub("", line)
-        if not line.strip() and (not lines or not lines[-1]):
-            continue
-        lines.append(line if line.strip() else "")
-    cleaned = "\n".join(lines).strip()
-    for prefix in ("AssertionError: ", "AssertionError", "Failed: "):
-        if cleaned.startswith(prefix):
-            cleaned = cleaned[len(prefix):].lstrip()
-            break
-    return cleaned
-
-
-def _short(exc: BaseException) -> str:
-    """An exception without its module path: `KeyError: 'id'`, not a library's internals."""
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
 class Reporter:
     """Per-test outcomes to the engine, with the time limit and app restarts."""
 
@@ -399,7 +361,7 @@ class Reporter:
         else:
             outcome["status"] = "failed"
             detail = exc.exconly()
-            message = feedback or _short(exc.value)
+            message = feedback or short_exception(exc.value)
         outcome["detail"] = detail
         outcome["message"] = message
 
