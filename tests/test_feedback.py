@@ -113,3 +113,13 @@ def test_every_failure_a_candidate_reads_is_authored(tmp_path: Path, bwrap: Sand
 
     assert tests["test_crash"].message == CONNECTION_TROUBLE
     assert tests["test_missing_key"].message == "KeyError: 'name'"
+
+
+def test_a_real_packs_examples_show_the_assertion_without_pytest_hints(hello: Challenge, bwrap: Sandbox):
+    """hello-route's starter answers {} where the examples expect the greeting."""
+    result = grade(hello, hello.starter_files(), backend=bwrap, suite="examples")
+    root = next(t for t in result.tests if t.name == "test_root_greets")
+    assert root.status == TestStatus.FAILED
+    assert root.message.startswith("assert {} == {'message': 'Hello World'}")
+    assert "Right contains 1 more item" in root.message
+    assert "Use -v" not in root.message and "-vv" not in root.message
