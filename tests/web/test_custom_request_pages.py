@@ -148,3 +148,18 @@ async def test_the_dashboard_links_a_request_to_its_own_page(app: FastAPI, alice
     assert link is not None and "custom request" in dashboard.by_id("activity").text()
     submission_page = await alice.get(f"/submissions/{request_id}")
     assert submission_page.status_code == 303 and submission_page.headers["location"] == f"{URL}/{request_id}"
+
+
+async def test_an_app_that_did_not_start_shows_its_traceback(app: FastAPI, alice: Client) -> None:
+    store = app.state.store
+    await alice.post(URL, fields(content="def broken(:\n"), htmx=True)
+    claimed = submissions.claim(store, lease_seconds=30)
+    assert claimed is not None
+    result = {"status": "not_gradable", "score": 0.0, "points": 0, "max_points": 1, "output": "",
+              "message": 'File "app.py", line 1\nSyntaxError: invalid syntax',
+              "tests": [{"name": "test_request", "status": "error", "points": 0, "max_points": 1,
+                         "message": "Not run: the app did not start."}]}
+    submissions.finish(store, submission_id=claimed.id, token=claimed.lease_token or "", result=result,
+                       result_status="not_gradable", score=None)
+    panel = (await alice.page(f"{URL}/{claimed.id}", htmx=True)).by_id("custom-response-status")
+    assert "No answer (not gradable)" in panel.text() and "SyntaxError: invalid syntax" in panel.text()

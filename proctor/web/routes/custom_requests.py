@@ -41,8 +41,10 @@ def code_to_send(store: Store, user_id: int, challenge: Challenge, filename: lis
 def response_context(request: Request, submission: Submission) -> dict[str, Any]:
     result = submission.result or {}
     tests = result.get("tests") or []
-    # Without an answer, say why: the test's own sentence (a timeout, a closed connection) or the run's.
-    reason = next((t.get("message") for t in tests if t.get("message")), "") or result.get("message", "")
+    # Without an answer, say why: the run's reason when it ended early (the app did not start: its traceback),
+    # else the request's own sentence (a timeout, a closed connection).
+    reason = result.get("message", "") if submission.result_status != "graded" else ""
+    reason = reason or next((t.get("message") for t in tests if t.get("message")), "")
     position = (submissions.queue_position(request.app.state.store, submission=submission)
                 if submission.status == "queued" else None)
     return {"submission": submission, "result": result, "response": result.get("response"), "reason": reason,
