@@ -43,6 +43,12 @@ def flood():
     return StreamingResponse(chunks())
 
 
+@app.get("/control")
+def control():
+    from fastapi import Response
+    return Response(content=b"\\x01" * 70000)
+
+
 @app.get("/shout")
 def shout():
     while True:
@@ -84,6 +90,13 @@ def test_an_endless_body_is_cut_at_what_is_shown(hello, bwrap):
     result = send(hello, bwrap, parse_request("GET", "/flood", "", ""))
     assert result.response is not None and result.response.truncated
     assert len(result.response.body) == SHOWN_BODY_BYTES
+
+
+def test_an_answer_that_escapes_to_a_long_event_line_arrives_whole(hello, bwrap):
+    """64 KiB of control bytes is six times longer as a JSON line on the grader's event pipe."""
+    result = send(hello, bwrap, parse_request("GET", "/control", "", ""))
+    assert result.response is not None and result.response.truncated
+    assert result.response.body == "\x01" * SHOWN_BODY_BYTES
 
 
 def test_an_app_flooding_its_output_is_stopped_as_in_a_grading(hello, bwrap):

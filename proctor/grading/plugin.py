@@ -274,8 +274,10 @@ class Reporter:
 
     def emit(self, **event: Any) -> None:
         if self.fd is not None:
+            data = memoryview((json.dumps(event) + "\n").encode())
             try:
-                os.write(self.fd, (json.dumps(event) + "\n").encode())
+                while data:  # a long line (a custom request's answer) may be written in parts
+                    data = data[os.write(self.fd, data):]
             except BrokenPipeError:
                 os._exit(0)  # the engine is gone, and with it any use for this run
 
