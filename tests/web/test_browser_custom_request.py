@@ -73,6 +73,8 @@ def test_type_a_request_send_it_and_see_the_answer(data_dir: Path, bwrap: Any) -
                 raise
             assert page.locator("#response-code").inner_text() == "200"
             assert page.locator("#response-body").inner_text() == '{"x":"1","token":"abc","body":"{\\"a\\": 1}"}'
+            page.get_by_text("Response headers").click()
+            assert "content-type: application/json" in page.locator("pre.response-headers").inner_text()
             page.get_by_text("Your app's log (last lines)").click()  # collapsed when there is an answer
             assert "echo saw abc" in page.locator("#response-log").inner_text()
             page.screenshot(path=str(ARTEFACTS / "browser-custom-request.png"), full_page=True)
