@@ -109,6 +109,7 @@ def suite_paths() -> list[Path]:
     """The suite's test files by name; their text comes from suite_files, not from disk."""
     return [Path(TEST_NAME)]
 
+
 # Runs in the trusted grader process. It reads the request as JSON and never evaluates any of it. The body is
 # read raw (no decompression, Accept-Encoding: identity unless asked) and only up to what is shown.
 REQUEST_TEST = f'''"""The candidate's custom request, sent to their app; the answer goes to the engine as a "response" event."""
