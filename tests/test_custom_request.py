@@ -61,9 +61,11 @@ def send(hello: Challenge, backend: Sandbox, request: CustomRequest, source: str
                  limits=SHORT)
 
 
-def test_the_request_reaches_the_app_and_its_answer_comes_back(hello, bwrap):
+def test_the_request_reaches_the_app_and_its_answer_comes_back(hello, sandbox):
+    """On each isolating backend (bwrap, docker)."""
     request = parse_request("post", "/echo/42?q=a%20b", "X-Token: abc\n\n", '{"n": 1}')
-    result = send(hello, bwrap, request)
+    result = send(hello, sandbox, request)
+    assert result.sandbox == sandbox.name
     assert result.status == RunStatus.GRADED and result.suite == "request"
     assert result.response is not None
     assert (result.response.status_code, result.response.reason) == (201, "Created")
