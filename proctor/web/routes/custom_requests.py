@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 
-from proctor.grading.custom_request import METHODS, REQUEST_FILE, RequestError, parse_request
+from proctor.grading.custom_request import REQUEST_FILE, RequestError, parse_request
 from proctor.grading.packs import Challenge
 from proctor.store import drafts, submissions
 from proctor.store.database import Store
@@ -75,9 +75,8 @@ def create_custom_request(request: Request, slug: str, store: StoreDep, catalog:
 @router.get("/challenges/{slug}/requests/{submission_id}")
 def show_custom_request(request: Request, slug: str, submission_id: int, store: StoreDep, catalog: CatalogDep,
                         user: CurrentUser) -> Response:
-    challenge = find_challenge(catalog, slug)
+    find_challenge(catalog, slug)
     submission = own_submission(store, submission_id, user.id)
     if submission.suite != "request" or submission.challenge != slug:
         raise HTTPException(404, "There is no custom request with that number in your history.")
-    context = {**response_context(request, submission), "challenge": challenge, "methods": METHODS}
-    return render(request, "custom_response.html", context, block="response")
+    return render(request, "custom_response.html", response_context(request, submission), block="response")
