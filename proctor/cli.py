@@ -41,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--challenge", required=True, metavar="SLUG")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object")
     p.add_argument("--sandbox", choices=["auto", "bwrap", "process", "docker"], default=None)
-    p.add_argument("--examples", action="store_true", help="run the visible examples instead (not a score)")
+    p.add_argument("--examples", action="store_true",
+                   help="run the visible examples instead: prints how many passed, not a score")
     p.add_argument("path", type=Path, help="a file (the challenge's single file) or a directory of files")
     p.set_defaults(func=cmd_grade)
 
@@ -161,8 +162,13 @@ def render_table(result: RunResult) -> str:
     marks = {"passed": "PASS", "failed": "FAIL", "error": "ERR ", "timeout": "TIME"}
     width = max([len(t.name) for t in result.tests] + [10])
     where = "no sandbox needed" if result.sandbox == "none" else f"{result.sandbox} sandbox"  # a quiz runs no code
-    lines = [f"{result.challenge}: {result.status.value}, score {result.score:g}/100 "
-             f"({result.points}/{result.max_points} points, {where}, {result.duration_ms} ms)"]
+    if result.suite == "examples":  # what --help promises: a count of visible tests passed, not a score
+        passed = sum(t.status.value == "passed" for t in result.tests)
+        lines = [f"{result.challenge}: {result.status.value}, examples: {passed}/{len(result.tests)} passed "
+                 f"(not a score; {where}, {result.duration_ms} ms)"]
+    else:
+        lines = [f"{result.challenge}: {result.status.value}, score {result.score:g}/100 "
+                 f"({result.points}/{result.max_points} points, {where}, {result.duration_ms} ms)"]
     if result.message:
         lines += ["", result.message.rstrip()]
     if result.tests:

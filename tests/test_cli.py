@@ -33,6 +33,15 @@ def test_grade_prints_a_table_and_exits_0_whatever_the_score(bwrap):
     assert "FAIL  test_health" in done.stdout
 
 
+def test_examples_print_a_count_not_a_score(bwrap):
+    """`--help` says the examples are not a score; the output agrees."""
+    assert "not a score" in run("grade", "--help").stdout
+    done = run("grade", "--challenge", "hello-route", "--examples", "graders/hello-route/reference/app.py")
+    assert done.returncode == 0, done.stderr
+    assert "hello-route: graded, examples: 2/2 passed (not a score; " in done.stdout
+    assert "score" not in done.stdout.replace("not a score", "")
+
+
 def test_a_directory_submission(bwrap, tmp_path):
     (tmp_path / "app.py").write_bytes((ROOT / "graders/hello-route/reference/app.py").read_bytes())
     done = run("grade", "--challenge", "hello-route", "--json", str(tmp_path))

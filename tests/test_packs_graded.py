@@ -2,17 +2,51 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 
 import pytest
 
-from proctor.grading.packs import default_catalog
+from proctor.grading.engine import NOT_RUN
+from proctor.grading.packs import Challenge, default_catalog
+from proctor.grading.feedback import CONNECTION_TROUBLE, REQUEST_TROUBLE, SETUP_TROUBLE
+from proctor.grading.results import RunResult
 from proctor.grading.validate import check_pack
 from tests.golden.update import golden_of, path_for
 
 CHALLENGES = [default_catalog().get(s) for s in default_catalog().slugs()]
 SLUGS = [c.slug for c in CHALLENGES if c.kind == "http"]
 QUIZ_SLUGS = [c.slug for c in CHALLENGES if c.kind == "quiz"]
+
+
+# The platform's own sentences for a test that did not get to judge the app (plugin.py, engine.py).
+PLATFORM_SENTENCES = (CONNECTION_TROUBLE, REQUEST_TROUBLE.split("(")[0], SETUP_TROUBLE, "No answer within ",
+                      "The run's time limit was reached during this test.", *NOT_RUN.values())
+INTERNALS = re.compile(r"Use -v|-vv|Traceback|httpx\.|httpcore\.|h11\.|LocalProtocolError|^\w*(Error|Exception): ", re.M)
+
+
+def authored_messages(challenge: Challenge) -> tuple[str, ...]:
+    """The pack's own `feedback(...)` and `step(...)` sentences (the literal part of an f-string)."""
+    found: list[str] = []
+    for path in challenge.hidden_tests():
+        for node in ast.walk(ast.parse(path.read_text())):
+            name = getattr(node, "func", None)
+            if isinstance(node, ast.Call) and getattr(name, "attr", getattr(name, "id", "")) in ("feedback", "step"):
+                arg = node.args[0] if node.args else None
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    found.append(arg.value)
+                elif isinstance(arg, ast.JoinedStr) and isinstance(arg.values[0], ast.Constant):
+                    found.append(str(arg.values[0].value))
+    return tuple(found)
+
+
+def unauthored_feedback(challenge: Challenge, results: dict[str, RunResult]) -> list[str]:
+    """Each failing test of the starter and wrong cases whose message is not an authored sentence."""
+    authored = authored_messages(challenge) + PLATFORM_SENTENCES
+    return [f"{label} {t.name}: {t.message!r}" for label, result in results.items()
+            if label == "starter" or label.startswith("wrong/") for t in result.tests
+            if t.status != "passed" and (not t.message.startswith(authored) or INTERNALS.search(t.message))]
 
 
 @pytest.mark.slow
@@ -26,6 +60,8 @@ def test_pack_validates_and_matches_its_golden_verdicts(slug, catalog, sandbox):
     golden = path_for(slug)
     assert golden.is_file(), f"no golden verdicts for {slug}: run `.venv/bin/python tests/golden/update.py {slug}`"
     assert golden_of(report.results) == json.loads(golden.read_text())
+    # A candidate reads the pack's sentences or the platform's, never the grader's internals or pytest's hints.
+    assert unauthored_feedback(challenge, report.results) == []
 
 
 @pytest.mark.parametrize("slug", QUIZ_SLUGS)

@@ -8,6 +8,8 @@ import warnings
 import jwt
 import pytest
 
+from proctor.grading.plugin import step
+
 SECRET_KEY = "change-me-in-production-0123456789abcdef"
 CREDENTIALS = {"alice": "wonderland", "bob": "canwefixit"}
 FULL_NAMES = {"alice": "Alice Liddell", "bob": "Bob Builder"}
@@ -18,9 +20,16 @@ def login(client, username: str, password: str):
 
 
 def issued_token(client, username: str) -> str:
-    response = login(client, username, CREDENTIALS[username])
-    assert response.status_code == 200, f"POST /token answered {response.status_code} for {username}"
-    return response.json()["access_token"]
+    """The token POST /token issues; a step of its own, so an empty token is reported as such, not as a request
+    the grader could not send (`Authorization: Bearer ` is not a legal header)."""
+    with step("POST /token with a right username and password should answer 200 with a non-empty access_token "
+              "that can be sent back as `Authorization: Bearer <token>`."):
+        response = login(client, username, CREDENTIALS[username])
+        assert response.status_code == 200, f"POST /token answered {response.status_code} for {username}"
+        token = response.json().get("access_token")
+        sendable = isinstance(token, str) and token.isascii() and token.isprintable() and token == token.strip()
+        assert token and sendable, f"POST /token answered the access_token {token!r} for {username}"
+    return token
 
 
 def make_token(payload: dict, key: str = SECRET_KEY, algorithm: str = "HS256") -> str:

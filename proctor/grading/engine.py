@@ -16,13 +16,14 @@ from functools import lru_cache
 from typing import Any
 
 from proctor import __version__
+from proctor.grading import custom_request
 from proctor.grading.grader_process import GraderIsolation, resolve_isolation
 from proctor.grading.jobs import Job
 from proctor.grading.limits import Limits
 from proctor.grading.packs import Challenge, PackError
 from proctor.grading.pool import WarmPool
 from proctor.grading.quiz import grade_quiz
-from proctor.grading.results import RunResult, RunStatus, TestResult, TestStatus, compute_score
+from proctor.grading.results import CustomResponse, RunResult, RunStatus, TestResult, TestStatus, compute_score
 from proctor.grading.run import Outcome, Run
 from proctor.grading.sandbox import Sandbox, choose_backend, runtime
 from proctor.grading.submission import check_files, with_given
@@ -55,6 +56,9 @@ def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden
           settings: Settings | None = None, pool: WarmPool | None = None) -> RunResult:
     """Grade `files` against the challenge's hidden tests (or its visible `examples`).
 
+    suite="request" sends one custom request instead (custom_request.py), carried in files under REQUEST_FILE:
+    the same sandbox, limits and pool, no test of the pack; the app's answer is in `response`.
+
     Raises SubmissionError for files that break the submission limits, and RuntimeMissing / SandboxUnavailable
     when the machine cannot grade at all. Everything the submitted code does ends in a RunResult.
     With a warm `pool` of the same backend, the run takes a pre-started sandbox and grader when one is ready.
@@ -67,9 +71,14 @@ def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden
         backend, _ = default_backend(settings)
     limits = limits or challenge.limits
     started = time.monotonic()
+    suite_files: dict[str, str] | None = None
+    if suite == "request":
+        request, files = custom_request.take_request(files)
+        tests, suite_files = custom_request.suite_paths(), custom_request.suite_files(request)
+    else:
+        tests = challenge.suite(suite)
     check_files(files)
     files = with_given(files, challenge.given_files())
-    tests = challenge.suite(suite)
     if not tests:
         raise PackError(f"{challenge.slug} has no {suite} tests")
     if getattr(backend, "needs_runtime", True):
@@ -95,7 +104,8 @@ def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden
         outcome = Run(backend=backend, job=job, runtime=settings.runtime_dir, tests=tests, limits=limits,
                       module=challenge.app.module, attr=challenge.app.attr, uid=settings.sandbox_uid,
                       gid=settings.sandbox_gid, on_event=on_event, grader_isolation=grader_isolation(settings),
-                      sandbox=slot.sandbox if slot else None, grader=slot.grader if slot else None).execute()
+                      sandbox=slot.sandbox if slot else None, grader=slot.grader if slot else None,
+                      suite_files=suite_files).execute()
     except Exception:
         # As text: a record holding the traceback would keep the failed run's objects (sockets) alive.
         log.error("grading %s failed on the platform side\n%s", challenge.slug, traceback.format_exc())
@@ -135,9 +145,10 @@ def _build_result(challenge: Challenge, suite: str, backend: Sandbox, limits: Li
         tests=tests, output=outcome.output.decode("utf-8", "replace"),
         output_truncated=outcome.output_total > len(outcome.output), sandbox=backend.name,
         duration_ms=duration_ms, message=message, restarts=outcome.restarts, limits=limits,
-        versions=platform_versions(settings), graders_sha256=challenge.suite_sha256(suite),
+        versions=platform_versions(settings),
+        graders_sha256="" if suite == "request" else challenge.suite_sha256(suite),
         peak_memory_bytes={k: v for k, v in (("app", outcome.app_peak), ("grader", outcome.grader_peak)) if v},
-        run_id=outcome.run_id,
+        run_id=outcome.run_id, response=CustomResponse.model_validate(outcome.response) if outcome.response else None,
     )
 
 

@@ -38,6 +38,9 @@ from functools import lru_cache
 import httpx
 import pytest
 
+from proctor.grading.feedback import (CONNECTION_TROUBLE, REQUEST_TROUBLE, SETUP_TROUBLE, clean_failure,
+                                      short_exception)
+
 BASE_URL = "http://app.test"
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 
@@ -255,11 +258,6 @@ def _describe(item: pytest.Item) -> str:
     return doc.strip().splitlines()[0] if doc.strip() else ""
 
 
-CONNECTION_TROUBLE = (
-    "The app closed the connection without answering. Did it crash or exit? Its output may say why."
-)
-
-
 class Reporter:
     """Per-test outcomes to the engine, with the time limit and app restarts."""
 
@@ -276,8 +274,10 @@ class Reporter:
 
     def emit(self, **event: Any) -> None:
         if self.fd is not None:
+            data = memoryview((json.dumps(event) + "\n").encode())
             try:
-                os.write(self.fd, (json.dumps(event) + "\n").encode())
+                while data:  # a long line (a custom request's answer) may be written in parts
+                    data = data[os.write(self.fd, data):]
             except BrokenPipeError:
                 os._exit(0)  # the engine is gone, and with it any use for this run
 
@@ -335,26 +335,37 @@ class Reporter:
         if outcome["status"] != "passed":
             return  # the first problem is the one to report
         exc = call.excinfo
+        feedback = getattr(exc.value, "proctor_step", "") or _feedback(item)
+        # What the candidate reads is authored: the pack's feedback or one of the plugin's own sentences, never
+        # a library's internals. `detail` keeps the raw exception for interviewers.
         if exc.errisinstance((TestTimeout, httpx.TimeoutException)):
             outcome["status"] = "timeout"
-            detail = f"No answer within {self.timeout:g} s: the app took too long or hung."
+            detail = message = f"No answer within {self.timeout:g} s: the app took too long or hung."
         elif exc.errisinstance((AssertionError, pytest.fail.Exception)) and call.when == "call":
             outcome["status"] = "failed"
-            detail = exc.exconly()
+            detail = clean_failure(exc.exconly())
+            message = feedback or detail
         elif exc.errisinstance(httpx.LocalProtocolError):
-            outcome["status"] = "error"  # the test built a request httpx refuses: the grader's fault, not the app's
+            # httpx refused to send a request: the test built it badly, often from the app's own answer (an
+            # empty token in `Authorization: Bearer `). Not the app's crash, so no restart; not a raw h11 error.
+            outcome["status"] = "error"
             detail = exc.exconly()
+            message = REQUEST_TROUBLE.format(reason=str(exc.value).strip() or "an invalid request")
+            message = f"{message}\n\n{feedback}" if feedback else message
         elif exc.errisinstance((httpx.TransportError, ConnectionError, EOFError)):
             outcome["status"] = "error"
             detail = f"{CONNECTION_TROUBLE} ({exc.exconly()})"
-        else:
-            outcome["status"] = "error" if call.when != "call" or not exc.errisinstance(Exception) else "failed"
+            message = CONNECTION_TROUBLE
+        elif call.when != "call" or not exc.errisinstance(Exception):
+            outcome["status"] = "error"
             detail = exc.exconly()
+            message = feedback or SETUP_TROUBLE
+        else:
+            outcome["status"] = "failed"
+            detail = exc.exconly()
+            message = feedback or short_exception(exc.value)
         outcome["detail"] = detail
-        feedback = ""
-        if outcome["status"] == "failed":
-            feedback = getattr(exc.value, "proctor_step", "") or _feedback(item)
-        outcome["message"] = feedback or detail
+        outcome["message"] = message
 
     def _app_answers(self) -> bool:
         """Whether the app still answers HTTP at all (any status), within a second."""

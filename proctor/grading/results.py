@@ -45,6 +45,16 @@ class TestResult(BaseModel):
     duration_ms: int = 0
 
 
+class CustomResponse(BaseModel):
+    """The app's answer to a custom request (suite "request"): what the candidate sees of it."""
+
+    status_code: int
+    reason: str = ""
+    headers: list[tuple[str, str]] = []
+    body: str = ""  # the first 64 KiB, decoded as UTF-8 (invalid bytes replaced)
+    truncated: bool = False
+
+
 class RunResult(BaseModel):
     schema_: int = Field(SCHEMA_VERSION, alias="schema")
     challenge: str
@@ -65,6 +75,7 @@ class RunResult(BaseModel):
     graders_sha256: str = ""
     peak_memory_bytes: dict[str, int] = {}
     run_id: str = ""
+    response: CustomResponse | None = None  # suite "request" only
 
     model_config = {"populate_by_name": True}
 

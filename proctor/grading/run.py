@@ -32,6 +32,10 @@ MAX_RESTARTS = 3
 SANDBOX_START_SECONDS = 60
 TICK = 0.05
 GRADER_LOG_BYTES = 16 * 1024
+# A line of the trusted grader's events may carry a custom request's answer (64 KiB shown, escaped as JSON);
+# the sandbox's status lines keep the small cap.
+GRADER_LINE_BYTES = 1024 * 1024
+STATUS_LINE_BYTES = 65536
 
 EventSink = Callable[[dict[str, Any]], None]
 
@@ -53,14 +57,16 @@ class Outcome:
     grader_peak: int = 0
     grader_log: str = ""
     run_id: str = ""
+    response: dict[str, Any] | None = None  # a custom request's answer (custom_request.py)
 
 
 class Run:
     def __init__(self, *, backend: Sandbox, job: Job, runtime: Path, tests: list[Path], limits: Limits,
                  module: str, attr: str, uid: int, gid: int, on_event: EventSink | None = None,
                  sandbox: SandboxProcess | None = None, grader: GraderProcess | None = None,
-                 grader_isolation: GraderIsolation | None = None) -> None:
+                 grader_isolation: GraderIsolation | None = None, suite_files: dict[str, str] | None = None) -> None:
         self.backend = backend
+        self.suite_files = suite_files  # the tests as text, in place of the files beside tests[0]
         self.job = job
         self.tests = tests
         self.limits = limits
@@ -133,7 +139,8 @@ class Run:
         self.grader_control = grader.control
         self.grader_log = grader.log_path
         # The tests travel as text: an isolated grader sees no path of the platform's (grader_process.py).
-        spec = {"files": grader_files(self.tests[0].parent), "tests": [t.name for t in self.tests],
+        files = self.suite_files if self.suite_files is not None else grader_files(self.tests[0].parent)
+        spec = {"files": files, "tests": [t.name for t in self.tests],
                 "events_fd": grader.events_fd, "test_timeout": self.limits.test_seconds,
                 "message_bytes": self.limits.message_bytes}
         self._tell_grader(json.dumps(spec))
@@ -185,6 +192,8 @@ class Run:
             self.on_event({"type": "test", "result": result.model_dump()})
             if len(self.out.results) == len(self.out.collected):
                 self._finish(RunStatus.GRADED)  # every verdict is in; pytest's own wrap-up is not worth waiting for
+        elif kind == "response":
+            self.out.response = {k: v for k, v in event.items() if k != "event"}
         elif kind == "restart":
             self._restart(asked=True)
         elif kind == "done":
@@ -386,7 +395,7 @@ class Run:
         data = self.buffers.pop(fd, b"") + chunk
         *lines, rest = data.split(b"\n")
         if rest:
-            self.buffers[fd] = rest[-65536:]
+            self.buffers[fd] = rest[-(GRADER_LINE_BYTES if fd == self.events_r else STATUS_LINE_BYTES):]
         return [line.decode("utf-8", "replace") for line in lines]
 
 

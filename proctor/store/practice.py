@@ -13,8 +13,9 @@ from proctor.store.assessment_sessions import HOLDING, Hold
 from proctor.store.database import Store, now
 
 # Practice only: an assessment's submissions are not part of a candidate's own history.
+# A custom request is not a run of the code's tests: it has its own panel (routes/custom_requests.py).
 _LATEST = ("FROM submissions WHERE user_id = :user AND challenge = :challenge AND assessment_session_id IS NULL "
-           "ORDER BY id DESC LIMIT 1")
+           "AND suite != 'request' ORDER BY id DESC LIMIT 1")
 
 
 @dataclass(frozen=True)

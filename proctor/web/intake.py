@@ -16,7 +16,7 @@ from proctor.store.assessment_sessions import Hold
 from proctor.store.submissions import AlreadySubmitted, QueueLimits, RateLimited, Submission
 from proctor.store.users import User
 
-SUITES = ("hidden", "examples")
+SUITES = ("hidden", "examples", "request")  # request: a custom request (routes/custom_requests.py)
 
 
 def hold_message(hold: Hold) -> str:
@@ -43,8 +43,9 @@ def client_address(request: Request, assessment_session_id: int | None) -> str |
 
 def accept_submission(request: Request, *, user: User, challenge: Challenge, suite: str,
                       files: dict[str, bytes], assessment_session_id: int | None = None,
-                      once: bool = False) -> Submission:
-    """Store a queued submission or raise HTTPException (400, 409, 413, 422, 429) with a message for the user."""
+                      once: bool = False, attachments: dict[str, str] | None = None) -> Submission:
+    """Store a queued submission or raise HTTPException (400, 409, 413, 422, 429) with a message for the user.
+    `attachments` are platform entries stored beside the checked files (a custom request)."""
     if suite not in SUITES:
         raise HTTPException(422, f"suite must be one of {', '.join(SUITES)}")
     if assessment_session_id is None:
@@ -65,7 +66,7 @@ def accept_submission(request: Request, *, user: User, challenge: Challenge, sui
     try:
         submission = submissions.create(
             state.store, user_id=user.id, challenge=challenge.slug, suite=suite,
-            files={name: data.decode("utf-8") for name, data in files.items()},
+            files={**{name: data.decode("utf-8") for name, data in files.items()}, **(attachments or {})},
             assessment_session_id=assessment_session_id, once=once, limits=limits,
             client_address=client_address(request, assessment_session_id))
     except RateLimited as exc:

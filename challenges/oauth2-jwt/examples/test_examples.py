@@ -7,6 +7,7 @@ def test_login_then_me(client):
     assert response.status_code == 200
     body = response.json()
     assert body["token_type"] == "bearer"
+    assert body["access_token"], "POST /token answered an empty access_token"
     me = client.get("/users/me", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.status_code == 200
     assert me.json() == {"username": "alice", "full_name": "Alice Liddell"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import RedirectResponse
 
 from proctor.store import submissions
 from proctor.store.submissions import Submission
@@ -60,6 +61,8 @@ def own_submission(store: Any, submission_id: int, user_id: int) -> Submission:
 def show_submission(request: Request, submission_id: int, store: StoreDep, catalog: CatalogDep,
                     user: CurrentUser) -> Response:
     submission = own_submission(store, submission_id, user.id)
+    if submission.suite == "request":  # a custom request has its own page (routes/custom_requests.py)
+        return RedirectResponse(f"/challenges/{submission.challenge}/requests/{submission.id}", status_code=303)
     previous = submissions.previous(store, submission=submission)
     known = submission.challenge in catalog.slugs()
     context = {
