@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from proctor import __version__
-from proctor.grading.grader_process import GraderIsolation, resolve_isolation
+from proctor.grading.grader_process import GRADER_LIMITS, GraderIsolation, resolve_isolation
 from proctor.grading.jobs import Job
 from proctor.grading.limits import Limits
 from proctor.grading.packs import Challenge, PackError
@@ -47,7 +47,9 @@ def default_backend(settings: Settings | None = None, *, local_single_user: bool
 
 
 def grader_isolation(settings: Settings) -> GraderIsolation:
-    return resolve_isolation(settings.grader_sandbox, uid=settings.sandbox_uid, gid=settings.sandbox_gid)
+    limits = GRADER_LIMITS.merged({"memory_mib": settings.grader_memory_mib, "processes": settings.grader_processes})
+    return resolve_isolation(settings.grader_sandbox, uid=settings.sandbox_uid, gid=settings.sandbox_gid,
+                             limits=limits, cgroups=settings.grader_cgroups)
 
 
 def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden", backend: Sandbox | None = None,
