@@ -21,7 +21,10 @@ from proctor.settings import PROJECT_ROOT, get_settings
 from tests.test_hostile import assert_clean
 
 REFERENCE = (PROJECT_ROOT / "graders/hello-route/reference/app.py").read_bytes()
-LIMITS = Limits(wall_seconds=8, test_seconds=4)
+# Room for a slow, shared machine to reach the memory limit before a test's own alarm; the spinning suites only
+# ever end by the wall clock, so they get a short one.
+LIMITS = Limits(wall_seconds=40, test_seconds=30)
+SPIN_LIMITS = Limits(wall_seconds=6, test_seconds=2)
 
 HOARD = '''
 def test_hoard(client):
@@ -80,9 +83,9 @@ def authored(tmp_path: Path, tests: str) -> Challenge:
     return load_challenge(tmp_path / "challenges", tmp_path / "graders", "hostile")
 
 
-def graded(challenge: Challenge, bwrap: object, mode: str, **kwargs: object) -> RunResult:
+def graded(challenge: Challenge, bwrap: object, mode: str, limits: Limits = LIMITS) -> RunResult:
     settings = get_settings().model_copy(update={"grader_sandbox": "bwrap", "grader_cgroups": mode == "cgroup"})
-    return grade(challenge, {"app.py": REFERENCE}, backend=bwrap, settings=settings, limits=LIMITS, **kwargs)
+    return grade(challenge, {"app.py": REFERENCE}, backend=bwrap, settings=settings, limits=limits)
 
 
 def grader_cgroups(run_id: str) -> list[Path]:
@@ -112,6 +115,7 @@ def test_a_grader_that_allocates_1_5_gib_is_stopped_as_oom(tmp_path, bwrap, mode
     assert result.status == RunStatus.OOM, (result.status, result.message)
     assert "hidden tests used more than the grader's 512 MiB" in result.message
     assert result.score == 0
+    assert [t.message for t in result.tests] in ([], ["Not run: the hidden tests ran out of memory."])
     assert_clean(result)
 
 
@@ -131,7 +135,7 @@ def test_a_grader_that_forks_150_processes_is_capped(tmp_path, bwrap):
 
 @pytest.mark.parametrize("suite", [SPIN_AT_IMPORT, SPIN_IN_FIXTURE], ids=["at-import", "in-a-fixture"])
 def test_a_grader_that_spins_forever_ends_by_the_wall_clock(tmp_path, bwrap, mode, suite):
-    result = graded(authored(tmp_path, suite), bwrap, mode)
+    result = graded(authored(tmp_path, suite), bwrap, mode, SPIN_LIMITS)
     assert result.status == RunStatus.TIMEOUT, (result.status, result.message)
     assert result.score == 0
     if suite is SPIN_AT_IMPORT:
@@ -169,10 +173,12 @@ def test_pooled_graders_get_the_same_limits(tmp_path, hello, bwrap):
         run_id = slot.job.root.name
         assert slot.grader.cgroup is not None and slot.grader.popen.pid in slot.grader.cgroup.pids()
         assert grader_cgroups(run_id)
+        # test_seconds is the engine's, so the slot still fits; the pack's default (5 s) is short for a slow machine
         result = grade(authored(tmp_path, HOARD), {"app.py": REFERENCE}, backend=bwrap, pool=pool,
+                       limits=pool.limits.merged({"test_seconds": 20}),
                        settings=settings.model_copy(update={"grader_sandbox": "bwrap"}))
         assert result.run_id == run_id  # graded in the pre-started slot, by its pre-started grader
-        assert result.status == RunStatus.OOM, (result.status, result.message)
+        assert result.status == RunStatus.OOM, (result.status, result.message, result.tests)
         assert_clean(result)
     finally:
         pool.close()

@@ -37,6 +37,7 @@ NOT_RUN = {
     RunStatus.OUTPUT_LIMIT: "Not run: the app printed too much output.",
     RunStatus.INFRA_ERROR: "Not run: grading failed on our side.",
 }
+GRADER_OOM = "Not run: the hidden tests ran out of memory."
 INFRA_MESSAGE = "Grading failed for a reason that is not your code's fault. It will be retried; nothing was counted."
 
 
@@ -125,7 +126,7 @@ def _build_result(challenge: Challenge, suite: str, backend: Sandbox, limits: Li
                 status=TestStatus.TIMEOUT if in_flight else TestStatus.ERROR,
                 points=0, max_points=meta["max_points"],
                 message="The run's time limit was reached during this test." if in_flight else
-                NOT_RUN.get(status, "Not run."),
+                GRADER_OOM if outcome.grader_oom else NOT_RUN.get(status, "Not run."),
             )
         tests.append(done)
     score, points, max_points = compute_score(tests)

@@ -52,6 +52,7 @@ class Outcome:
     grader_peak: int = 0
     grader_log: str = ""
     run_id: str = ""
+    grader_oom: bool = False  # the hidden tests, not the app, ran out of memory
 
 
 class Run:
@@ -198,6 +199,7 @@ class Run:
             self._grader_oom()
 
     def _grader_oom(self) -> None:
+        self.out.grader_oom = self.out.status is None
         self._finish(RunStatus.OOM, f"The hidden tests used more than the grader's "
                      f"{self.grader_isolation.limits.memory_mib} MiB of memory and were stopped.")
 
