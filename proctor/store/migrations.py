@@ -191,8 +191,7 @@ def validations_create_pack_validations(db: Database) -> None:
             owner_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
             files TEXT NOT NULL,
             optional TEXT NOT NULL DEFAULT '[]',
-            status TEXT NOT NULL DEFAULT 'queued'
-                CHECK (status IN ('queued', 'running', 'done', 'superseded')),
+            status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'done')),
             progress TEXT,
             problems TEXT,
             attempts INTEGER NOT NULL DEFAULT 0,

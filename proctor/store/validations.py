@@ -5,7 +5,7 @@ lease, exactly like a submission (store/submissions.py): every later write is gu
 when a worker dies its job is taken over (once: a second lost lease ends the job with a problem) and the verdict
 is recorded exactly once. At most one job per interviewer runs at a time. Saving again while a job waits
 replaces it (latest wins): only the newest saved files are worth checking, and only the newest job's verdict is
-copied to the pack.
+copied to the pack. Old jobs are deleted then, so the table holds at most two rows per pack.
 """
 
 from __future__ import annotations
@@ -59,10 +59,10 @@ def _validation(row: sqlite3.Row | None) -> Validation | None:
 
 
 def enqueue(store: Store, *, slug: str, owner_id: int, files: dict[str, str], optional: list[str]) -> int:
-    """Queue a check of these files, replacing a job of the same pack that has not started."""
+    """Queue a check of these files, replacing a job of the same pack that has not started, and dropping its
+    finished ones: a pack keeps at most a running job and a queued one, however often it is saved."""
     with store.write() as conn:
-        conn.execute("UPDATE pack_validations SET status = 'superseded', finished_at = ? "
-                     "WHERE slug = ? AND status = 'queued'", (now(), slug))
+        conn.execute("DELETE FROM pack_validations WHERE slug = ? AND status != 'running'", (slug,))
         cur = conn.execute("INSERT INTO pack_validations (slug, owner_id, files, optional, created_at) "
                            "VALUES (?, ?, ?, ?, ?)", (slug, owner_id, json.dumps(files), json.dumps(optional), now()))
         return int(cur.lastrowid or 0)
@@ -71,7 +71,7 @@ def enqueue(store: Store, *, slug: str, owner_id: int, files: dict[str, str], op
 def latest(store: Store, *, slug: str) -> Validation | None:
     """The newest job of a pack (the one its page shows), or None for a pack never checked this way."""
     return _validation(store.read().execute(
-        "SELECT * FROM pack_validations WHERE slug = ? AND status != 'superseded' ORDER BY id DESC LIMIT 1",
+        "SELECT * FROM pack_validations WHERE slug = ? ORDER BY id DESC LIMIT 1",
         (slug,)).fetchone())
 
 
