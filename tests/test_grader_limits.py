@@ -180,5 +180,24 @@ def test_pooled_graders_get_the_same_limits(tmp_path, hello, bwrap):
         assert result.run_id == run_id  # graded in the pre-started slot, by its pre-started grader
         assert result.status == RunStatus.OOM, (result.status, result.message, result.tests)
         assert_clean(result)
+        assert pool.wait_ready(60)
+        waiting = [d for slot in pool._slots for d in slot.grader.cgroup.dirs.values()]  # type: ignore[union-attr]
+        assert waiting
     finally:
         pool.close()
+    assert not any(d.exists() for d in waiting)  # closing the pool removes its graders' cgroups
+
+
+def test_the_cgroup_of_a_grader_whose_server_died_is_collected(tmp_path, bwrap):
+    if os.geteuid() != 0:
+        pytest.skip("cgroups need root")
+    from proctor.grading.sandbox.cgroups import collect_orphans
+
+    workdir = tmp_path / "job-p999999999-crashed"  # no such process: the server that started it is gone
+    workdir.mkdir()
+    grader = start_grader(workdir, isolation=GraderIsolation("bwrap"))
+    assert grader.cgroup is not None
+    collect_orphans()  # as a server does at start (another test session on this machine may do it first)
+    assert not any(path.exists() for path in grader.cgroup.dirs.values())
+    grader.popen.wait()  # killed with its cgroup (or refused to start outside it)
+    grader.destroy()
