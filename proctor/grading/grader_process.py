@@ -33,10 +33,10 @@ log = logging.getLogger("proctor.grading")
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the `proctor` package, which the grader imports
 GRADER_TMP_BYTES = 64 * 1024 * 1024
-# None of the platform's environment; no third-party pytest plugins (they cost startup and trust).
 # What one grader may use, whatever the pack (docs/security.md). wall_seconds only sets RLIMIT_CPU, a backstop:
 # the run's own wall clock is shorter. tmp_mib also caps its log (RLIMIT_FSIZE).
 GRADER_LIMITS = Limits(memory_mib=512, processes=64, cpus=1.0, wall_seconds=600, tmp_mib=64)
+# None of the platform's environment; no third-party pytest plugins (they cost startup and trust).
 GRADER_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 
 
