@@ -10,6 +10,7 @@ import pytest
 from conftest import PASSWORD, REFERENCE
 from servers import Server, free_port
 from test_browser import CHROMIUM, FLAGS, require_browser
+from test_browser_interview import ARTEFACTS, shot
 
 from proctor.settings import PROJECT_ROOT
 from proctor.store import Store, users
@@ -21,6 +22,7 @@ WAIT_MS = 180_000  # five real gradings on a busy machine; a wait, not a bound o
 @pytest.mark.slow
 def test_saving_a_pack_shows_its_progress_then_its_verdict(data_dir: Path, bwrap: Any) -> None:
     sync_playwright = require_browser()
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
     server = Server(data_dir, free_port())
     server.start()
     base = f"http://127.0.0.1:{server.port}"
@@ -48,10 +50,12 @@ def test_saving_a_pack_shows_its_progress_then_its_verdict(data_dir: Path, bwrap
             status = ivy.locator("#validation-status")
             assert status.get_attribute("data-status") in ("queued", "running")  # the save did not wait for it
             ivy.wait_for_selector('#validation-status[data-status="running"] progress', timeout=WAIT_MS)
+            shot(ivy, "authoring-1-validating.png")
             ivy.wait_for_selector("#pack-validated", timeout=WAIT_MS)
             assert status.get_attribute("data-status") == "done"
             assert "Validated" in ivy.locator("#pack-validated").inner_text()
             assert ivy.get_by_role("link", name="Export the pack (zip)").is_visible()
+            shot(ivy, "authoring-2-validated.png")
             browser.close()
     finally:
         server.stop(signal.SIGTERM)
