@@ -93,15 +93,14 @@ class ValidationRunner:
         return [p for p in problems if not any(p.startswith(o) for o in job.optional)]
 
     def _grade(self, job: Validation, challenge: Challenge) -> list[str]:
-        progress: dict[str, object] = {"done": 0, "total": cases_of(challenge), "cases": []}
-        token = job.lease_token or ""
+        total = cases_of(challenge)
+        cases: list[str] = []
 
         def on_case(line: str) -> None:  # "<slug> <label>: <status> <score>", from check_pack's threads
             with self._lock:
-                progress["cases"] = [*progress["cases"], line.removeprefix(f"{job.slug} ")]  # type: ignore[misc]
-                progress["done"] = len(progress["cases"])  # type: ignore[arg-type]
-                snapshot = dict(progress)
-            validations.record_progress(self.store, validation_id=job.id, token=token, progress=snapshot)
+                cases.append(line.removeprefix(f"{job.slug} "))
+                progress = {"done": len(cases), "total": total, "cases": list(cases)}
+            validations.record_progress(self.store, validation_id=job.id, token=job.lease_token or "",
+                                        progress=progress)
 
         return check_pack(challenge, backend=self.backend, settings=self.settings, log=on_case).problems
-
