@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     signups_per_hour: int = 20
     # /metrics answers only with "Authorization: Bearer <this>"; unset, it answers 404.
     metrics_token: str = ""
+
+    # Grader limits (issue 11 §4): what one grader process (hidden tests, interviewers' code) may use, by a
+    # cgroup where the hierarchy is writable; grader_cgroups=false forces rlimits (docs/security.md).
+    grader_memory_mib: int = Field(512, ge=64, le=8192)
+    grader_processes: int = Field(64, ge=8, le=4096)
+    grader_cgroups: bool = True
 
     @model_validator(mode="after")
     def _enforce_non_default_secret(self) -> "Settings":

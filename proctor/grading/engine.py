@@ -17,7 +17,7 @@ from typing import Any
 
 from proctor import __version__
 from proctor.grading import custom_request
-from proctor.grading.grader_process import GraderIsolation, resolve_isolation
+from proctor.grading.grader_process import GRADER_LIMITS, GraderIsolation, resolve_isolation
 from proctor.grading.jobs import Job
 from proctor.grading.limits import Limits
 from proctor.grading.packs import Challenge, PackError
@@ -38,6 +38,7 @@ NOT_RUN = {
     RunStatus.OUTPUT_LIMIT: "Not run: the app printed too much output.",
     RunStatus.INFRA_ERROR: "Not run: grading failed on our side.",
 }
+GRADER_OOM = "Not run: the hidden tests ran out of memory."
 INFRA_MESSAGE = "Grading failed for a reason that is not your code's fault. It will be retried; nothing was counted."
 
 
@@ -48,7 +49,9 @@ def default_backend(settings: Settings | None = None, *, local_single_user: bool
 
 
 def grader_isolation(settings: Settings) -> GraderIsolation:
-    return resolve_isolation(settings.grader_sandbox, uid=settings.sandbox_uid, gid=settings.sandbox_gid)
+    limits = GRADER_LIMITS.merged({"memory_mib": settings.grader_memory_mib, "processes": settings.grader_processes})
+    return resolve_isolation(settings.grader_sandbox, uid=settings.sandbox_uid, gid=settings.sandbox_gid,
+                             limits=limits, cgroups=settings.grader_cgroups)
 
 
 def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden", backend: Sandbox | None = None,
@@ -133,7 +136,7 @@ def _build_result(challenge: Challenge, suite: str, backend: Sandbox, limits: Li
                 status=TestStatus.TIMEOUT if in_flight else TestStatus.ERROR,
                 points=0, max_points=meta["max_points"],
                 message="The run's time limit was reached during this test." if in_flight else
-                NOT_RUN.get(status, "Not run."),
+                GRADER_OOM if outcome.grader_oom else NOT_RUN.get(status, "Not run."),
             )
         tests.append(done)
     score, points, max_points = compute_score(tests)

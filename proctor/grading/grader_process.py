@@ -5,12 +5,18 @@ browser. So where bubblewrap works, the grader runs in namespaces of its own, as
 seeing only the system's libraries, the platform's Python environment and the `proctor` package, read-only,
 and a private /tmp. It has no network and no path to the app: the engine sends the test files over its control
 socket, and hands it the app's socket as a descriptor (SCM_RIGHTS) when the app is ready.
+
+Hidden tests are code too, so a grader also has limits of its own, whatever the pack: a cgroup (memory, pids,
+CPU) where the hierarchy is writable, else rlimits it applies to itself before importing pytest; the run's wall
+clock (run.py) ends a grader that hangs or spins.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -19,21 +25,31 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from proctor.grading.limits import Limits
+from proctor.grading.sandbox.base import JOIN_CGROUPS, rlimits_for
+from proctor.grading.sandbox.cgroups import RunCgroup
+
 log = logging.getLogger("proctor.grading")
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the `proctor` package, which the grader imports
 GRADER_TMP_BYTES = 64 * 1024 * 1024
+# What one grader may use, whatever the pack (docs/security.md). wall_seconds only sets RLIMIT_CPU, a backstop:
+# the run's own wall clock is shorter. tmp_mib also caps its log (RLIMIT_FSIZE).
+GRADER_LIMITS = Limits(memory_mib=512, processes=64, cpus=1.0, wall_seconds=600, tmp_mib=64)
 # None of the platform's environment; no third-party pytest plugins (they cost startup and trust).
 GRADER_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 
 
 @dataclass(frozen=True)
 class GraderIsolation:
-    """How graders run: "bwrap" (namespaces, only the venv and the package, as uid:gid) or "none"."""
+    """How graders run: "bwrap" (namespaces, only the venv and the package, as uid:gid) or "none"; within
+    `limits` (memory, processes, CPU), by a cgroup when `cgroups` and the hierarchy is writable, else rlimits."""
 
     mode: Literal["bwrap", "none"]
     uid: int = 65534
     gid: int = 65534
+    limits: Limits = GRADER_LIMITS
+    cgroups: bool = True
 
 
 @dataclass
@@ -43,6 +59,7 @@ class GraderProcess:
     events_r: int
     events_fd: int  # the number of the write end in the grader
     log_path: Path
+    cgroup: RunCgroup | None = None
 
     def alive(self) -> bool:
         return self.popen.poll() is None
@@ -50,20 +67,47 @@ class GraderProcess:
     def close(self) -> None:
         self.control.close()
 
+    def kill(self) -> None:
+        """SIGKILL the grader with everything it started: its session, and every process in its cgroup."""
+        if self.popen.poll() is None:
+            try:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if self.cgroup:
+            self.cgroup.kill_all()
 
-def resolve_isolation(requested: str, *, uid: int = 65534, gid: int = 65534) -> GraderIsolation:
+    def oom_killed(self) -> bool:
+        return bool(self.cgroup and self.cgroup.oom_killed())
+
+    def release(self) -> None:
+        """Remove its cgroup; after kill, once the grader is reaped."""
+        if self.cgroup:
+            self.cgroup.remove()
+
+    def destroy(self) -> None:
+        """Kill, reap and release everything (a pooled grader that served no run)."""
+        self.kill()
+        self.popen.wait()
+        self.close()
+        os.close(self.events_r)
+        self.release()
+
+
+def resolve_isolation(requested: str, *, uid: int = 65534, gid: int = 65534, limits: Limits = GRADER_LIMITS,
+                      cgroups: bool = True) -> GraderIsolation:
     """"auto" is bwrap where it works, else none with a warning; "bwrap" must work."""
     if requested == "none":
-        return GraderIsolation("none")
+        return GraderIsolation("none", limits=limits, cgroups=cgroups)
     problem = _bwrap_problem()
     if problem is None:
-        return GraderIsolation("bwrap", uid, gid)
+        return GraderIsolation("bwrap", uid, gid, limits, cgroups)
     if requested == "bwrap":
         from proctor.grading.sandbox.base import SandboxUnavailable
 
         raise SandboxUnavailable(f"PROCTOR_GRADER_SANDBOX=bwrap, but graders cannot be isolated: {problem}")
     _warn_unisolated(problem)
-    return GraderIsolation("none")
+    return GraderIsolation("none", limits=limits, cgroups=cgroups)
 
 
 @lru_cache(maxsize=1)
@@ -118,11 +162,16 @@ def start_grader(workdir: Path, *, warm_up: bool = False, isolation: GraderIsola
 
     With warm_up, it first runs a throwaway session, then reports {"event": "idle"} on its events pipe."""
     isolation = isolation or GraderIsolation("none")
+    # Named after the job (job-p<pid>-...), so collect_orphans removes it after a crash like the sandbox's.
+    cgroup = RunCgroup.create(isolation.limits, f"{workdir.name}-grader") if isolation.cgroups else None
     events_r, events_w = os.pipe()
     ours, theirs = socket.socketpair()
     log_path = workdir / "grader.log"
     logfile = open(log_path, "wb")
-    argv, cwd = grader_command(isolation, ["--warm-up", str(events_w)] if warm_up else [], workdir)
+    args = ["--rlimits", json.dumps(rlimits_for(isolation.limits, cgroup))]
+    argv, cwd = grader_command(isolation, [*args, *(["--warm-up", str(events_w)] if warm_up else [])], workdir)
+    if cgroup:  # joined before exec, so nothing the grader starts escapes the limits even briefly
+        argv = ["/bin/sh", "-c", JOIN_CGROUPS, "sh", ":".join(map(str, cgroup.procs_files)), *argv]
     env = {**GRADER_ENV, "HOME": str(workdir)} if isolation.mode == "none" else {}
     try:
         popen = subprocess.Popen(argv, stdin=theirs.fileno(), stdout=logfile, stderr=subprocess.STDOUT,
@@ -130,12 +179,14 @@ def start_grader(workdir: Path, *, warm_up: bool = False, isolation: GraderIsola
     except OSError:
         os.close(events_r)
         ours.close()
+        if cgroup:
+            cgroup.remove()
         raise
     finally:
         os.close(events_w)
         theirs.close()
         logfile.close()
-    return GraderProcess(popen, ours, events_r, events_w, log_path)
+    return GraderProcess(popen, ours, events_r, events_w, log_path, cgroup)
 
 
 MAX_GRADER_FILES_BYTES = 4 * 1024 * 1024

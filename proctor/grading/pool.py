@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import select
 import threading
 import time
@@ -46,13 +45,7 @@ class Slot:
 
     def discard(self) -> None:
         self.sandbox.destroy()
-        try:
-            os.killpg(self.grader.popen.pid, signal.SIGKILL)  # its own session: whatever it started goes too
-        except ProcessLookupError:
-            pass
-        self.grader.popen.wait()
-        self.grader.close()
-        os.close(self.grader.events_r)
+        self.grader.destroy()  # its session and its cgroup: whatever it started goes too
         self.job.close()
 
 
@@ -121,7 +114,7 @@ class WarmPool:
             try:
                 sandbox = self.backend.start(spec)
             except Exception:
-                grader.popen.kill()
+                grader.destroy()
                 raise
         except Exception:
             job.close()

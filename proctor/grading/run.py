@@ -12,7 +12,6 @@ import os
 import selectors
 import signal
 import socket
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,6 +57,7 @@ class Outcome:
     grader_log: str = ""
     run_id: str = ""
     response: dict[str, Any] | None = None  # a custom request's answer (custom_request.py)
+    grader_oom: bool = False  # the hidden tests, not the app, ran out of memory
 
 
 class Run:
@@ -82,7 +82,7 @@ class Run:
         self.prestarted_grader = grader
         self.prewarmed = sandbox is not None  # the pool consumed its "warm" line
         self.sandbox: SandboxProcess | None = None
-        self.grader: subprocess.Popen[bytes] | None = None
+        self.grader_process: GraderProcess | None = None
         self.grader_control: socket.socket | None = None
         self.grader_isolation = grader_isolation or resolve_isolation("auto", uid=uid, gid=gid)
         self.grader_log = job.root / "grader.log"
@@ -125,7 +125,11 @@ class Run:
             self.out.message = message
 
     def _timeout(self) -> None:
-        if self.ready:
+        if self.ready and not self.out.collected:
+            self._finish(RunStatus.TIMEOUT, f"The hidden tests did not load within the run's "
+                         f"{self.limits.wall_seconds:g} s limit, so the grader was stopped. Does a test module "
+                         "loop or wait forever at import time?")
+        elif self.ready:
             self._finish(RunStatus.TIMEOUT, f"The run took longer than its {self.limits.wall_seconds:g} s limit.")
         else:
             self._finish(RunStatus.TIMEOUT, f"The app did not start within {self.limits.wall_seconds:g} s. "
@@ -135,7 +139,7 @@ class Run:
 
     def _start_grader(self) -> None:
         grader = self.prestarted_grader or start_grader(self.job.root, isolation=self.grader_isolation)
-        self.grader = grader.popen
+        self.grader_process = grader
         self.grader_control = grader.control
         self.grader_log = grader.log_path
         # The tests travel as text: an isolated grader sees no path of the platform's (grader_process.py).
@@ -166,6 +170,8 @@ class Run:
     def _on_grader_events(self, fd: int) -> None:
         for line in self._lines(fd):
             if line is None:
+                if self.grader_process and self.grader_process.oom_killed():
+                    self._grader_oom()
                 self._finish(RunStatus.INFRA_ERROR, "The grader stopped before it finished.")
                 return
             try:
@@ -198,6 +204,13 @@ class Run:
             self._restart(asked=True)
         elif kind == "done":
             self._finish(RunStatus.GRADED)
+        elif kind == "oom":  # a MemoryError under the grader's rlimits (grader.py)
+            self._grader_oom()
+
+    def _grader_oom(self) -> None:
+        self.out.grader_oom = self.out.status is None
+        self._finish(RunStatus.OOM, f"The hidden tests used more than the grader's "
+                     f"{self.grader_isolation.limits.memory_mib} MiB of memory and were stopped.")
 
     def _maybe_go(self) -> None:
         if self.ready and self.out.collected and not self.go_sent:
@@ -347,15 +360,11 @@ class Run:
             if self.out.status is None or self.out.status == RunStatus.GRADED:
                 self._read_rest_of_output()
             self._retire_sandbox()
-        if self.grader is not None:
-            if self.grader.poll() is None:
-                try:
-                    os.killpg(self.grader.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            self.out.grader_peak = max(self.out.grader_peak, reap_peak_rss(self.grader))
-            if self.grader_control is not None:
-                self.grader_control.close()
+        if self.grader_process is not None:
+            self.grader_process.kill()
+            self.out.grader_peak = max(self.out.grader_peak, reap_peak_rss(self.grader_process.popen))
+            self.grader_process.close()
+            self.grader_process.release()
             self.out.grader_log = log_tail(self.grader_log, GRADER_LOG_BYTES)
         self.sel.close()
         if self.events_r >= 0:

@@ -235,3 +235,26 @@ def custom_request_suite(db: Database) -> None:
                [old, new])
     db.execute(f"PRAGMA schema_version = {int(version) + 1}")
     db.execute("PRAGMA writable_schema = OFF")
+
+
+@MIGRATIONS()
+def validations_create_pack_validations(db: Database) -> None:
+    # Checking an authored pack (5-8 gradings) is a queued job, never a request (proctor/store/validations.py).
+    db.execute("""
+        CREATE TABLE pack_validations (
+            id INTEGER PRIMARY KEY,
+            slug TEXT NOT NULL REFERENCES authored_challenges(slug) ON DELETE CASCADE,
+            owner_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            files TEXT NOT NULL,
+            optional TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'done')),
+            progress TEXT,
+            problems TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            lease_token TEXT,
+            lease_until REAL,
+            created_at REAL NOT NULL,
+            finished_at REAL
+        )""")
+    db.execute("CREATE INDEX pack_validations_due ON pack_validations (status, id)")
+    db.execute("CREATE INDEX pack_validations_slug ON pack_validations (slug, id)")

@@ -45,6 +45,7 @@ from proctor.web.routes import (accounts, assessments, authoring, catalog, chall
                                  operations, quizzes, reports, results, sittings, submissions)
 from proctor.web.security_headers import SecurityHeadersMiddleware
 from proctor.web.templating import PageCache, build_templates
+from proctor.web.validation_jobs import ValidationRunner
 from proctor.web.workers import WorkerPool
 
 log = logging.getLogger("proctor.web")
@@ -102,7 +103,8 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
                                   count=settings.workers or os.cpu_count() or 1,
                                   lease_seconds=settings.grading_lease_seconds,
                                   grader=lambda *a, **kw: grade(*a, settings=settings, pool=warm, **kw),
-                                  on_finished=record_grading)
+                                  on_finished=record_grading,
+                                  validations=ValidationRunner(store, settings=settings, backend=backend))
                 pool.start()
         app.state.workers = pool
         sweeper = DeadlineSweeper(store, interval=app.state.sweep_seconds, on_submitted=pool.notify if pool else None)

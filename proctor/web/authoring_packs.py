@@ -1,7 +1,6 @@
 """Turning the authoring form into a pack (the same files as challenges/ and graders/ on disk), and back.
 
     files = pack_files(form)                 # {"challenges/<slug>/challenge.toml": ..., "graders/<slug>/...": ...}
-    problems = validate(request, files)      # check_pack's sentences; empty when the pack is sound
 """
 
 from __future__ import annotations
@@ -10,17 +9,8 @@ import io
 import tomllib
 import json
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from fastapi import Request
-
-from proctor.grading.packs import Challenge, PackError
-from proctor.grading.sandbox import SandboxUnavailable, choose_backend
-from proctor.grading.validate import check_pack
-from proctor.web.challenge_lookup import write_pack
-
-Validator = Callable[[Challenge], list[str]]
 WRONG_CASES = 3
 DIFFICULTIES = ("easy", "medium", "hard")
 
@@ -79,31 +69,3 @@ def zip_pack(files: dict[str, str]) -> bytes:
             archive.writestr(path, files[path])
     return out.getvalue()
 
-
-def default_validator(request: Request) -> Validator:
-    settings = request.app.state.settings
-
-    def run(challenge: Challenge) -> list[str]:
-        try:
-            backend, _ = choose_backend(settings.sandbox, local_single_user=False,
-                                        allow_process=settings.allow_process_sandbox)
-        except SandboxUnavailable as exc:
-            return [f"no sandbox to validate with: {exc}"]
-        return check_pack(challenge, backend=backend, settings=settings).problems
-
-    return run
-
-
-def validate(request: Request, slug: str, files: dict[str, str], *, has_examples: bool, has_wrong: bool) -> list[str]:
-    """Load and grade the pack like `proctor challenges validate`.
-
-    Examples and wrong cases are optional in the form, so only their absence is not a problem here.
-    """
-    try:
-        challenge = write_pack(request.app.state.settings.data_dir / "authored", slug, files)
-    except PackError as exc:
-        return [str(exc).split(": ", 1)[-1]]
-    validator: Validator = getattr(request.app.state, "validate_pack", None) or default_validator(request)
-    problems = validator(challenge)
-    optional = ([] if has_examples else ["no visible examples"]) + ([] if has_wrong else ["no wrong/ cases"])
-    return [p for p in problems if not any(p.startswith(o) for o in optional)]

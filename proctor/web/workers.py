@@ -20,6 +20,7 @@ from proctor.grading.sandbox import Sandbox
 from proctor.grading.submission import SubmissionError
 from proctor.store import Store, submissions
 from proctor.store.submissions import Submission
+from proctor.web.validation_jobs import ValidationRunner
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,8 @@ class Progress:
 
 class WorkerPool:
     def __init__(self, *, store: Store, catalog: Catalog, backend: Sandbox, count: int, lease_seconds: float,
-                 grader: Grader, on_finished: Callable[[Submission, RunResult, float], None] | None = None) -> None:
+                 grader: Grader, on_finished: Callable[[Submission, RunResult, float], None] | None = None,
+                 validations: ValidationRunner | None = None) -> None:
         self.store = store
         self.catalog = catalog
         self.backend = backend
@@ -68,6 +70,7 @@ class WorkerPool:
         self.lease_seconds = lease_seconds
         self.grader = grader
         self.on_finished = on_finished
+        self.validations = validations  # a second kind of job, taken when no submission waits
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._held: dict[int, str] = {}
@@ -100,6 +103,8 @@ class WorkerPool:
             self._held.clear()
         for submission_id, token in held.items():
             submissions.release(self.store, submission_id=submission_id, token=token)
+        if self.validations:
+            self.validations.release_all()
         deadline = time.monotonic() + timeout
         for t in self._threads:
             t.join(max(0.0, deadline - time.monotonic()))
@@ -111,6 +116,8 @@ class WorkerPool:
             except Exception:
                 log.exception("claiming a submission failed")
                 claimed = None
+            if claimed is None and self._validate_next():
+                continue
             if claimed is None:
                 self._wake.wait(0.5)
                 self._wake.clear()
@@ -127,6 +134,15 @@ class WorkerPool:
             finally:
                 with self._held_lock:
                     self._held.pop(claimed.id, None)
+
+    def _validate_next(self) -> bool:
+        if self.validations is None:
+            return False
+        try:
+            return self.validations.run_next(lease_seconds=self.lease_seconds)
+        except Exception:
+            log.exception("claiming a validation failed")
+            return False
 
     def _grade(self, submission: Submission, token: str) -> None:
         log.info("grading submission %d (%s, %s, attempt %d)", submission.id, submission.challenge,
@@ -183,3 +199,8 @@ class WorkerPool:
                                       lease_seconds=self.lease_seconds)
                 except Exception:
                     log.exception("renewing the lease of submission %d failed", submission_id)
+            if self.validations:
+                try:
+                    self.validations.renew(lease_seconds=self.lease_seconds)
+                except Exception:
+                    log.exception("renewing the leases of validations failed")

@@ -1,4 +1,5 @@
-"""Challenges written in the browser: a form, validated like a pack on save, exported as a zip of the pack."""
+"""Challenges written in the browser: a form, validated like a pack in a worker after each save, exported as a
+zip of the pack."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from proctor.grading.packs import SLUG
-from proctor.store import authored_challenges
+from proctor.grading.packs import SLUG, PackError
+from proctor.store import authored_challenges, validations
+from proctor.store.validations import Validation
 from proctor.store.users import User
 from proctor.web.access import managed_authored
-from proctor.web.authoring_packs import DIFFICULTIES, PackForm, form_of, pack_files, validate, zip_pack
+from proctor.web.authoring_packs import DIFFICULTIES, PackForm, form_of, pack_files, zip_pack
+from proctor.web.challenge_lookup import write_pack
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import StaffUser, StoreDep
 from proctor.web.markdown import render_markdown
@@ -24,9 +27,10 @@ Text = Annotated[str, Form(max_length=MAX_FIELD)]
 
 
 def form_page(request: Request, form: PackForm, *, creating: bool, problems: list[str], validated: bool = False,
-              status_code: int = 200) -> Response:
+              validation: Validation | None = None, status_code: int = 200) -> Response:
     context = {"form": form, "creating": creating, "problems": problems, "validated": validated,
-               "difficulties": DIFFICULTIES,
+               "difficulties": DIFFICULTIES, "validation": validation,
+               "waiting": validation is not None and waiting(request, validation),
                "action": "/authoring" if creating else f"/authoring/{form.slug}"}
     return render(request, "authoring_form.html", context, block="pack_form", status_code=status_code)
 
@@ -84,19 +88,30 @@ def save(request: Request, user: User, form: PackForm, *, creating: bool) -> Res
     if problems:
         return form_page(request, form, creating=creating, problems=problems, status_code=400)
     if creating:
-        form = replace(form, slug=stored)
+        form = replace(form, slug=authored_challenges.owned_slug(form.slug, user.id))
     files = pack_files(form)
-    problems = validate(request, form.slug, files, has_examples=bool(form.examples.strip()),
-                        has_wrong=any(w.strip() for w in form.wrong))
+    try:  # only reading the files here: the gradings run in a worker (docs/security.md)
+        write_pack(request.app.state.settings.data_dir / "authored", form.slug, files)
+    except PackError as exc:
+        return form_page(request, form, creating=creating, problems=[str(exc).split(": ", 1)[-1]], status_code=400)
     try:
         authored_challenges.save(store, slug=form.slug, owner_id=user.id, title=form.title.strip(), files=files,
-                                 problems=problems, validated=True, create=creating)
+                                 problems=[], validated=False, create=creating)
     except authored_challenges.SlugTaken:
         return form_page(request, form, creating=True, status_code=400,
                          problems=[f"You already have a challenge “{form.slug}”; choose another slug."])
-    if problems:
-        return form_page(request, form, creating=False, problems=problems, status_code=400)
-    return RedirectResponse(f"/authoring/{form.slug}?saved=1", status_code=303)
+    optional = ([] if form.examples.strip() else ["no visible examples"]) + (
+        [] if any(w.strip() for w in form.wrong) else ["no wrong/ cases"])
+    validations.enqueue(store, slug=form.slug, owner_id=user.id, files=files, optional=optional)
+    if request.app.state.workers:
+        request.app.state.workers.notify()
+    return RedirectResponse(f"/authoring/{form.slug}", status_code=303)
+
+
+def waiting(request: Request, validation: Validation) -> bool:
+    """A queued check that waits for another of its interviewer's (one runs at a time per interviewer)."""
+    return validation.status == "queued" and validations.running_count(
+        request.app.state.store, owner_id=validation.owner_id) > 0
 
 
 def read_form(slug: str, title: str, difficulty: str, minutes: str, prompt: str, starter: str, examples: str,
@@ -117,8 +132,22 @@ def create_authored(request: Request, user: StaffUser, slug: Text = "", title: T
 @router.get("/authoring/{slug}")
 def show_authored(request: Request, slug: str, store: StoreDep, user: StaffUser) -> Response:
     authored = managed_authored(store, slug, user)
+    validation = validations.latest(store, slug=slug)
+    if validation is not None:  # its partial shows the verdict, or the progress towards one
+        return form_page(request, form_of(slug, authored.files), creating=False, problems=[], validation=validation)
     return form_page(request, form_of(slug, authored.files), creating=False, problems=authored.problems,
                      validated=authored.validated)
+
+
+@router.get("/authoring/{slug}/validation")
+def show_validation(request: Request, slug: str, store: StoreDep, user: StaffUser) -> Response:
+    """The validation panel alone: htmx polls it while the check is queued or running."""
+    managed_authored(store, slug, user)
+    validation = validations.latest(store, slug=slug)
+    if validation is None:
+        return HTMLResponse('<div id="validation-status"></div>')
+    return render(request, "_validation_status.html",
+                  {"validation": validation, "waiting": waiting(request, validation)})
 
 
 @router.post("/authoring/{slug}")
