@@ -146,6 +146,7 @@ async def test_the_assessment_form_prefers_private_packs_and_marks_public_ones(a
     ivy = await staff(app, "ivy@example.com")
     await ivy.get("/authoring/new")
     assert (await ivy.post("/authoring", pack())).status_code == 303
+    assert run_validations(app, fake_validator([])) == 1
     items = (await ivy.page("/assessments/new")).by_id("assessment-form").find_all("li")
     first = items[0]
     assert first.find("input").attrs["value"] == STORED

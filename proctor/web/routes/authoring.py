@@ -55,7 +55,7 @@ def slug_problem(request: Request, slug: str, owner_id: int) -> str | None:
     """Why a slug the author typed cannot be used, or None. It is checked as stored, in the author's own
     namespace (`owned_slug`), so the answer never says whether another interviewer has a slug of that name."""
     stored = authored_challenges.owned_slug(slug, owner_id)
-    if not SLUG.match(slug) or not SLUG.match(stored):
+    if not SLUG.match(slug) or len(slug) > 50 or not SLUG.match(stored):
         return "The slug is 1 to 50 lower-case letters, digits and dashes, starting with a letter or digit " \
                "(e.g. orders-api)."
     if stored in request.app.state.catalog.slugs() or authored_challenges.get(request.app.state.store, slug=stored):
