@@ -5,6 +5,7 @@ import {EditorState, Prec} from "@codemirror/state";
 import {keymap} from "@codemirror/view";
 import {indentWithTab} from "@codemirror/commands";
 import {python} from "@codemirror/lang-python";
+import {indentUnit} from "@codemirror/language";
 
 function mount(textarea, {onSubmit} = {}) {
   const readOnly = textarea.readOnly;
@@ -13,6 +14,9 @@ function mount(textarea, {onSubmit} = {}) {
     extensions: [
       basicSetup,
       python(),
+      // PEP 8 indents by four spaces; CodeMirror's default unit is two.
+      indentUnit.of("    "),
+      EditorState.tabSize.of(4),
       // Highest precedence: basicSetup binds Mod-Enter to "insert blank line", and we want "submit".
       Prec.highest(keymap.of([{key: "Mod-Enter", run: () => { if (onSubmit) onSubmit(); return true; }}])),
       keymap.of([indentWithTab]),
