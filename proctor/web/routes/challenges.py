@@ -10,9 +10,10 @@ from fastapi.responses import RedirectResponse
 
 from proctor.store import drafts, practice, submissions
 from proctor.web.csrf import verify_csrf
-from proctor.web.deps import CatalogDep, CurrentUser, StoreDep, find_challenge, require_user
+from proctor.web.deps import CatalogDep, CurrentUser, StoreDep, find_challenge, load_user
 from proctor.web.intake import accept_submission
-from proctor.web.markdown import render_prompt
+from proctor.web.auth import login_url, signup_url
+from proctor.web.markdown import render_challenge_prompt
 from proctor.web.page_route import PageRoute
 from proctor.web.routes.submissions import status_context
 from proctor.web.sections import guide_link, section_title
@@ -33,12 +34,24 @@ def form_files(filename: list[str], content: list[str]) -> dict[str, str]:
 
 async def show_challenge(request: Request) -> Response:
     # A plain Starlette route, like the catalog: async, its one indexed read on the event loop (docs/decisions.md).
-    user = require_user(request)
+    user = load_user(request)
     store, catalog, settings = request.app.state.store, request.app.state.catalog, request.app.state.settings
     slug = request.path_params["slug"]
     challenge = find_challenge(catalog, slug)
     if challenge.kind == "quiz":
         return RedirectResponse(f"/quizzes/{slug}", status_code=303)
+    sections = [(n, section_title(n), guide_link(settings.guide_url, n)) for n in challenge.sections]
+    if user is None:
+        # A visitor reads the prompt and the starter; the page cache keys on the viewer, so this variant and
+        # a signed-in one never mix.
+        def read_only() -> dict[str, object]:
+            here = request.url.path
+            return {"challenge": challenge, "prompt_html": render_challenge_prompt(challenge.prompt()),
+                    "files": decode(challenge.starter_files()), "given": decode(challenge.given_files()),
+                    "sections": sections, "login_href": login_url(here), "signup_href": signup_url(here)}
+
+        return render_cached(request, "challenge.html", ("challenge", id(catalog), slug), read_only,
+                             block="workspace")
     seen = practice.state(store, user_id=user.id, challenge=slug)
     # A finished submission never changes again; a queued or running one is rendered fresh each time.
     key = None if seen.latest_id and seen.latest_status != "done" else ("challenge", id(catalog), slug, seen)
@@ -50,10 +63,10 @@ async def show_challenge(request: Request) -> Response:
         for name in challenge.files:
             files.setdefault(name, "")
         return {
-            "challenge": challenge, "prompt_html": render_prompt(challenge.prompt()),
+            "challenge": challenge, "prompt_html": render_challenge_prompt(challenge.prompt()),
             "files": files, "given": decode(challenge.given_files()), "has_draft": draft is not None,
-            "sections": [(n, section_title(n), guide_link(settings.guide_url, n)) for n in challenge.sections],
-            "best": seen.best, **(status_context(request, latest) if latest else {"submission": None}),
+            "sections": sections, "best": seen.best,
+            **(status_context(request, latest) if latest else {"submission": None}),
         }
 
     return render_cached(request, "challenge.html", key, context, block="workspace")
