@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 
-from proctor.store import drafts, practice, submissions
+from proctor.grading.packs import Catalog, Challenge
+from proctor.store import Store, drafts, practice, submissions
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import CatalogDep, CurrentUser, StoreDep, find_challenge, load_user
 from proctor.web.intake import accept_submission
 from proctor.web.auth import login_url, signup_url
 from proctor.web.markdown import render_challenge_prompt
+from proctor.web.next_challenge import SOLVED_SCORE, solved_context
 from proctor.web.page_route import PageRoute
 from proctor.web.routes.submissions import status_context
 from proctor.web.sections import guide_link, section_title
@@ -53,8 +55,10 @@ async def show_challenge(request: Request) -> Response:
         return render_cached(request, "challenge.html", ("challenge", id(catalog), slug), read_only,
                              block="workspace")
     seen = practice.state(store, user_id=user.id, challenge=slug)
+    solved = solved_note(store, catalog, challenge, user_id=user.id, best=seen.best)
     # A finished submission never changes again; a queued or running one is rendered fresh each time.
-    key = None if seen.latest_id and seen.latest_status != "done" else ("challenge", id(catalog), slug, seen)
+    key = None if seen.latest_id and seen.latest_status != "done" else (
+        "challenge", id(catalog), slug, seen, solved["next_challenge"] and solved["next_challenge"].slug)
 
     def context() -> dict[str, object]:
         draft = json.loads(seen.draft_json) if seen.draft_json else None
@@ -65,7 +69,7 @@ async def show_challenge(request: Request) -> Response:
         return {
             "challenge": challenge, "prompt_html": render_challenge_prompt(challenge.prompt()),
             "files": files, "given": decode(challenge.given_files()), "has_draft": draft is not None,
-            "sections": sections, "best": seen.best,
+            "sections": sections, "best": seen.best, **solved,
             **(status_context(request, latest) if latest else {"submission": None}),
         }
 
@@ -73,6 +77,14 @@ async def show_challenge(request: Request) -> Response:
 
 
 routes = [PageRoute("/challenges/{slug}", show_challenge)]
+
+
+def solved_note(store: Store, catalog: Catalog, challenge: Challenge, *, user_id: int,
+                best: float | None) -> dict[str, Any]:
+    """The practice header's "Solved" note; the other challenges' scores are read only once this one is."""
+    if best is None or best < SOLVED_SCORE:
+        return {"solved": False, "next_challenge": None}
+    return solved_context(catalog, challenge, submissions.best_scores(store, user_id=user_id))
 
 
 @router.post("/challenges/{slug}/draft")

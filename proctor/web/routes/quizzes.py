@@ -25,6 +25,7 @@ from proctor.web.csrf import verify_csrf
 from proctor.web.deps import CatalogDep, CurrentUser, SettingsDep, StoreDep, find_challenge
 from proctor.web.intake import accept_submission
 from proctor.web.markdown import render_inline, render_prompt
+from proctor.web.routes.challenges import solved_note
 from proctor.web.routes.sittings import (base_context, own_session, panel_context, require_open,
                                          session_challenge)
 from proctor.web.routes.submissions import status_context
@@ -97,11 +98,12 @@ def show_quiz(request: Request, slug: str, store: StoreDep, catalog: CatalogDep,
     challenge = find_quiz(catalog, slug)
     draft = drafts.get(store, user_id=user.id, challenge=slug)
     latest = submissions.list_for(store, user_id=user.id, challenge=slug, suite=None, limit=1)
+    best = submissions.best_scores(store, user_id=user.id).get(slug)
     context = {
         "challenge": challenge, "questions": questions_context(load_quiz(challenge), saved_answers(draft)),
         "has_draft": draft is not None, "locked": False, "prompt_html": render_prompt(challenge.prompt()),
         "sections": [(n, section_title(n), guide_link(settings.guide_url, n)) for n in challenge.sections],
-        "best": submissions.best_scores(store, user_id=user.id).get(slug),
+        "best": best, **solved_note(store, catalog, challenge, user_id=user.id, best=best),
         **(status_context(request, latest[0]) if latest else {"submission": None}),
     }
     return render(request, "quiz.html", context, block="workspace")
