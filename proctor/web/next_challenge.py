@@ -1,4 +1,4 @@
-"""After a challenge is solved: the next one of its catalog section that the candidate has not solved yet."""
+"""After a challenge is solved: what to practise next, first from its own catalog section."""
 
 from __future__ import annotations
 
@@ -8,15 +8,18 @@ SOLVED_SCORE = 100.0
 
 
 def next_unsolved(catalog: Catalog, challenge: Challenge, best: dict[str, float]) -> Challenge | None:
-    """The first unsolved challenge after `challenge` in its section (the catalog groups by the lowest section
-    number), wrapping round to the ones before it; None when the whole section is solved."""
-    section = min(challenge.sections)
-    group = [c for c in catalog.all() if min(c.sections) == section]
-    slugs = [c.slug for c in group]
+    """The next unsolved challenge of `challenge`'s section (the catalog groups by the lowest section number),
+    wrapping round; when that section is all solved, the next unsolved one in catalog order; None when every
+    challenge is solved."""
+    ordered = catalog.all()
+    slugs = [c.slug for c in ordered]
     if challenge.slug not in slugs:
         return None
     at = slugs.index(challenge.slug)
-    for candidate in group[at + 1:] + group[:at]:
+    after = ordered[at + 1:] + ordered[:at]
+    section = min(challenge.sections)
+    same_section = [c for c in after if min(c.sections) == section]
+    for candidate in same_section + after:
         if best.get(candidate.slug, 0.0) < SOLVED_SCORE:
             return candidate
     return None

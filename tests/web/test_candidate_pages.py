@@ -8,6 +8,8 @@ from conftest import PASSWORD, Client
 from fastapi import FastAPI
 from pagetree import parse
 
+from proctor.store import submissions
+
 pytestmark = pytest.mark.anyio
 
 
@@ -76,3 +78,106 @@ async def test_signing_up_from_an_invitations_header_lands_on_the_invitation(app
     assert response.headers["location"] == path
     assert (await client.page(path)).by_id("start-button") is not None
     await interviewer.aclose()
+
+
+def finish(app: FastAPI, result: dict, *, score: float | None, result_status: str = "graded") -> int:
+    """Claim the queued submission and record `result` for it; its id."""
+    store = app.state.store
+    claimed = submissions.claim(store, lease_seconds=30)
+    assert claimed is not None
+    assert submissions.finish(store, submission_id=claimed.id, token=claimed.lease_token or "", result=result,
+                              result_status=result_status, score=score)
+    return claimed.id
+
+
+def seven_tests(passed: int) -> list[dict]:
+    return [{"name": f"test_{i}", "description": f"Case **{i}**", "status": "passed" if i < passed else "failed",
+             "points": 1 if i < passed else 0, "max_points": 1, "message": "" if i < passed else "wrong"}
+            for i in range(7)]
+
+
+HERE = {"HX-Current-URL": "http://testserver/challenges/hello-route"}
+
+
+async def test_the_header_follows_a_better_score_and_offers_the_next_challenge(app: FastAPI, alice: Client) -> None:
+    await alice.submit()
+    first = finish(app, {"status": "graded", "score": 50.0, "points": 1, "max_points": 2, "message": "",
+                         "output": "", "tests": seven_tests(3)}, score=50.0)
+    await alice.submit()
+    second = finish(app, {"status": "graded", "score": 100.0, "points": 7, "max_points": 7, "message": "",
+                          "output": "", "tests": seven_tests(7)}, score=100.0)
+    response = await alice.get(f"/submissions/{second}?shown=0", htmx=True, headers=HERE)
+    fragment = parse(response.text)
+    best = fragment.by_id("best-score")
+    assert best.attrs["hx-swap-oob"] == "true" and best.text() == "100"
+    note = fragment.by_id("solved-note")
+    assert note.attrs["hx-swap-oob"] == "true" and "Solved" in note.text()
+    following = fragment.by_id("next-challenge")
+    assert following.attrs["href"] == "/challenges/headers-and-cookies"  # §6 has no other; the next section's
+
+    page = await alice.page("/challenges/hello-route")  # and the page says so too
+    assert page.by_id("best-score").text() == "100" and "Solved" in page.by_id("solved-note").text()
+    # Polled from the submission's own page, nothing is sent out of band (there is no header to update).
+    elsewhere = await alice.get(f"/submissions/{first}", htmx=True,
+                                headers={"HX-Current-URL": f"http://testserver/submissions/{first}"})
+    assert parse(elsewhere.text).by_id("best-score") is None
+
+
+async def test_the_live_list_fills_in_and_late_tests_arrive_one_by_one(app: FastAPI, alice: Client) -> None:
+    store = app.state.store
+    await alice.submit()
+    claimed = submissions.claim(store, lease_seconds=30)
+    submissions.record_progress(store, submission_id=claimed.id, token=claimed.lease_token or "", progress={
+        "phase": "testing", "total": 7, "done": 2, "running": None, "tests": seven_tests(7)[:2]})
+    panel = (await alice.page(f"/submissions/{claimed.id}?shown=1", htmx=True)).by_id("submission-status")
+    assert panel.attrs["hx-trigger"] == "load delay:200ms"  # faster while the tests run
+    assert panel.attrs["hx-get"] == f"/submissions/{claimed.id}?shown=2"
+    rows = panel.find("ol", class_="tests").find_all("li")
+    assert len(rows) == 7 and len(panel.find_all("li", class_="test-pending")) == 5  # the layout is stable
+    assert submissions.finish(store, submission_id=claimed.id, token=claimed.lease_token or "", result_status="graded",
+                              score=100.0, result={"status": "graded", "score": 100.0, "points": 7, "max_points": 7,
+                                                   "message": "", "output": "", "tests": seven_tests(7)})
+    panel = (await alice.page(f"/submissions/{claimed.id}?shown=2", htmx=True)).by_id("submission-status")
+    classes = [li.attrs["class"].split() for li in panel.find_all("li", class_="test")]
+    assert ["arrive" in c for c in classes] == [False, False, True, True, True, True, True]
+    assert [next(x for x in c if x.startswith("arrive-")) for c in classes[2:]] == [f"arrive-{i}" for i in range(1, 6)]
+    # A page load is not a poll: nothing animates there.
+    page = await alice.page(f"/submissions/{claimed.id}")
+    assert page.find("li", class_="arrive") is None
+    assert page.find("li", class_="test").find("strong").find("strong").text() == "0"  # Markdown in descriptions
+
+
+async def test_a_syntax_error_is_not_gradable_not_a_zero_of_zero(app: FastAPI, alice: Client) -> None:
+    await alice.submit("def broken(:\n")
+    sub = finish(app, {"status": "not_gradable", "score": 0.0, "points": 0, "max_points": 0, "tests": [],
+                       "message": "", "output": "SyntaxError: invalid syntax"}, score=0.0, result_status="not_gradable")
+    panel = (await alice.page(f"/submissions/{sub}")).by_id("submission-status")
+    score = panel.find("p", class_="score").text()
+    assert "Not gradable" in score and "0 of 0" not in panel.text() and "/ 100" not in score
+    log = panel.find("details", class_="app-log")
+    assert "open" in log.attrs and "Your app's log" in log.find("summary").text()
+
+
+async def test_a_perfect_score_keeps_the_apps_log_collapsed(app: FastAPI, alice: Client) -> None:
+    await alice.submit()
+    sub = finish(app, {"status": "graded", "score": 100.0, "points": 7, "max_points": 7, "message": "",
+                       "output": "Traceback (most recent call last):\nRuntimeError: boom", "tests": seven_tests(7)},
+                 score=100.0)
+    panel = (await alice.page(f"/submissions/{sub}")).by_id("submission-status")
+    log = panel.find("details", class_="app-log")
+    assert log is not None and "open" not in log.attrs
+    assert log.find("summary").text().startswith("Your app's log")
+    assert "1 points" not in panel.text() and "7 of 7 points" in panel.text()
+
+
+async def test_the_next_challenge_comes_from_the_same_section_first(app: FastAPI) -> None:
+    from proctor.web.next_challenge import next_unsolved
+
+    catalog = app.state.catalog
+    solved = {"path-and-query": 100.0, "headers-and-cookies": 100.0}
+    # §7 holds headers-and-cookies, path-and-query and request-body; round the section before moving on.
+    assert next_unsolved(catalog, catalog.get("path-and-query"), solved).slug == "request-body"
+    assert next_unsolved(catalog, catalog.get("request-body"), {**solved, "request-body": 100.0}).slug == \
+        "custom-validation"
+    everything = {c.slug: 100.0 for c in catalog.all()}
+    assert next_unsolved(catalog, catalog.get("hello-route"), everything) is None
