@@ -181,3 +181,14 @@ async def test_the_next_challenge_comes_from_the_same_section_first(app: FastAPI
         "custom-validation"
     everything = {c.slug: 100.0 for c in catalog.all()}
     assert next_unsolved(catalog, catalog.get("hello-route"), everything) is None
+
+
+async def test_a_submissions_diff_is_single_spaced_like_the_compare_page(app: FastAPI, alice: Client) -> None:
+    ids = []
+    for code in ("a = 1\nb = 2\nc = 3\n", "a = 1\nb = 20\nc = 3\nd = 4\n"):
+        await alice.submit(code)
+        ids.append(finish(app, {"tests": []}, score=0.0, result_status="not_gradable"))
+    diff = (await alice.page(f"/submissions/{ids[1]}")).find("pre", class_="diff")
+    lines = [span.text() for span in diff.find_all("span")]
+    assert lines[-5:] == [" a = 1", "-b = 2", "+b = 20", " c = 3", "+d = 4"]
+    assert "\n" not in diff.text()  # each line is a block already: a newline between them is a blank line
