@@ -192,3 +192,63 @@ async def test_a_submissions_diff_is_single_spaced_like_the_compare_page(app: Fa
     lines = [span.text() for span in diff.find_all("span")]
     assert lines[-5:] == [" a = 1", "-b = 2", "+b = 20", " c = 3", "+d = 4"]
     assert "\n" not in diff.text()  # each line is a block already: a newline between them is a blank line
+
+
+async def test_a_graded_practice_quiz_marks_each_question_and_explains_it(app: FastAPI, alice: Client) -> None:
+    from test_quiz_pages import SLUG, answers_form, grade_queued, key_fragments, reference
+
+    answers = {**reference(app), "created": ["a"]}  # one wrong
+    await alice.get(f"/quizzes/{SLUG}")
+    response = await alice.post(f"/quizzes/{SLUG}/submissions", answers_form(answers), htmx=True)
+    sub_id = int(parse(response.text).find("a").attrs["href"].rsplit("/", 1)[1])
+    page = await alice.page(f"/quizzes/{SLUG}")
+    assert "hidden" in page.by_id("verdict-created").attrs  # an empty slot until graded
+    grade_queued(app)
+
+    # The panel polled from the quiz page fills each question's slot out of band.
+    panel = parse((await alice.get(f"/submissions/{sub_id}?shown=0", htmx=True,
+                                   headers={"HX-Current-URL": f"http://testserver/quizzes/{SLUG}"})).text)
+    wrong = panel.by_id("verdict-created")
+    assert wrong.attrs["hx-swap-oob"] == "true" and "hidden" not in wrong.attrs
+    assert "✘" in wrong.text() and "Not quite." in wrong.text()
+    right = panel.by_id("verdict-coercion")
+    assert "✔" in right.text() and right.find("div", class_="explanation") is not None
+    assert right.find("a", class_="guide-link").attrs["href"].startswith("/?topic=")
+    # Question Markdown is rendered in the results: `code` in a description is a <code> element.
+    descriptions = [li.find("strong") for li in panel.find_all("li", class_="test")]
+    assert any(d.find("code") is not None for d in descriptions)
+    assert not any("`" in d.text() for d in descriptions)
+
+    # On the quiz page itself, after a reload, the marks sit in the questions.
+    page = await alice.page(f"/quizzes/{SLUG}")
+    fieldset = page.find("fieldset", data_question="created")
+    assert "✘" in fieldset.by_id("verdict-created").text()
+    text = page.text()
+    assert sum(fragment in text for fragment in key_fragments(SLUG)) == len(key_fragments(SLUG))
+
+    # The submission's page shows the chosen choices' text, not answers.json.
+    submission = await alice.page(f"/submissions/{sub_id}")
+    assert "answers.json" not in submission.text() and submission.find("pre", class_="diff") is None
+    chosen = submission.find("li", data_question="created").find("span", class_="chosen")
+    from proctor.grading.quiz import load_quiz
+
+    question = next(q for q in load_quiz(app.state.catalog.get(SLUG)).questions if q.id == "created")
+    assert chosen.text() == question.choices[0].text.replace("`", "")  # choice "a", its Markdown rendered
+
+
+async def test_an_assessments_quiz_never_shows_explanations(app: FastAPI, client: Client) -> None:
+    from interviews import create_assessment, invite, staff, start
+    from test_quiz_pages import SLUG, answers_form, grade_queued, key_fragments, reference
+
+    interviewer = await staff(app, "ivy@example.com")
+    path = await invite(interviewer, await create_assessment(interviewer, challenges=(SLUG,)), "c@example.com")
+    await client.signup("c@example.com")
+    sid = await start(client, path)
+    base = f"/sessions/{sid}/quizzes/{SLUG}"
+    await client.get(base)
+    await client.post(base + "/submissions", answers_form({**reference(app), "created": ["a"]}), htmx=True)
+    grade_queued(app)
+    page = await client.page(base)
+    assert "✘" in page.by_id("verdict-created").text()  # scores are visible during this one
+    assert not any(fragment in page.text() for fragment in key_fragments(SLUG))
+    await interviewer.aclose()

@@ -8,10 +8,12 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from proctor.store import submissions
+from proctor.grading.packs import Catalog, Challenge
 from proctor.store.submissions import Submission
 from proctor.web.deps import CatalogDep, CurrentUser, StoreDep, find_challenge
 from proctor.web.diffs import diff_files
 from proctor.web.next_challenge import solved_context
+from proctor.web.quiz_answers import AnsweredQuestion, answered_questions
 from proctor.web.templating import is_htmx, render
 
 router = APIRouter(tags=["pages"])
@@ -63,7 +65,16 @@ def practice_header(request: Request, submission: Submission) -> dict[str, Any] 
         return None
     best = submissions.best_scores(request.app.state.store, user_id=submission.user_id)
     challenge = catalog.get(submission.challenge)
-    return {"best": best.get(challenge.slug), **solved_context(catalog, challenge, best)}
+    return {"best": best.get(challenge.slug), **solved_context(catalog, challenge, best),
+            "verdicts": quiz_verdicts(request, challenge, submission)}
+
+
+def quiz_verdicts(request: Request, challenge: Challenge, submission: Submission) -> list[AnsweredQuestion]:
+    """A graded practice quiz's verdict per question, with the explanation and the guide section."""
+    if challenge.kind != "quiz" or submission.result_status != "graded":
+        return []
+    return answered_questions(challenge, submission.files, submission.result, explain=True,
+                              guide_url=request.app.state.settings.guide_url)
 
 
 def own_submission(store: Any, submission_id: int, user_id: int) -> Submission:
@@ -86,8 +97,18 @@ def show_submission(request: Request, submission_id: int, store: StoreDep, catal
         "diff": diff_files(previous.files, submission.files) if previous else [],
         "title": catalog.get(submission.challenge).title if known else submission.challenge,
         "kind": catalog.get(submission.challenge).kind if known else "http",
+        "answers": quiz_answers_for(request, catalog, submission) if known else [],
     }
     return render(request, "submission.html", context, block="status")
+
+
+def quiz_answers_for(request: Request, catalog: Catalog, submission: Submission) -> list[AnsweredQuestion]:
+    """A quiz submission's answers as the chosen choices' text, with verdicts once graded."""
+    challenge = catalog.get(submission.challenge)
+    if challenge.kind != "quiz":
+        return []
+    verdicts = quiz_verdicts(request, challenge, submission)
+    return verdicts or answered_questions(challenge, submission.files, None, explain=False, guide_url="")
 
 
 @router.get("/challenges/{slug}/history")
