@@ -252,3 +252,56 @@ async def test_an_assessments_quiz_never_shows_explanations(app: FastAPI, client
     assert "✘" in page.by_id("verdict-created").text()  # scores are visible during this one
     assert not any(fragment in page.text() for fragment in key_fragments(SLUG))
     await interviewer.aclose()
+
+
+async def sitting_after_the_deadline(app: FastAPI, client: Client, visibility: str) -> tuple[int, int]:
+    """A session whose candidate submitted hello-route and then finished; (session id, submission id)."""
+    from interviews import create_assessment, invite, staff, start
+
+    interviewer = await staff(app, f"ivy-{visibility}@example.com")
+    aid = await create_assessment(interviewer, visibility=visibility)
+    path = await invite(interviewer, aid, "cand@example.com")
+    await interviewer.aclose()
+    await client.signup("cand@example.com")
+    sid = await start(client, path)
+    base = f"/sessions/{sid}/challenges/hello-route"
+    await client.get(base)
+    r = await client.post(base + "/submissions", {"filename": "app.py", "content": "print('mine')\n"}, htmx=True)
+    sub_id = int(parse(r.text).by_id("submission-status").attrs["hx-get"].rsplit("/", 1)[1])
+    assert (await client.post(f"/sessions/{sid}/finish")).status_code == 303
+    return sid, sub_id
+
+
+async def test_the_session_page_follows_the_grading_and_shows_what_was_graded(app: FastAPI, client: Client) -> None:
+    sid, sub_id = await sitting_after_the_deadline(app, client, "after")
+    page = await client.page(f"/sessions/{sid}")
+    results = page.by_id("session-results")
+    assert results.attrs["hx-get"] == f"/sessions/{sid}" and results.attrs["hx-select"] == "#session-results"
+    assert results.attrs["hx-trigger"].startswith("load")  # it polls itself while grading
+    assert results.find("td", class_="session-score").text() == "grading…"
+
+    finish(app, {"status": "graded", "score": 50.0, "points": 1, "max_points": 2, "message": "", "output": "",
+                 "tests": [{"name": "test_a", "description": "GET `/`", "status": "passed", "points": 1,
+                            "max_points": 1, "message": ""},
+                           {"name": "test_b", "description": "GET /items", "status": "failed", "points": 0,
+                            "max_points": 1, "message": "expected 200", "detail": "SECRET DETAIL"}]}, score=50.0)
+    fragment = await client.page(f"/sessions/{sid}", htmx=True)  # what the poll receives
+    results = fragment.by_id("session-results")
+    assert "hx-trigger" not in results.attrs  # every submission is graded: polling stops
+    assert results.find("td", class_="session-score").text() == "50"
+    submitted = results.find("section", data_challenge="hello-route")
+    assert "print('mine')" in submitted.find("pre", class_="code").text()
+    assert "expected 200" in submitted.text() and "SECRET DETAIL" not in submitted.text()
+    assert submitted.find("li", class_="test-passed").find("code").text() == "/"
+
+
+async def test_hidden_scores_stay_hidden_after_the_session(app: FastAPI, client: Client) -> None:
+    sid, _ = await sitting_after_the_deadline(app, client, "never")
+    finish(app, {"status": "graded", "score": 50.0, "points": 1, "max_points": 2, "message": "", "output": "",
+                 "tests": [{"name": "test_b", "status": "failed", "points": 0, "max_points": 1,
+                            "message": "expected 200"}]}, score=50.0)
+    page = await client.page(f"/sessions/{sid}")
+    submitted = page.find("section", data_challenge="hello-route")
+    assert "print('mine')" in submitted.find("pre", class_="code").text()
+    assert "expected 200" not in page.text() and page.find("td", class_="session-score") is None
+    assert "not shown" in submitted.text()

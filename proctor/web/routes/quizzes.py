@@ -25,7 +25,7 @@ from proctor.store.submissions import Submission
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import CatalogDep, CurrentUser, SettingsDep, StoreDep, find_challenge
 from proctor.web.intake import accept_submission
-from proctor.web.markdown import render_inline, render_prompt
+from proctor.web.markdown import render_challenge_prompt, render_inline, render_prompt
 from proctor.web.quiz_answers import AnsweredQuestion, answered_questions, chosen_ids
 from proctor.web.routes.challenges import solved_note
 from proctor.web.routes.sittings import (base_context, own_session, panel_context, require_open,
@@ -100,7 +100,7 @@ def show_quiz(request: Request, slug: str, store: StoreDep, catalog: CatalogDep,
         "challenge": challenge,
         "questions": questions_context(load_quiz(challenge), chosen_ids(draft), graded_verdicts(
             challenge, latest[0] if latest else None, explain=True, guide_url=settings.guide_url)),
-        "has_draft": draft is not None, "locked": False, "prompt_html": render_prompt(challenge.prompt()),
+        "has_draft": draft is not None, "locked": False, "prompt_html": render_challenge_prompt(challenge.prompt()),
         "sections": [(n, section_title(n), guide_link(settings.guide_url, n)) for n in challenge.sections],
         "best": best, **solved_note(store, catalog, challenge, user_id=user.id, best=best),
         **(status_context(request, latest[0]) if latest else {"submission": None}),
@@ -144,7 +144,7 @@ def session_quiz_context(request: Request, session: AssessmentSession, assessmen
     subs = assessment_sessions.session_submissions(store, session_id=session.id, challenge=challenge.slug)
     index = assessment.challenges.index(challenge.slug)
     return {**base_context(session, assessment), "challenge": challenge,
-            "prompt_html": render_prompt(challenge.prompt()),
+            "prompt_html": render_challenge_prompt(challenge.prompt()),
             "questions": questions_context(
                 load_quiz(challenge), chosen_ids(latest.files if latest else None),
                 graded_verdicts(challenge, subs[-1] if subs and scores_visible(session, assessment) else None,
