@@ -31,6 +31,7 @@ def build_templates() -> Jinja2Blocks:
     env.filters["score"] = _score
     env.globals["section_title"] = section_title
     env.filters["inline_markdown"] = lambda text: Markup(render_inline(str(text)))
+    env.filters["plural"] = _plural
     return templates
 
 
@@ -38,6 +39,11 @@ def _when(timestamp: float | None) -> str:
     if timestamp is None:
         return ""
     return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _plural(count: int, noun: str) -> str:
+    """`{{ n|plural("run") }}`: "1 run", "2 runs"."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _score(value: object) -> str:

@@ -305,3 +305,20 @@ async def test_hidden_scores_stay_hidden_after_the_session(app: FastAPI, client:
     assert "print('mine')" in submitted.find("pre", class_="code").text()
     assert "expected 200" not in page.text() and page.find("td", class_="session-score") is None
     assert "not shown" in submitted.text()
+
+
+async def test_counts_are_plural_only_when_they_should_be(app: FastAPI, client: Client) -> None:
+    from interviews import create_assessment, invite, staff, start
+
+    env = app.state.templates.env
+    assert [env.from_string('{{ n|plural("run") }}').render(n=n) for n in (0, 1, 2)] == ["0 runs", "1 run", "2 runs"]
+    interviewer = await staff(app, "ivy@example.com")
+    aid = await create_assessment(interviewer)
+    await client.signup("cand@example.com")
+    sid = await start(client, await invite(interviewer, aid, "cand@example.com"))
+    base = f"/sessions/{sid}/challenges/hello-route"
+    await client.get(base)
+    await client.post(base + "/submissions", {"filename": "app.py", "content": "x = 1\n"}, htmx=True)
+    report = await interviewer.page(f"/assessments/{aid}/candidates/{sid}")
+    assert "1 run ·" in report.text() and "1 runs" not in report.text()
+    await interviewer.aclose()
