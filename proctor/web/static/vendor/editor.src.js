@@ -22,6 +22,8 @@ function mount(textarea, {onSubmit} = {}) {
       keymap.of([indentWithTab]),
       EditorState.readOnly.of(readOnly),
       EditorView.editable.of(!readOnly),
+      // Through the editor's own attributes: a class added to its DOM by hand is dropped at the next update.
+      EditorView.editorAttributes.of({class: "cm-proctor"}),
       EditorView.contentAttributes.of({"aria-label": textarea.getAttribute("aria-label") || "code editor"}),
       EditorView.updateListener.of((update) => {
         if (!update.docChanged) return;
@@ -33,7 +35,6 @@ function mount(textarea, {onSubmit} = {}) {
   });
   textarea.hidden = true;
   textarea.insertAdjacentElement("afterend", view.dom);
-  view.dom.classList.add("cm-proctor");
   const setValue = (text) => {
     view.dispatch({changes: {from: 0, to: view.state.doc.length, insert: text}});
   };
