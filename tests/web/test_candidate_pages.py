@@ -322,3 +322,16 @@ async def test_counts_are_plural_only_when_they_should_be(app: FastAPI, client: 
     report = await interviewer.page(f"/assessments/{aid}/candidates/{sid}")
     assert "1 run ·" in report.text() and "1 runs" not in report.text()
     await interviewer.aclose()
+
+
+async def test_a_visitor_reads_a_quizs_questions_and_is_asked_to_sign_in(client: Client) -> None:
+    from test_quiz_pages import SLUG, assert_no_key
+
+    response = await client.get(f"/quizzes/{SLUG}")
+    assert response.status_code == 200
+    assert_no_key(response.text)
+    page = parse(response.text)
+    fieldsets = page.find_all("fieldset", class_="question")
+    assert fieldsets and all("disabled" in f.attrs for f in fieldsets)
+    assert page.by_id("code-form") is None
+    assert page.by_id("sign-in-to-submit").attrs["href"] == f"/login?next=/quizzes/{SLUG}"

@@ -10,10 +10,10 @@ from fastapi.responses import RedirectResponse
 
 from proctor.grading.packs import Catalog, Challenge
 from proctor.store import Store, drafts, practice, submissions
+from proctor.web.auth import login_url, signup_url
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import CatalogDep, CurrentUser, StoreDep, find_challenge, load_user
 from proctor.web.intake import accept_submission
-from proctor.web.auth import login_url, signup_url
 from proctor.web.markdown import render_challenge_prompt
 from proctor.web.next_challenge import SOLVED_SCORE, solved_context
 from proctor.web.page_route import PageRoute

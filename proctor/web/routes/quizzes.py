@@ -22,8 +22,9 @@ from proctor.store.assessment_sessions import AssessmentSession
 from proctor.store.assessments import Assessment
 from proctor.store.database import now
 from proctor.store.submissions import Submission
+from proctor.web.auth import login_url, signup_url
 from proctor.web.csrf import verify_csrf
-from proctor.web.deps import CatalogDep, CurrentUser, SettingsDep, StoreDep, find_challenge
+from proctor.web.deps import CatalogDep, CurrentUser, OptionalUser, SettingsDep, StoreDep, find_challenge
 from proctor.web.intake import accept_submission
 from proctor.web.markdown import render_challenge_prompt, render_inline, render_prompt
 from proctor.web.quiz_answers import AnsweredQuestion, answered_questions, chosen_ids
@@ -91,8 +92,15 @@ def graded_verdicts(challenge: Challenge, submission: Submission | None, *, expl
 
 @router.get("/quizzes/{slug}")
 def show_quiz(request: Request, slug: str, store: StoreDep, catalog: CatalogDep, settings: SettingsDep,
-              user: CurrentUser) -> Response:
+              user: OptionalUser) -> Response:
     challenge = find_quiz(catalog, slug)
+    sections = [(n, section_title(n), guide_link(settings.guide_url, n)) for n in challenge.sections]
+    if user is None:  # a visitor reads the questions, with the way to sign in and answer them
+        here = request.url.path
+        return render(request, "quiz.html", {
+            "challenge": challenge, "questions": questions_context(load_quiz(challenge), {}), "locked": True,
+            "prompt_html": render_challenge_prompt(challenge.prompt()), "sections": sections,
+            "login_href": login_url(here), "signup_href": signup_url(here)}, block="workspace")
     draft = drafts.get(store, user_id=user.id, challenge=slug)
     latest = submissions.list_for(store, user_id=user.id, challenge=slug, suite=None, limit=1)
     best = submissions.best_scores(store, user_id=user.id).get(slug)
@@ -101,8 +109,7 @@ def show_quiz(request: Request, slug: str, store: StoreDep, catalog: CatalogDep,
         "questions": questions_context(load_quiz(challenge), chosen_ids(draft), graded_verdicts(
             challenge, latest[0] if latest else None, explain=True, guide_url=settings.guide_url)),
         "has_draft": draft is not None, "locked": False, "prompt_html": render_challenge_prompt(challenge.prompt()),
-        "sections": [(n, section_title(n), guide_link(settings.guide_url, n)) for n in challenge.sections],
-        "best": best, **solved_note(store, catalog, challenge, user_id=user.id, best=best),
+        "sections": sections, "best": best, **solved_note(store, catalog, challenge, user_id=user.id, best=best),
         **(status_context(request, latest[0]) if latest else {"submission": None}),
     }
     return render(request, "quiz.html", context, block="workspace")

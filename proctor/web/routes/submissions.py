@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
-from proctor.store import submissions
 from proctor.grading.packs import Catalog, Challenge
+from proctor.store import submissions
 from proctor.store.submissions import Submission
 from proctor.web.deps import CatalogDep, CurrentUser, StoreDep, find_challenge
 from proctor.web.diffs import diff_files
