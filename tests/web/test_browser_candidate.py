@@ -109,6 +109,12 @@ def test_a_visitor_reads_a_challenge_then_signs_up_and_lands_back_on_it(served: 
     assert page.locator("h1").inner_text() == "Hello, route"
     assert page.get_by_role("heading", name="Hello, route").count() == 1  # the title once, not twice
     shot(page, "candidate-visitor-challenge.png")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing wider than the screen
+    for path in ("/challenges/hello-route", "/quizzes/quiz-http-errors"):
+        page.goto(base + path)
+        width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], (path, width)
+    page.goto(f"{base}/challenges/hello-route")
 
     page.get_by_role("link", name="Sign in to write and submit").click()
     page.wait_for_url(f"{base}/login?next=/challenges/hello-route")

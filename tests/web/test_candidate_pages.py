@@ -8,7 +8,7 @@ from conftest import PASSWORD, Client
 from fastapi import FastAPI
 from pagetree import parse
 
-from proctor.store import submissions
+from proctor.store import assessment_sessions, submissions
 
 pytestmark = pytest.mark.anyio
 
@@ -248,6 +248,12 @@ async def test_an_assessments_quiz_never_shows_explanations(app: FastAPI, client
     await client.get(base)
     await client.post(base + "/submissions", answers_form({**reference(app), "created": ["a"]}), htmx=True)
     grade_queued(app)
+    sub_id = assessment_sessions.session_submissions(app.state.store, session_id=sid)[0].id
+    panel = await client.get(f"/sessions/{sid}/submissions/{sub_id}", htmx=True,
+                             headers={"HX-Current-URL": f"http://testserver{base}"})
+    marked = parse(panel.text).by_id("verdict-created")
+    assert marked.attrs["hx-swap-oob"] == "true" and "✘" in marked.text()  # marked in place, out of band
+    assert not any(fragment in panel.text for fragment in key_fragments(SLUG))
     page = await client.page(base)
     assert "✘" in page.by_id("verdict-created").text()  # scores are visible during this one
     assert not any(fragment in page.text() for fragment in key_fragments(SLUG))
@@ -335,3 +341,10 @@ async def test_a_visitor_reads_a_quizs_questions_and_is_asked_to_sign_in(client:
     assert fieldsets and all("disabled" in f.attrs for f in fieldsets)
     assert page.by_id("code-form") is None
     assert page.by_id("sign-in-to-submit").attrs["href"] == f"/login?next=/quizzes/{SLUG}"
+
+
+async def test_a_back_that_missed_htmxs_history_cache_gets_the_whole_page(client: Client) -> None:
+    response = await client.get("/?topic=7", htmx=True, headers={"HX-History-Restore-Request": "true"})
+    page = parse(response.text)
+    assert page.find("html") is not None and page.find("form", class_="filters") is not None
+    assert page.find("script", src="/static/catalog.js") is not None
