@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--examples", action="store_true",
                    help="run the visible examples instead: prints how many passed, not a score")
     p.add_argument("path", type=Path, help="a file (the challenge's single file) or a directory of files")
+    p.add_argument("--log", action="store_true", help="print your app's log even when every test passed")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("challenges", help="list or validate the challenge packs")
@@ -154,11 +155,11 @@ def cmd_grade(args: argparse.Namespace) -> int:
     files = read_submission(args.path, challenge.files[0])
     backend = resolve_backend(args.sandbox)
     result = grade(challenge, files, backend=backend, suite="examples" if args.examples else "hidden")
-    print(result.to_json() if args.json else render_table(result))
+    print(result.to_json() if args.json else render_table(result, show_log=args.log))
     return 0
 
 
-def render_table(result: RunResult) -> str:
+def render_table(result: RunResult, *, show_log: bool = False) -> str:
     marks = {"passed": "PASS", "failed": "FAIL", "error": "ERR ", "timeout": "TIME"}
     width = max([len(t.name) for t in result.tests] + [10])
     where = "no sandbox needed" if result.sandbox == "none" else f"{result.sandbox} sandbox"  # a quiz runs no code
@@ -178,8 +179,14 @@ def render_table(result: RunResult) -> str:
         if t.status.value != "passed" and t.message:
             lines += [f"        {line}" for line in t.message.splitlines()[:6]]
     if result.output.strip():
-        tail = result.output.strip().splitlines()[-10:]
-        lines += ["", "app output (last lines):", *[f"  | {line}" for line in tail]]
+        log = result.output.strip().splitlines()
+        # A perfect run's log is noise (a test may make the app raise on purpose), so it is folded away.
+        all_passed = result.status.value == "graded" and all(t.status.value == "passed" for t in result.tests)
+        if all_passed and not show_log:
+            lines += ["", f"Your app's log: {len(log)} line{'s' if len(log) != 1 else ''}, not shown because every "
+                      "test passed (--log shows it)."]
+        else:
+            lines += ["", "Your app's log (last lines):", *[f"  | {line}" for line in log[-10:]]]
     return "\n".join(lines)
 
 

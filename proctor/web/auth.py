@@ -97,6 +97,10 @@ def login_url(next_url: str) -> str:
     return "/login?next=" + quote(next_url, safe="/")
 
 
+def signup_url(next_url: str) -> str:
+    return "/signup?next=" + quote(next_url, safe="/")
+
+
 def safe_next(next_url: str | None) -> str:
     """Only a path on this site: no scheme, no host, no //evil.example."""
     if not next_url or not next_url.startswith("/") or next_url.startswith("//") or "\\" in next_url:

@@ -1,4 +1,5 @@
-"""A unified diff between two submissions' files, as lines the template colours."""
+"""A unified diff between two submissions' files, as lines that templates/_diff.html colours (every page
+that shows a diff includes that one partial)."""
 
 from __future__ import annotations
 

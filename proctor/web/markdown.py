@@ -54,6 +54,13 @@ def render_prompt(source: str) -> str:
     return render_markdown(source)
 
 
+@lru_cache(maxsize=128)
+def render_challenge_prompt(source: str) -> str:
+    """A challenge's prompt under its page's own <h1>: the prompt's leading `# Title` line would repeat it."""
+    first, _, rest = source.lstrip("\n").partition("\n")
+    return render_prompt(rest if first.startswith("# ") else source)
+
+
 @lru_cache(maxsize=512)
 def render_inline(source: str) -> str:
     """One line of Markdown (a quiz choice) without the enclosing paragraph; the same escaping applies."""

@@ -15,7 +15,10 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2_fragments import render_block
 from jinja2_fragments.fastapi import Jinja2Blocks
 
+from markupsafe import Markup
+
 from proctor.web import csrf
+from proctor.web.markdown import render_inline
 from proctor.web.sections import section_title
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -27,6 +30,8 @@ def build_templates() -> Jinja2Blocks:
     env.filters["when"] = _when
     env.filters["score"] = _score
     env.globals["section_title"] = section_title
+    env.filters["inline_markdown"] = lambda text: Markup(render_inline(str(text)))
+    env.filters["plural"] = _plural
     return templates
 
 
@@ -36,13 +41,20 @@ def _when(timestamp: float | None) -> str:
     return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _plural(count: int, noun: str) -> str:
+    """`{{ n|plural("run") }}`: "1 run", "2 runs"."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _score(value: object) -> str:
     return f"{value:g}" if isinstance(value, int | float) else "—"
 
 
 def is_htmx(request: Request) -> bool:
-    # A boosted request wants the whole page, not a fragment.
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+    # A boosted request wants the whole page, not a fragment; so does a Back that missed htmx's history cache.
+    headers = request.headers
+    return (headers.get("HX-Request") == "true" and headers.get("HX-Boosted") != "true"
+            and headers.get("HX-History-Restore-Request") != "true")
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *, block: str | None = None,

@@ -46,16 +46,16 @@ async def test_requests_are_counted_by_route_and_logged(app: FastAPI, caplog: py
             logger = logging.getLogger("proctor")
             logger.addHandler(caplog.handler)
             try:
-                await http.get("/challenges/hello-route")  # logged out: a redirect to /login
+                await http.get("/challenges/hello-route")  # logged out: the read-only page
                 await http.get("/static/vendor/htmx.min.js")
             finally:
                 logger.removeHandler(caplog.handler)
         metrics = (await http.get("/metrics", headers=METRICS_AUTH)).text
-    assert 'proctor_http_requests_total{method="GET",route="/challenges/{slug}",status="303"} 1.0' in metrics
+    assert 'proctor_http_requests_total{method="GET",route="/challenges/{slug}",status="200"} 1.0' in metrics
     assert 'proctor_http_requests_total{method="GET",route="/static",status="200"} 1.0' in metrics
     logged = [r for r in caplog.records if r.getMessage() == "request"]
     assert [(r.path, r.route, r.status) for r in logged] == [  # type: ignore[attr-defined]
-        ("/challenges/hello-route", "/challenges/{slug}", 303)]
+        ("/challenges/hello-route", "/challenges/{slug}", 200)]
 
 
 def test_plain_text_logs_carry_the_same_fields_as_json() -> None:

@@ -90,9 +90,9 @@ async def test_expired_session_goes_to_login_and_back(app: FastAPI, alice: Clien
     assert session_id
     sessions.expire(app.state.store, session_id=session_id)
 
-    response = await alice.get("/challenges/hello-route?tab=1")
+    response = await alice.get("/challenges/hello-route/history?tab=1")  # the challenge itself is public now
     assert response.status_code == 303
-    assert response.headers["location"] == "/login?next=/challenges/hello-route%3Ftab%3D1"
+    assert response.headers["location"] == "/login?next=/challenges/hello-route/history%3Ftab%3D1"
     response = await alice.get("/submissions/1", htmx=True,
                                headers={"HX-Current-URL": "http://testserver/challenges/hello-route"})
     assert response.headers["HX-Redirect"] == "/login?next=/challenges/hello-route"

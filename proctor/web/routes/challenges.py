@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 
-from proctor.store import drafts, practice, submissions
+from proctor.grading.packs import Catalog, Challenge
+from proctor.store import Store, drafts, practice, submissions
+from proctor.web.auth import login_url, signup_url
 from proctor.web.csrf import verify_csrf
-from proctor.web.deps import CatalogDep, CurrentUser, StoreDep, find_challenge, require_user
+from proctor.web.deps import CatalogDep, CurrentUser, StoreDep, find_challenge, load_user
 from proctor.web.intake import accept_submission, hold_message
-from proctor.web.markdown import render_prompt
+from proctor.web.markdown import render_challenge_prompt
+from proctor.web.next_challenge import SOLVED_SCORE, solved_context
 from proctor.web.page_route import PageRoute
 from proctor.web.routes.submissions import status_context
 from proctor.web.sections import guide_link, section_title
@@ -33,15 +36,29 @@ def form_files(filename: list[str], content: list[str]) -> dict[str, str]:
 
 async def show_challenge(request: Request) -> Response:
     # A plain Starlette route, like the catalog: async, its one indexed read on the event loop (docs/decisions.md).
-    user = require_user(request)
+    user = load_user(request)
     store, catalog, settings = request.app.state.store, request.app.state.catalog, request.app.state.settings
     slug = request.path_params["slug"]
     challenge = find_challenge(catalog, slug)
     if challenge.kind == "quiz":
         return RedirectResponse(f"/quizzes/{slug}", status_code=303)
+    sections = [(n, section_title(n), guide_link(settings.guide_url, n)) for n in challenge.sections]
+    if user is None:
+        # A visitor reads the prompt and the starter; the page cache keys on the viewer, so this variant and
+        # a signed-in one never mix.
+        def read_only() -> dict[str, object]:
+            here = request.url.path
+            return {"challenge": challenge, "prompt_html": render_challenge_prompt(challenge.prompt()),
+                    "files": decode(challenge.starter_files()), "given": decode(challenge.given_files()),
+                    "sections": sections, "login_href": login_url(here), "signup_href": signup_url(here)}
+
+        return render_cached(request, "challenge.html", ("challenge", id(catalog), slug), read_only,
+                             block="workspace")
     seen = practice.state(store, user_id=user.id, challenge=slug)
+    solved = solved_note(store, catalog, challenge, user_id=user.id, best=seen.best)
     # A finished submission never changes again; a queued or running one is rendered fresh each time.
-    key = None if seen.latest_id and seen.latest_status != "done" else ("challenge", id(catalog), slug, seen)
+    key = None if seen.latest_id and seen.latest_status != "done" else (
+        "challenge", id(catalog), slug, seen, solved["next_challenge"] and solved["next_challenge"].slug)
 
     def context() -> dict[str, object]:
         draft = json.loads(seen.draft_json) if seen.draft_json else None
@@ -50,10 +67,10 @@ async def show_challenge(request: Request) -> Response:
         for name in challenge.files:
             files.setdefault(name, "")
         return {
-            "challenge": challenge, "prompt_html": render_prompt(challenge.prompt()),
+            "challenge": challenge, "prompt_html": render_challenge_prompt(challenge.prompt()),
             "files": files, "given": decode(challenge.given_files()), "has_draft": draft is not None,
-            "sections": [(n, section_title(n), guide_link(settings.guide_url, n)) for n in challenge.sections],
-            "best": seen.best, "hold": seen.hold, "hold_message": hold_message(seen.hold) if seen.hold else "",
+            "sections": sections, "best": seen.best, **solved,
+            "hold": seen.hold, "hold_message": hold_message(seen.hold) if seen.hold else "",
             **(status_context(request, latest) if latest else {"submission": None}),
         }
 
@@ -61,6 +78,14 @@ async def show_challenge(request: Request) -> Response:
 
 
 routes = [PageRoute("/challenges/{slug}", show_challenge)]
+
+
+def solved_note(store: Store, catalog: Catalog, challenge: Challenge, *, user_id: int,
+                best: float | None) -> dict[str, Any]:
+    """The practice header's "Solved" note; the other challenges' scores are read only once this one is."""
+    if best is None or best < SOLVED_SCORE:
+        return {"solved": False, "next_challenge": None}
+    return solved_context(catalog, challenge, submissions.best_scores(store, user_id=user_id))
 
 
 @router.post("/challenges/{slug}/draft")

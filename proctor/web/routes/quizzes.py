@@ -16,17 +16,21 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
 from proctor.grading.packs import Catalog, Challenge
-from proctor.grading.quiz import ANSWERS_FILE, Quiz, Unreadable, load_quiz, parse_answers
+from proctor.grading.quiz import ANSWERS_FILE, Quiz, load_quiz
 from proctor.store import assessment_sessions, drafts, snapshots, submissions
 from proctor.store.assessment_sessions import AssessmentSession
 from proctor.store.assessments import Assessment
 from proctor.store.database import now
+from proctor.store.submissions import Submission
+from proctor.web.auth import login_url, signup_url
 from proctor.web.csrf import verify_csrf
-from proctor.web.deps import CatalogDep, CurrentUser, SettingsDep, StoreDep, find_challenge
+from proctor.web.deps import CatalogDep, CurrentUser, OptionalUser, SettingsDep, StoreDep, find_challenge
 from proctor.web.intake import accept_submission, hold_message
-from proctor.web.markdown import render_inline, render_prompt
+from proctor.web.markdown import render_challenge_prompt, render_inline, render_prompt
+from proctor.web.quiz_answers import AnsweredQuestion, answered_questions, chosen_ids
+from proctor.web.routes.challenges import solved_note
 from proctor.web.routes.sittings import (base_context, keep_snapshot, own_session, panel_context, require_open,
-                                         session_challenge)
+                                         scores_visible, session_challenge)
 from proctor.web.routes.submissions import status_context
 from proctor.web.sections import guide_link, section_title
 from proctor.web.templating import is_htmx, render
@@ -70,40 +74,44 @@ def answers_file(answers: Answers) -> dict[str, str]:
     return {ANSWERS_FILE: json.dumps(answers, indent=1)}
 
 
-def saved_answers(files: dict[str, str] | None) -> Answers:
-    """The choices in a saved draft; a draft that is not a readable answers object (saved through the API or
-    the code editor, say) shows as unanswered rather than failing the page."""
-    try:
-        parsed = parse_answers((files or {}).get(ANSWERS_FILE, "{}").encode("utf-8", "replace"))
-    except Unreadable:
-        return {}
-    answers = {}
-    for qid, value in parsed.items():
-        values = [value] if isinstance(value, str) else value
-        if isinstance(values, list):
-            answers[qid] = [v for v in values if isinstance(v, str)]
-    return answers
-
-
-def questions_context(quiz: Quiz, answers: Answers) -> list[dict[str, Any]]:
-    return [{"id": q.id, "html": render_prompt(q.text), "multiple": q.multiple,
+def questions_context(quiz: Quiz, answers: Answers,
+                      verdicts: list[AnsweredQuestion] | None = None) -> list[dict[str, Any]]:
+    by_id = {v.id: v for v in verdicts or []}
+    return [{"id": q.id, "html": render_prompt(q.text), "multiple": q.multiple, "verdict": by_id.get(q.id),
              "choices": [{"id": c.id, "html": render_inline(c.text), "checked": c.id in answers.get(q.id, [])}
                          for c in q.choices]} for q in quiz.questions]
 
 
+def graded_verdicts(challenge: Challenge, submission: Submission | None, *, explain: bool,
+                    guide_url: str = "") -> list[AnsweredQuestion]:
+    """Each question's verdict in a graded submission (none before it is graded)."""
+    if submission is None or submission.status != "done" or submission.result_status != "graded":
+        return []
+    return answered_questions(challenge, submission.files, submission.result, explain=explain, guide_url=guide_url)
+
+
 @router.get("/quizzes/{slug}")
 def show_quiz(request: Request, slug: str, store: StoreDep, catalog: CatalogDep, settings: SettingsDep,
-              user: CurrentUser) -> Response:
+              user: OptionalUser) -> Response:
     challenge = find_quiz(catalog, slug)
+    sections = [(n, section_title(n), guide_link(settings.guide_url, n)) for n in challenge.sections]
+    if user is None:  # a visitor reads the questions, with the way to sign in and answer them
+        here = request.url.path
+        return render(request, "quiz.html", {
+            "challenge": challenge, "questions": questions_context(load_quiz(challenge), {}), "locked": True,
+            "prompt_html": render_challenge_prompt(challenge.prompt()), "sections": sections,
+            "login_href": login_url(here), "signup_href": signup_url(here)}, block="workspace")
     draft = drafts.get(store, user_id=user.id, challenge=slug)
     latest = submissions.list_for(store, user_id=user.id, challenge=slug, suite=None, limit=1)
+    best = submissions.best_scores(store, user_id=user.id).get(slug)
     hold = assessment_sessions.holding(store, user_id=user.id, challenge=slug)
     context = {
-        "challenge": challenge, "questions": questions_context(load_quiz(challenge), saved_answers(draft)),
+        "challenge": challenge,
+        "questions": questions_context(load_quiz(challenge), chosen_ids(draft), graded_verdicts(
+            challenge, latest[0] if latest else None, explain=True, guide_url=settings.guide_url)),
         "hold": hold, "hold_message": hold_message(hold) if hold else "",
-        "has_draft": draft is not None, "locked": False, "prompt_html": render_prompt(challenge.prompt()),
-        "sections": [(n, section_title(n), guide_link(settings.guide_url, n)) for n in challenge.sections],
-        "best": submissions.best_scores(store, user_id=user.id).get(slug),
+        "has_draft": draft is not None, "locked": False, "prompt_html": render_challenge_prompt(challenge.prompt()),
+        "sections": sections, "best": best, **solved_note(store, catalog, challenge, user_id=user.id, best=best),
         **(status_context(request, latest[0]) if latest else {"submission": None}),
     }
     return render(request, "quiz.html", context, block="workspace")
@@ -145,8 +153,11 @@ def session_quiz_context(request: Request, session: AssessmentSession, assessmen
     subs = assessment_sessions.session_submissions(store, session_id=session.id, challenge=challenge.slug)
     index = assessment.challenges.index(challenge.slug)
     return {**base_context(session, assessment), "challenge": challenge,
-            "prompt_html": render_prompt(challenge.prompt()),
-            "questions": questions_context(load_quiz(challenge), saved_answers(latest.files if latest else None)),
+            "prompt_html": render_challenge_prompt(challenge.prompt()),
+            "questions": questions_context(
+                load_quiz(challenge), chosen_ids(latest.files if latest else None),
+                graded_verdicts(challenge, subs[-1] if subs and scores_visible(session, assessment) else None,
+                                explain=False)),
             "has_draft": latest is not None, "locked": bool(subs), "position": index + 1,
             "next_slug": (assessment.challenges + [None])[index + 1],
             **(panel_context(session, assessment, subs[-1]) if subs else {"submission": None})}

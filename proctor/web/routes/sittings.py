@@ -7,6 +7,7 @@ session found past its deadline is closed (drafts submitted) before anything els
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
@@ -22,7 +23,8 @@ from proctor.store.users import User
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import CurrentUser, StoreDep
 from proctor.web.intake import accept_submission
-from proctor.web.markdown import render_markdown
+from proctor.web.markdown import render_challenge_prompt
+from proctor.web.quiz_answers import answered_questions
 from proctor.web.routes.challenges import decode, form_files
 from proctor.web.routes.submissions import visible_result
 from proctor.web.templating import is_htmx, render
@@ -101,14 +103,35 @@ def list_sessions(request: Request, store: StoreDep, user: CurrentUser) -> Respo
 def show_session(request: Request, session_id: int, store: StoreDep, user: CurrentUser) -> Response:
     session, assessment = own_session(request, store, session_id, user)
     lookup = request.app.state.challenges
+    show_scores = scores_visible(session, assessment)
     items = []
     for slug in assessment.challenges:
         subs = assessment_sessions.session_submissions(store, session_id=session.id, challenge=slug)
         drafted = snapshots.latest(store, assessment_session_id=session.id, challenge=slug) is not None
-        items.append({"slug": slug, "title": lookup.title(slug), "submissions": len(subs), "drafted": drafted,
-                      "last": subs[-1] if subs else None, "kind": lookup.kind(slug)})
-    return render(request, "sitting.html", {**base_context(session, assessment), "items": items},
-                  block="sitting")
+        counted = counted_submission(subs)
+        item = {"slug": slug, "title": lookup.title(slug), "submissions": len(subs), "drafted": drafted,
+                "last": subs[-1] if subs else None, "kind": lookup.kind(slug), "counted": counted,
+                "grading": any(s.status != "done" for s in subs), "result": None, "answers": []}
+        if session.status != "active" and counted is not None:
+            # What was submitted and, as the score visibility allows, how it was graded.
+            item["result"] = visible_result(counted.result, staff=False) if show_scores else None
+            if item["kind"] == "quiz":
+                item["answers"] = answered_questions(lookup.get(slug), counted.files,
+                                                     counted.result if show_scores else None,
+                                                     explain=False, guide_url="")
+        items.append(item)
+    context = {**base_context(session, assessment), "items": items,
+               "grading": any(item["grading"] for item in items)}
+    return render(request, "sitting.html", context, block="sitting")
+
+
+def counted_submission(subs: list[Submission]) -> Submission | None:
+    """The submission a challenge's score comes from: the best graded one (the latest among equals), else the
+    latest."""
+    graded = [s for s in subs if s.status == "done" and s.score is not None]
+    if graded:
+        return max(graded, key=lambda s: (s.score or 0.0, s.id))
+    return subs[-1] if subs else None
 
 
 @router.get("/sessions/{session_id}/challenges/{slug}")
@@ -128,7 +151,7 @@ def show_session_challenge(request: Request, session_id: int, slug: str, store: 
     subs = assessment_sessions.session_submissions(store, session_id=session.id, challenge=slug, suite=None)
     index = assessment.challenges.index(slug)
     context = {**base_context(session, assessment), "challenge": challenge,
-               "prompt_html": render_markdown(challenge.prompt()), "files": files,
+               "prompt_html": render_challenge_prompt(challenge.prompt()), "files": files,
                "given": decode(challenge.given_files()), "has_draft": latest is not None,
                "position": index + 1, "next_slug": (assessment.challenges + [None])[index + 1],
                **(panel_context(session, assessment, subs[-1]) if subs else {"submission": None})}
@@ -177,7 +200,14 @@ def show_session_submission(request: Request, session_id: int, submission_id: in
     found = submissions.get(store, submission_id=submission_id)
     if found is None or found.assessment_session_id != session.id:
         raise HTTPException(404, "There is no such submission in this session.")
-    return render(request, "_session_submission.html", panel_context(session, assessment, found))
+    context = panel_context(session, assessment, found)
+    # A graded quiz polled from its page marks each question out of band, when scores may be seen.
+    here = urlsplit(request.headers.get("HX-Current-URL", "")).path
+    if (is_htmx(request) and here == f"/sessions/{session.id}/quizzes/{found.challenge}" and found.status == "done"
+            and found.result_status == "graded" and context["show_scores"]):
+        context["verdicts"] = answered_questions(request.app.state.challenges.get(found.challenge), found.files,
+                                                 found.result, explain=False, guide_url="")
+    return render(request, "_session_submission.html", context)
 
 
 @router.post("/sessions/{session_id}/finish")

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
+from proctor.grading.packs import Catalog, Challenge
 from proctor.store import submissions
 from proctor.store.submissions import Submission
 from proctor.web.deps import CatalogDep, CurrentUser, StoreDep, find_challenge
 from proctor.web.diffs import diff_files
-from proctor.web.templating import render
+from proctor.web.next_challenge import solved_context
+from proctor.web.quiz_answers import AnsweredQuestion, answered_questions
+from proctor.web.templating import is_htmx, render
 
 router = APIRouter(tags=["pages"])
 
@@ -30,13 +34,14 @@ def visible_result(result: dict[str, Any] | None, *, staff: bool) -> dict[str, A
     return {**result, "tests": [{k: v for k, v in t.items() if k != "detail"} for t in result.get("tests", [])]}
 
 
-def status_context(request: Request, submission: Submission) -> dict[str, Any]:
-    """What _submission_status.html needs, for any state of the submission."""
+def status_context(request: Request, submission: Submission, *, shown: int | None = None) -> dict[str, Any]:
+    """What _submission_status.html needs, for any state of the submission. `shown` is how many tests the
+    polling panel already shows (None when this is not a poll): the rest arrive one after another."""
     user = getattr(request.state, "user", None)
     progress = submission.progress or {}
     context: dict[str, Any] = {"submission": submission, "position": None, "progress": progress,
                                "result": visible_result(submission.result, staff=bool(user and user.is_staff)),
-                               "hint": None, "percent": 0}
+                               "hint": None, "percent": 0, "shown": shown, "header": None}
     if submission.status == "queued":
         context["position"] = submissions.queue_position(request.app.state.store, submission=submission)
     elif submission.status == "running" and progress.get("total"):
@@ -46,7 +51,31 @@ def status_context(request: Request, submission: Submission) -> dict[str, Any]:
         if submission.result.get("sandbox") != "none":
             context["hint"] = NOT_GRADABLE_HINTS.get(submission.result_status or "")
         context["percent"] = 100
+        context["header"] = practice_header(request, submission)
     return context
+
+
+def practice_header(request: Request, submission: Submission) -> dict[str, Any] | None:
+    """The practice page's best score and "Solved" note, sent out of band with a finished submission so the
+    header follows it; only to a panel polling from that challenge's own page (elsewhere it has no target)."""
+    here = urlsplit(request.headers.get("HX-Current-URL", "")).path
+    catalog = request.app.state.catalog
+    if (not is_htmx(request) or submission.suite != "hidden" or submission.assessment_session_id is not None
+            or submission.challenge not in catalog.slugs()
+            or here not in (f"/challenges/{submission.challenge}", f"/quizzes/{submission.challenge}")):
+        return None
+    best = submissions.best_scores(request.app.state.store, user_id=submission.user_id)
+    challenge = catalog.get(submission.challenge)
+    return {"best": best.get(challenge.slug), **solved_context(catalog, challenge, best),
+            "verdicts": quiz_verdicts(request, challenge, submission)}
+
+
+def quiz_verdicts(request: Request, challenge: Challenge, submission: Submission) -> list[AnsweredQuestion]:
+    """A graded practice quiz's verdict per question, with the explanation and the guide section."""
+    if challenge.kind != "quiz" or submission.result_status != "graded":
+        return []
+    return answered_questions(challenge, submission.files, submission.result, explain=True,
+                              guide_url=request.app.state.settings.guide_url)
 
 
 def own_submission(store: Any, submission_id: int, user_id: int) -> Submission:
@@ -59,20 +88,30 @@ def own_submission(store: Any, submission_id: int, user_id: int) -> Submission:
 
 @router.get("/submissions/{submission_id}")
 def show_submission(request: Request, submission_id: int, store: StoreDep, catalog: CatalogDep,
-                    user: CurrentUser) -> Response:
+                    user: CurrentUser, shown: Annotated[int | None, Query(ge=0, le=10_000)] = None) -> Response:
     submission = own_submission(store, submission_id, user.id)
     if submission.suite == "request":  # a custom request has its own page (routes/custom_requests.py)
         return RedirectResponse(f"/challenges/{submission.challenge}/requests/{submission.id}", status_code=303)
     previous = submissions.previous(store, submission=submission)
     known = submission.challenge in catalog.slugs()
     context = {
-        **status_context(request, submission),
+        **status_context(request, submission, shown=shown),
         "previous": previous,
         "diff": diff_files(previous.files, submission.files) if previous else [],
         "title": catalog.get(submission.challenge).title if known else submission.challenge,
         "kind": catalog.get(submission.challenge).kind if known else "http",
+        "answers": quiz_answers_for(request, catalog, submission) if known else [],
     }
     return render(request, "submission.html", context, block="status")
+
+
+def quiz_answers_for(request: Request, catalog: Catalog, submission: Submission) -> list[AnsweredQuestion]:
+    """A quiz submission's answers as the chosen choices' text, with verdicts once graded."""
+    challenge = catalog.get(submission.challenge)
+    if challenge.kind != "quiz":
+        return []
+    verdicts = quiz_verdicts(request, challenge, submission)
+    return verdicts or answered_questions(challenge, submission.files, None, explain=False, guide_url="")
 
 
 @router.get("/challenges/{slug}/history")

@@ -39,6 +39,14 @@
         window.ProctorEditor.mount(textarea, {onSubmit: () => submitForm(form)});
       });
     }
+    // On submit the result panel comes into view, wherever the editor was scrolled to.
+    document.body.addEventListener("htmx:afterSwap", (e) => {
+      const panel = document.getElementById("result-panel");
+      if (panel && e.detail.target === panel) {
+        const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+        panel.scrollIntoView({behavior: still ? "auto" : "smooth", block: "nearest"});
+      }
+    });
     document.addEventListener("keydown", (e) => {
       // The editor handles its own Ctrl+Enter (and marks the event handled); don't submit twice.
       if ((e.ctrlKey || e.metaKey) && e.key === "Enter" && !e.defaultPrevented) {

@@ -5,6 +5,7 @@ import {EditorState, Prec} from "@codemirror/state";
 import {keymap} from "@codemirror/view";
 import {indentWithTab} from "@codemirror/commands";
 import {python} from "@codemirror/lang-python";
+import {indentUnit} from "@codemirror/language";
 
 function mount(textarea, {onSubmit} = {}) {
   const readOnly = textarea.readOnly;
@@ -13,11 +14,16 @@ function mount(textarea, {onSubmit} = {}) {
     extensions: [
       basicSetup,
       python(),
+      // PEP 8 indents by four spaces; CodeMirror's default unit is two.
+      indentUnit.of("    "),
+      EditorState.tabSize.of(4),
       // Highest precedence: basicSetup binds Mod-Enter to "insert blank line", and we want "submit".
       Prec.highest(keymap.of([{key: "Mod-Enter", run: () => { if (onSubmit) onSubmit(); return true; }}])),
       keymap.of([indentWithTab]),
       EditorState.readOnly.of(readOnly),
       EditorView.editable.of(!readOnly),
+      // Through the editor's own attributes: a class added to its DOM by hand is dropped at the next update.
+      EditorView.editorAttributes.of({class: "cm-proctor"}),
       EditorView.contentAttributes.of({"aria-label": textarea.getAttribute("aria-label") || "code editor"}),
       EditorView.updateListener.of((update) => {
         if (!update.docChanged) return;
@@ -29,7 +35,6 @@ function mount(textarea, {onSubmit} = {}) {
   });
   textarea.hidden = true;
   textarea.insertAdjacentElement("afterend", view.dom);
-  view.dom.classList.add("cm-proctor");
   const setValue = (text) => {
     view.dispatch({changes: {from: 0, to: view.state.doc.length, insert: text}});
   };
