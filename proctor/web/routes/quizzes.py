@@ -25,6 +25,7 @@ from proctor.web.csrf import verify_csrf
 from proctor.web.deps import CatalogDep, CurrentUser, SettingsDep, StoreDep, find_challenge
 from proctor.web.intake import accept_submission, hold_message
 from proctor.web.markdown import render_inline, render_prompt
+from proctor.web.quiz_ordering import ordering_choices, ordering_from_form
 from proctor.web.routes.sittings import (base_context, keep_snapshot, own_session, panel_context, require_open,
                                          session_challenge)
 from proctor.web.routes.submissions import status_context
@@ -58,6 +59,9 @@ def answers_from_form(quiz: Quiz, form: FormData) -> Answers:
     """Only the quiz's own questions and choices: whatever else a form carries is dropped here."""
     answers = {}
     for q in quiz.questions:
+        if q.kind == "ordering":
+            answers.update({q.id: order} if (order := ordering_from_form(q, form)) else {})
+            continue
         valid = q.choice_ids()
         picked = {v for v in form.getlist(field_name(q.id)) if isinstance(v, str) and v in valid}
         if picked:
@@ -86,9 +90,10 @@ def saved_answers(files: dict[str, str] | None) -> Answers:
 
 
 def questions_context(quiz: Quiz, answers: Answers) -> list[dict[str, Any]]:
-    return [{"id": q.id, "html": render_prompt(q.text), "multiple": q.multiple,
-             "choices": [{"id": c.id, "html": render_inline(c.text), "checked": c.id in answers.get(q.id, [])}
-                         for c in q.choices]} for q in quiz.questions]
+    return [{"id": q.id, "html": render_prompt(q.text), "multiple": q.multiple, "kind": q.kind,
+             "choices": ordering_choices(q, answers.get(q.id, [])) if q.kind == "ordering" else
+             [{"id": c.id, "html": render_inline(c.text), "checked": c.id in answers.get(q.id, [])}
+              for c in q.choices]} for q in quiz.questions]
 
 
 @router.get("/quizzes/{slug}")
