@@ -9,6 +9,7 @@ import json
 import pytest
 from conftest import Client
 from fastapi import FastAPI
+from interviews import create_assessment, staff
 from pagetree import Element
 from test_quiz_pages import answers_form, assert_no_key, grade_queued
 
@@ -65,6 +66,19 @@ async def test_the_catalog_and_the_api_list_the_new_quizzes(alice: Client) -> No
     detail = (await alice.get(f"/api/v1/challenges/{SLUG}")).json()
     question = next(q for q in detail["quiz"]["questions"] if q["id"] == QUESTION)
     assert question["kind"] == "ordering" and len(question["choices"]) == 8
+
+
+async def test_the_dashboard_and_the_assessment_form_show_the_new_quizzes(app: FastAPI, alice: Client) -> None:
+    chart = (await alice.page("/dashboard")).find("svg", class_="mastery").text()
+    for topic in ("What is FastAPI?", "What is FastAPI built on?", "Why FastAPI is fast"):  # no pack had them
+        assert topic in chart
+    ivy = await staff(app, "ivy@example.com")
+    form = await ivy.page("/assessments/new")
+    for slug in NEW_QUIZZES:
+        assert form.find("input", name="challenges", value=slug) is not None
+    aid = await create_assessment(ivy, NEW_QUIZZES)
+    overview = (await ivy.get(f"/assessments/{aid}")).text
+    assert all(slug in overview for slug in NEW_QUIZZES)
 
 
 async def test_an_ordering_question_is_a_labelled_select_per_item(app: FastAPI, alice: Client) -> None:
