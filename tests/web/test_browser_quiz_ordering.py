@@ -68,7 +68,7 @@ def test_answer_an_ordering_question_in_a_browser(data_dir: Path) -> None:
             page.get_by_label(page.locator(f'label[for="position-{QUESTION}-{mover}"]').inner_text()).select_option("1")
             assert shown(page)[0] == f"{mover}@1" and f"{first}@7" in shown(page)
             assert page.evaluate("document.activeElement.id") == f"position-{QUESTION}-{mover}"  # focus stays
-            assert f"now position 1" in page.locator(f"#question-{QUESTION} [data-ordering-status]").inner_text()
+            assert "now position 1" in page.locator(f"#question-{QUESTION} [data-ordering-status]").inner_text()
 
             # The keyboard alone: focus an item's select and press the arrow keys.
             page.locator(f"#position-{QUESTION}-{mover}").focus()

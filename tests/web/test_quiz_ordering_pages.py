@@ -87,7 +87,8 @@ async def test_an_ordering_question_is_a_labelled_select_per_item(app: FastAPI, 
     assert_no_key(response.text, SLUG)
     page = await alice.page(f"/quizzes/{SLUG}")
     fieldsets = page.find_all("fieldset", class_="question")
-    assert [f.attrs["data-question"] for f in fieldsets] == [q.id for q in load_quiz(app.state.catalog.get(SLUG)).questions]
+    questions = load_quiz(app.state.catalog.get(SLUG)).questions
+    assert [f.attrs["data-question"] for f in fieldsets] == [q.id for q in questions]
     fieldset = page.find("fieldset", data_question=QUESTION)
     assert "Question 9 of 10" in fieldset.find("legend").text()
     assert fieldset.find_all("input") == []  # no radio buttons: the ordering partial replaces the choices
