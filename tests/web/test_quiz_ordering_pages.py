@@ -9,12 +9,12 @@ import json
 import pytest
 from conftest import Client
 from fastapi import FastAPI
-from interviews import create_assessment, staff
+from interviews import create_assessment, invite, staff, start
 from pagetree import Element
 from test_quiz_pages import answers_form, assert_no_key, grade_queued
 
 from proctor.grading.quiz import load_key, load_quiz
-from proctor.store import drafts, submissions, users
+from proctor.store import assessment_sessions, drafts, submissions, users
 
 pytestmark = pytest.mark.anyio
 SLUG = "quiz-foundations"
@@ -148,3 +148,24 @@ async def test_positions_without_javascript(app: FastAPI, alice: Client) -> None
     saved = json.loads(drafts.get(app.state.store, user_id=alice_id(app), challenge=SLUG)["answers.json"])
     assert QUESTION not in saved
     assert shown_order(await alice.page(f"/quizzes/{SLUG}")) == items
+
+
+async def test_an_ordering_question_in_a_timed_session(app: FastAPI, client: Client) -> None:
+    ivy = await staff(app, "ivy@example.com")
+    aid = await create_assessment(ivy, (SLUG,), visibility="during")
+    await client.signup("cand@example.com")
+    sid = await start(client, await invite(ivy, aid, "cand@example.com"))
+    base = f"/sessions/{sid}/quizzes/{SLUG}"
+    assert shown_order(await client.page(base)) == listed(app)
+    reversed_ = key_order(app)[::-1]
+    saved = await client.post(base + "/draft", positions_form(reversed_), htmx=True)
+    assert saved.status_code == 200 and shown_order(await client.page(base)) == reversed_
+    r = await client.post(base + "/submissions", {**choice_answers(app), **positions_form(key_order(app))}, htmx=True)
+    assert r.status_code == 200
+    grade_queued(app)
+    page = await client.page(base)
+    fieldset = page.find("fieldset", data_question=QUESTION)
+    assert "disabled" in fieldset.attrs and shown_order(page) == key_order(app)  # locked, as submitted
+    assert page.by_id("final-score").text() == "100"
+    subs = assessment_sessions.session_submissions(app.state.store, session_id=sid)
+    assert json.loads(subs[0].files["answers.json"])[QUESTION] == key_order(app)
