@@ -1,7 +1,7 @@
 """Quiz pages: a practice quiz from the catalog, and a quiz inside a timed session.
 
-The questions are a form of radio buttons and checkboxes; the chosen answers travel as the one file a quiz
-takes, answers.json, through the same drafts, snapshots, queue and results as code. These pages render
+The questions are a form of radio buttons and checkboxes (an ordering question: position selects, see
+quiz_ordering.py); the chosen answers travel as the one file a quiz takes, answers.json, through the same drafts, snapshots, queue and results as code. These pages render
 `Quiz` (the public questions) and never load the answer key. In a session a quiz is submitted once: with
 per-question feedback and unlimited submissions it could be solved by trying every choice.
 """
@@ -60,7 +60,9 @@ def answers_from_form(quiz: Quiz, form: FormData) -> Answers:
     answers = {}
     for q in quiz.questions:
         if q.kind == "ordering":
-            answers.update({q.id: order} if (order := ordering_from_form(q, form)) else {})
+            order = ordering_from_form(q, form)
+            if order:
+                answers[q.id] = order
             continue
         valid = q.choice_ids()
         picked = {v for v in form.getlist(field_name(q.id)) if isinstance(v, str) and v in valid}
