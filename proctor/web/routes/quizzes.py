@@ -2,8 +2,9 @@
 
 The questions are a form of radio buttons and checkboxes (an ordering question: position selects, see
 quiz_ordering.py); the chosen answers travel as the one file a quiz takes, answers.json, through the same
-drafts, snapshots, queue and results as code. These pages render `Quiz` (the public questions) and never load the answer key. In a session a quiz is submitted once: with
-per-question feedback and unlimited submissions it could be solved by trying every choice.
+drafts, snapshots, queue and results as code. These pages render `Quiz` (the public questions) and never load
+the answer key. In a session a quiz is submitted once: with per-question feedback and unlimited submissions it
+could be solved by trying every choice.
 """
 
 from __future__ import annotations
