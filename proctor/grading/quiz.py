@@ -1,4 +1,4 @@
-"""Quizzes: multiple-choice packs, graded here in trusted platform code.
+"""Quizzes: choice and ordering questions, graded here in trusted platform code.
 
     quiz = load_quiz(challenge)                                   # what the candidate sees
     result = grade_quiz(challenge, {"answers.json": b'{"blocking-sleep": "b"}'})
@@ -16,11 +16,12 @@ import time
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from proctor import __version__
+from proctor.grading.ordering import earned_points, longest_common_subsequence, ordering_problem
 from proctor.grading.packs import SLUG, Challenge, PackError
 from proctor.grading.results import RunResult, RunStatus, TestResult, TestStatus, compute_score
 from proctor.grading.submission import check_files
@@ -46,8 +47,9 @@ class Question(BaseModel):
     id: str = Field(pattern=SLUG.pattern)
     text: str = Field(min_length=1)  # Markdown
     sections: list[int] = Field(min_length=1)
+    kind: Literal["choice", "ordering"] = "choice"  # ordering: put every choice (an item) in the right order
     multiple: bool = False  # checkboxes (choose every correct one) rather than radio buttons
-    choices: list[Choice] = Field(min_length=2, max_length=10)
+    choices: list[Choice] = Field(min_length=2, max_length=10)  # an ordering question's items, as shown
 
     @field_validator("choices")
     @classmethod
@@ -146,7 +148,9 @@ def quiz_problems(challenge: Challenge) -> list[str]:
         unknown = sorted(set(entry.correct) - set(q.choice_ids()))
         if unknown:
             problems.append(f"{q.id}: the key names choices the question does not have: {', '.join(unknown)}")
-        if not q.multiple and len(set(entry.correct)) != 1:
+        if q.kind == "ordering":
+            problems += ordering_key_problems(q, entry)
+        elif not q.multiple and len(set(entry.correct)) != 1:
             problems.append(f"{q.id}: a single-answer question needs exactly one correct choice")
     untagged = sorted(set(challenge.sections) - tagged)
     if untagged:
@@ -155,6 +159,18 @@ def quiz_problems(challenge: Challenge) -> list[str]:
     if extra:
         problems.append(f"{KEY_FILE} has entries for questions the quiz does not have: {', '.join(extra)}")
     return problems
+
+
+def ordering_key_problems(question: Question, entry: KeyEntry) -> list[str]:
+    """An ordering key lists every item once; the items as shown must be far enough from it that leaving
+    them as they are (the page always submits some order) earns at most half the question."""
+    if question.multiple:
+        return [f"{question.id}: an ordering question cannot be `multiple`"]
+    if sorted(entry.correct) != sorted(question.choice_ids()):
+        return [f"{question.id}: an ordering key lists every item of the question exactly once"]
+    if longest_common_subsequence(question.choice_ids(), entry.correct) * 2 > len(entry.correct):
+        return [f"{question.id}: the items as listed are already more than half in order: shuffle them"]
+    return []
 
 
 class Unreadable(Exception):
@@ -198,9 +214,24 @@ def judge(question: Question, entry: KeyEntry, answer: object) -> tuple[bool, st
     return right, CORRECT if right else NOT_QUITE, picked
 
 
-def detail_for(entry: KeyEntry, picked: list[str]) -> str:
+def judge_ordering(entry: KeyEntry, answer: object) -> tuple[int, str, list[str]]:
+    """(points earned, message for the candidate, the order they gave), partial credit as in ordering.py."""
+    if answer is None or answer == [] or answer == "":
+        return 0, "Not answered.", []
+    problem = ordering_problem(entry.correct, answer)
+    if problem:
+        return 0, problem, []
+    assert isinstance(answer, list)
+    earned, common = earned_points(entry.correct, entry.points, answer)
+    if common == len(entry.correct):
+        return earned, CORRECT, answer
+    return earned, f"{NOT_QUITE} {common} of {len(entry.correct)} items keep the right order to each other.", answer
+
+
+def detail_for(entry: KeyEntry, picked: list[str], *, ordered: bool = False) -> str:
     """For interviewers only (`detail` is removed from what candidates receive)."""
-    lines = [f"Answered: {', '.join(picked) or '(nothing)'}. Correct: {', '.join(sorted(entry.correct))}."]
+    correct = entry.correct if ordered else sorted(entry.correct)
+    lines = [f"Answered: {', '.join(picked) or '(nothing)'}. Correct: {', '.join(correct)}."]
     if entry.explanation:
         lines.append(entry.explanation.strip())
     return "\n".join(lines)
@@ -240,11 +271,16 @@ def grade_quiz(challenge: Challenge, files: dict[str, bytes], *, suite: str = "h
             tests.append(TestResult(name=q.id, description=q.summary, status=TestStatus.ERROR, points=0,
                                     max_points=entry.points, message="Not graded: the answers could not be read."))
             continue
-        right, said, picked = judge(q, entry, answers.get(q.id))
+        if q.kind == "ordering":
+            earned, said, picked = judge_ordering(entry, answers.get(q.id))
+            right = earned == entry.points
+        else:
+            right, said, picked = judge(q, entry, answers.get(q.id))
+            earned = entry.points if right else 0
         tests.append(TestResult(name=q.id, description=q.summary,
                                 status=TestStatus.PASSED if right else TestStatus.FAILED,
-                                points=entry.points if right else 0, max_points=entry.points, message=said,
-                                detail=detail_for(entry, picked)))
+                                points=earned, max_points=entry.points, message=said,
+                                detail=detail_for(entry, picked, ordered=q.kind == "ordering")))
     ignored = len(set(answers) - {q.id for q in quiz.questions})
     if ignored:
         message = f"Ignored {ignored} answer{'s' if ignored != 1 else ''} to questions this quiz does not have."

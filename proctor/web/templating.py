@@ -27,6 +27,7 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 def build_templates() -> Jinja2Blocks:
     templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
     env = templates.env
+    env.add_extension("jinja2.ext.loopcontrols")  # {% continue %}: a partial may render a whole list item
     env.filters["when"] = _when
     env.filters["score"] = _score
     env.globals["section_title"] = section_title

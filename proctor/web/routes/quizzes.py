@@ -1,9 +1,10 @@
 """Quiz pages: a practice quiz from the catalog, and a quiz inside a timed session.
 
-The questions are a form of radio buttons and checkboxes; the chosen answers travel as the one file a quiz
-takes, answers.json, through the same drafts, snapshots, queue and results as code. These pages render
-`Quiz` (the public questions) and never load the answer key. In a session a quiz is submitted once: with
-per-question feedback and unlimited submissions it could be solved by trying every choice.
+The questions are a form of radio buttons and checkboxes (an ordering question: position selects, see
+quiz_ordering.py); the chosen answers travel as the one file a quiz takes, answers.json, through the same
+drafts, snapshots, queue and results as code. These pages render `Quiz` (the public questions) and never load
+the answer key. In a session a quiz is submitted once: with per-question feedback and unlimited submissions it
+could be solved by trying every choice.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from proctor.web.intake import accept_submission, hold_message
 from proctor.web.markdown import render_challenge_prompt, render_inline, render_prompt
 from proctor.web.quiz_answers import AnsweredQuestion, answered_questions, chosen_ids
 from proctor.web.routes.challenges import solved_note
+from proctor.web.quiz_ordering import ordering_choices, ordering_from_form
 from proctor.web.routes.sittings import (base_context, keep_snapshot, own_session, panel_context, require_open,
                                          scores_visible, session_challenge)
 from proctor.web.routes.submissions import status_context
@@ -62,6 +64,11 @@ def answers_from_form(quiz: Quiz, form: FormData) -> Answers:
     """Only the quiz's own questions and choices: whatever else a form carries is dropped here."""
     answers = {}
     for q in quiz.questions:
+        if q.kind == "ordering":
+            order = ordering_from_form(q, form)
+            if order:
+                answers[q.id] = order
+            continue
         valid = q.choice_ids()
         picked = {v for v in form.getlist(field_name(q.id)) if isinstance(v, str) and v in valid}
         if picked:
@@ -77,9 +84,11 @@ def answers_file(answers: Answers) -> dict[str, str]:
 def questions_context(quiz: Quiz, answers: Answers,
                       verdicts: list[AnsweredQuestion] | None = None) -> list[dict[str, Any]]:
     by_id = {v.id: v for v in verdicts or []}
-    return [{"id": q.id, "html": render_prompt(q.text), "multiple": q.multiple, "verdict": by_id.get(q.id),
-             "choices": [{"id": c.id, "html": render_inline(c.text), "checked": c.id in answers.get(q.id, [])}
-                         for c in q.choices]} for q in quiz.questions]
+    return [{"id": q.id, "html": render_prompt(q.text), "multiple": q.multiple, "kind": q.kind,
+             "verdict": by_id.get(q.id),
+             "choices": ordering_choices(q, answers.get(q.id, [])) if q.kind == "ordering" else
+             [{"id": c.id, "html": render_inline(c.text), "checked": c.id in answers.get(q.id, [])}
+              for c in q.choices]} for q in quiz.questions]
 
 
 def graded_verdicts(challenge: Challenge, submission: Submission | None, *, explain: bool,
