@@ -179,3 +179,10 @@ def create_assessments(db: Database) -> None:
         )""")
     db.execute("ALTER TABLE submissions ADD COLUMN assessment_session_id INTEGER REFERENCES assessment_sessions(id)")
     db.execute("CREATE INDEX submissions_assessment ON submissions (assessment_session_id, challenge, id)")
+
+
+@MIGRATIONS()
+def api_tokens_expiry(db: Database) -> None:
+    # NULL: the token never expires (the owner revokes it). last_used_at existed from the start.
+    db.execute("ALTER TABLE api_tokens ADD COLUMN expires_at REAL")
+    db.execute("CREATE INDEX api_tokens_user ON api_tokens (user_id)")

@@ -52,3 +52,17 @@ class SubmissionPublic(BaseModel):
 
 class SubmissionWithFiles(SubmissionPublic):
     files: dict[str, str]
+
+
+class ErrorBody(BaseModel):
+    """Every error the API answers (422's detail is FastAPI's list of problems instead of a sentence)."""
+    detail: str = Field(examples=["no such submission"])
+
+
+class TokenPublic(BaseModel):
+    """A personal API token, without its secret (shown once, at creation on /account)."""
+    id: int
+    name: str
+    created_at: float
+    expires_at: float | None = Field(description="Unix time; null: until revoked")
+    last_used_at: float | None = Field(description="Unix time, updated at most once a minute; null: never used")

@@ -15,7 +15,7 @@ from proctor.store.database import now
 from proctor.store.users import User
 from proctor.web.access import challenge_choices, managed_assessment
 from proctor.web.csrf import verify_csrf
-from proctor.web.deps import StaffUser, StoreDep
+from proctor.web.deps import IdPath, StaffUser, StoreDep
 from proctor.web.templating import render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["interviewers"])
@@ -121,7 +121,7 @@ def create_assessment(request: Request, store: StoreDep, user: StaffUser, title:
 
 
 @router.get("/assessments/{assessment_id}")
-def show_assessment(request: Request, assessment_id: int, store: StoreDep, user: StaffUser) -> Response:
+def show_assessment(request: Request, assessment_id: IdPath, store: StoreDep, user: StaffUser) -> Response:
     assessment = managed_assessment(store, assessment_id, user)
     return render(request, "assessment.html", invitations_context(request, store, assessment), block="invitations")
 
@@ -135,13 +135,13 @@ def invitations_context(request: Request, store: Store, assessment: Assessment,
 
 
 @router.get("/assessments/{assessment_id}/edit")
-def edit_assessment(request: Request, assessment_id: int, store: StoreDep, user: StaffUser) -> Response:
+def edit_assessment(request: Request, assessment_id: IdPath, store: StoreDep, user: StaffUser) -> Response:
     assessment = managed_assessment(store, assessment_id, user)
     return form_page(request, user, form_of(assessment), [], f"/assessments/{assessment.id}")
 
 
 @router.post("/assessments/{assessment_id}")
-def update_assessment(request: Request, assessment_id: int, store: StoreDep, user: StaffUser,
+def update_assessment(request: Request, assessment_id: IdPath, store: StoreDep, user: StaffUser,
                       title: Annotated[str, Form()] = "", intro: Annotated[str, Form()] = "",
                       challenges: Annotated[list[str], Form()] = [],  # noqa: B006
                       time_limit_minutes: Annotated[str, Form()] = "", opens_at: Annotated[str, Form()] = "",

@@ -20,7 +20,7 @@ from proctor.store.database import now
 from proctor.store.invitations import Invitation
 from proctor.web.access import managed_assessment
 from proctor.web.csrf import verify_csrf
-from proctor.web.deps import OptionalUser, SettingsDep, StaffUser, StoreDep
+from proctor.web.deps import IdPath, OptionalUser, SettingsDep, StaffUser, StoreDep
 from proctor.web.markdown import render_markdown
 from proctor.web.routes.assessments import invitations_context
 from proctor.web.templating import render
@@ -49,7 +49,7 @@ def invitation_from_link(request: Request, token: str) -> Invitation:
 
 
 @router.post("/assessments/{assessment_id}/invitations")
-def create_invitation(request: Request, assessment_id: int, store: StoreDep, settings: SettingsDep,
+def create_invitation(request: Request, assessment_id: IdPath, store: StoreDep, settings: SettingsDep,
                       user: StaffUser, email: Annotated[str, Form()] = "",
                       days: Annotated[str, Form()] = "7") -> Response:
     assessment = managed_assessment(store, assessment_id, user)
@@ -70,7 +70,7 @@ def create_invitation(request: Request, assessment_id: int, store: StoreDep, set
 
 
 @router.post("/assessments/{assessment_id}/invitations/{invitation_id}/revoke")
-def revoke_invitation(request: Request, assessment_id: int, invitation_id: int, store: StoreDep,
+def revoke_invitation(request: Request, assessment_id: IdPath, invitation_id: IdPath, store: StoreDep,
                       user: StaffUser) -> Response:
     assessment = managed_assessment(store, assessment_id, user)
     found = invitations.get(store, invitation_id=invitation_id)

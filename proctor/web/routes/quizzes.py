@@ -22,7 +22,7 @@ from proctor.store.assessment_sessions import AssessmentSession
 from proctor.store.assessments import Assessment
 from proctor.store.database import now
 from proctor.web.csrf import verify_csrf
-from proctor.web.deps import CatalogDep, CurrentUser, SettingsDep, StoreDep, find_challenge
+from proctor.web.deps import CatalogDep, CurrentUser, IdPath, SettingsDep, StoreDep, find_challenge
 from proctor.web.intake import accept_submission
 from proctor.web.markdown import render_inline, render_prompt
 from proctor.web.routes.sittings import (base_context, own_session, panel_context, require_open,
@@ -151,7 +151,7 @@ def session_quiz_context(request: Request, session: AssessmentSession, assessmen
 
 
 @router.get("/sessions/{session_id}/quizzes/{slug}")
-def show_session_quiz(request: Request, session_id: int, slug: str, store: StoreDep, user: CurrentUser) -> Response:
+def show_session_quiz(request: Request, session_id: IdPath, slug: str, store: StoreDep, user: CurrentUser) -> Response:
     session, assessment = own_session(request, store, session_id, user)
     if not session.open_at(now()):
         return RedirectResponse(f"/sessions/{session.id}", status_code=303)
@@ -162,7 +162,7 @@ def show_session_quiz(request: Request, session_id: int, slug: str, store: Store
 
 
 @router.post("/sessions/{session_id}/quizzes/{slug}/draft")
-def save_session_quiz_draft(request: Request, session_id: int, slug: str, store: StoreDep, user: CurrentUser,
+def save_session_quiz_draft(request: Request, session_id: IdPath, slug: str, store: StoreDep, user: CurrentUser,
                             form: FormDep) -> Response:
     session, assessment = own_session(request, store, session_id, user)
     require_open(session)
@@ -178,7 +178,7 @@ def save_session_quiz_draft(request: Request, session_id: int, slug: str, store:
 
 
 @router.post("/sessions/{session_id}/quizzes/{slug}/submissions")
-def submit_session_quiz(request: Request, session_id: int, slug: str, store: StoreDep, user: CurrentUser,
+def submit_session_quiz(request: Request, session_id: IdPath, slug: str, store: StoreDep, user: CurrentUser,
                         form: FormDep) -> Response:
     session, assessment = own_session(request, store, session_id, user)
     require_open(session)

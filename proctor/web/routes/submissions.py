@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 
 from proctor.store import submissions
 from proctor.store.submissions import Submission
-from proctor.web.deps import CatalogDep, CurrentUser, StoreDep, find_challenge
+from proctor.web.deps import CatalogDep, CurrentUser, IdPath, StoreDep, find_challenge
 from proctor.web.diffs import diff_files
 from proctor.web.templating import render
 
@@ -57,7 +57,7 @@ def own_submission(store: Any, submission_id: int, user_id: int) -> Submission:
 
 
 @router.get("/submissions/{submission_id}")
-def show_submission(request: Request, submission_id: int, store: StoreDep, catalog: CatalogDep,
+def show_submission(request: Request, submission_id: IdPath, store: StoreDep, catalog: CatalogDep,
                     user: CurrentUser) -> Response:
     submission = own_submission(store, submission_id, user.id)
     previous = submissions.previous(store, submission=submission)
