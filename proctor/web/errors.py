@@ -7,6 +7,7 @@ from fastapi.exception_handlers import http_exception_handler, request_validatio
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute, Match
 
 from proctor.web.auth import LoginRequired, login_url
 from proctor.web.templating import is_htmx, render
@@ -24,6 +25,15 @@ def error_page(request: Request, status: int, message: str, headers: dict[str, s
     return render(request, "error.html", context, block="error", status_code=status, headers=headers)
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method served at this path: Starlette's 405 names only those of the first route that matched it."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, BaseRoute) and route.matches(request.scope)[0] != Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
@@ -38,6 +48,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 405:
+            exc = HTTPException(405, exc.detail, headers={**(exc.headers or {}), "Allow": allowed_methods(request)})
         if wants_json(request) or not hasattr(request.state, "csrf_cookie"):
             return await http_exception_handler(request, exc)
         message = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
