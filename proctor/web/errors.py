@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Match
 from proctor.web.auth import LoginRequired, login_url
 from proctor.web.templating import is_htmx, render
 
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
           413: "Too large", 422: "Invalid input", 429: "Too many requests"}
 
@@ -26,12 +27,11 @@ def error_page(request: Request, status: int, message: str, headers: dict[str, s
 
 
 def allowed_methods(request: Request) -> str:
-    """Every method served at this path: Starlette's 405 names only those of the first route that matched it."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, BaseRoute) and route.matches(request.scope)[0] != Match.NONE:
-            methods.update(getattr(route, "methods", None) or ())
-    return ", ".join(sorted(methods))
+    """Every method served at this path: Starlette's 405 names only those of the first route that matched it.
+    Each method is tried against the routes (included routers keep theirs inside, out of reach)."""
+    routes = [r for r in request.app.router.routes if isinstance(r, BaseRoute)]
+    return ", ".join(m for m in METHODS if any(r.matches({**request.scope, "method": m})[0] == Match.FULL
+                                               for r in routes))
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -95,3 +95,38 @@ def test_create_see_and_revoke_a_token(server: Server, browser_page: Watched) ->
     page.reload()  # revoked for good, not just hidden
     assert page.locator("#token-list").count() == 0
     assert browser_page.problems == []
+
+
+def test_docs_work_offline_with_a_token(server: Server, browser_page: Watched) -> None:
+    base = f"http://127.0.0.1:{server.port}"
+    sign_up(browser_page, base, "docs@example.com")
+    secret = create_token(browser_page, base, "docs", "never")
+    page = browser_page.page
+    page.context.clear_cookies()  # from here on only the token authenticates
+
+    response = page.goto(f"{base}/docs")
+    assert response is not None and "script-src 'self'" in response.headers["content-security-policy"]
+    operation = page.locator("#operations-challenges-list_challenges_api_v1_challenges_get")
+    operation.wait_for()
+    assert page.locator(".opblock").count() >= 7  # every operation of /api/v1 is listed
+    operation.locator(".opblock-summary-control").click()
+    operation.get_by_role("button", name="Try it out").click()
+    operation.get_by_role("button", name="Execute").click()
+    status = operation.locator(".live-responses-table .response .response-col_status").first
+    status.wait_for()
+    assert status.inner_text().strip().startswith("401")  # without a token
+    browser_page.problems = [p for p in browser_page.problems if "401" not in p]  # that one was intended
+
+    page.get_by_role("button", name="Authorize").first.click()
+    page.locator("#auth-bearer-value").fill(secret)
+    page.get_by_role("button", name="Apply credentials").click()
+    page.locator(".auth-btn-wrapper").get_by_role("button", name="Close").click()
+    operation.get_by_role("button", name="Execute").click()
+    page.wait_for_function("""() => {
+      const cell = document.querySelector('#operations-challenges-list_challenges_api_v1_challenges_get '
+                                          + '.live-responses-table .response .response-col_status');
+      return cell && cell.textContent.trim().startsWith('200');
+    }""")
+    assert "hello-route" in operation.locator(".live-responses-table .response .response-col_description").inner_text()
+    page.screenshot(path=str(ARTEFACTS / "browser-api-docs.png"), full_page=True)
+    assert browser_page.problems == []

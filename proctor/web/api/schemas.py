@@ -79,7 +79,7 @@ class SubmissionWithFiles(SubmissionPublic):
 
 class ErrorBody(BaseModel):
     """Every error the API answers (422's detail is FastAPI's list of problems instead of a sentence)."""
-    detail: str = Field(examples=["no such submission"])
+    detail: str = Field(description="what went wrong, in a sentence for a person")
 
 
 class TokenPublic(BaseModel):
