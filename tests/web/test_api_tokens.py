@@ -30,13 +30,13 @@ def api(app: FastAPI) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
 
 
-async def listed(c: Client) -> dict[str, list[str]]:
-    """The token table on /account: name → the row's cells."""
-    table = (await c.page("/account")).by_id("token-list")
-    if table is None:
-        return {}
-    rows = [[td.text().strip() for td in tr.find_all("td")] for tr in table.find("tbody").find_all("tr")]
-    return {cells[0]: cells for cells in rows}
+async def listed(c: Client) -> dict[str, dict[str, str]]:
+    """The token list on /account: name → when it expires, when it was last used."""
+    found = (await c.page("/account")).by_id("token-list")
+    items = found.find_all("li") if found else []
+    return {li.find("span", class_="token-name").text(): {
+        "expires": li.find("span", class_="token-expires").text().strip(),
+        "used": li.find("span", class_="token-used").text().strip()} for li in items}
 
 
 def user_id(app: FastAPI, email: str) -> int:
@@ -49,8 +49,8 @@ async def test_a_token_expires_when_chosen(app: FastAPI, alice: Client) -> None:
     week = await create(alice, "week", "7")
     forever = await create(alice, "forever", "never")
     rows = await listed(alice)
-    assert rows["forever"][2] == "never"
-    assert rows["week"][2].endswith("UTC")
+    assert rows["forever"]["expires"] == "never"
+    assert rows["week"]["expires"].endswith("UTC")
     stored = {t.name: t for t in api_tokens.list_for(app.state.store, user_id=user_id(app, "alice@example.com"))}
     assert stored["forever"].expires_at is None
     assert stored["week"].expires_at == pytest.approx(stored["week"].created_at + 7 * 86400)
@@ -60,7 +60,7 @@ async def test_a_token_expires_when_chosen(app: FastAPI, alice: Client) -> None:
             conn.execute("UPDATE api_tokens SET expires_at = ? WHERE name = 'week'", (now() - 1,))
         assert (await script.get("/api/v1/challenges", headers=bearer(week))).status_code == 401
         assert (await script.get("/api/v1/challenges", headers=bearer(forever))).status_code == 200
-    assert (await listed(alice))["week"][2] == "expired"
+    assert (await listed(alice))["week"]["expires"] == "expired"
 
 
 async def test_an_unknown_expiry_is_refused_and_the_name_kept(app: FastAPI, alice: Client) -> None:
@@ -140,7 +140,7 @@ async def test_tokens_are_capped_per_user(app: FastAPI, alice: Client) -> None:
 async def test_last_use_is_recorded_at_most_once_a_minute(app: FastAPI, alice: Client) -> None:
     secret = await create(alice)
     uid = user_id(app, "alice@example.com")
-    assert (await listed(alice))["laptop"][3] == "never"
+    assert (await listed(alice))["laptop"]["used"] == "never"
     async with api(app) as script:
         await script.get("/api/v1/challenges", headers=bearer(secret))
         (first,) = api_tokens.list_for(app.state.store, user_id=uid)
@@ -151,4 +151,4 @@ async def test_last_use_is_recorded_at_most_once_a_minute(app: FastAPI, alice: C
             conn.execute("UPDATE api_tokens SET last_used_at = last_used_at - 120")
         await script.get("/api/v1/challenges", headers=bearer(secret))
         assert api_tokens.list_for(app.state.store, user_id=uid)[0].last_used_at > first.last_used_at - 120
-    assert (await listed(alice))["laptop"][3].endswith("UTC")
+    assert (await listed(alice))["laptop"]["used"].endswith("UTC")
