@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Query, Request
-from fastapi.security import HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from proctor.grading.packs import Catalog, Challenge, UnknownChallenge
 from proctor.settings import Settings
@@ -52,14 +52,20 @@ async def get_current_user(request: Request) -> User:
     return require_user(request)
 
 
-# Declares the scheme in the OpenAPI document (so /docs has "Authorize"); the token itself is read below.
+# Declares the scheme in the OpenAPI document (so /docs has "Authorize"), and tells a token from a session.
 bearer = HTTPBearer(auto_error=False, description="A personal API token from /account")
 
 
-async def get_api_user(request: Request, _: Annotated[object, Depends(bearer)]) -> User:
-    """The API accepts a personal token, or the browser's session (which then needs the CSRF header)."""
-    user = user_from_token(request)
-    if user is not None:
+async def get_api_user(request: Request,
+                       credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> User:
+    """The API accepts a personal token, or the browser's session (which then needs the CSRF header).
+
+    A token that does not work is refused even beside a session cookie: whoever sent it meant to use it."""
+    if credentials is not None:
+        user = user_from_token(request)
+        if user is None:
+            raise HTTPException(401, "That token is unknown, revoked or expired.",
+                                headers={"WWW-Authenticate": "Bearer"})
         request.state.auth = "token"
         return user
     request.state.auth = "session"

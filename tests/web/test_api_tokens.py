@@ -152,3 +152,13 @@ async def test_last_use_is_recorded_at_most_once_a_minute(app: FastAPI, alice: C
         await script.get("/api/v1/challenges", headers=bearer(secret))
         assert api_tokens.list_for(app.state.store, user_id=uid)[0].last_used_at > first.last_used_at - 120
     assert (await listed(alice))["laptop"]["used"].endswith("UTC")
+
+
+async def test_a_dead_token_is_refused_even_beside_a_session(app: FastAPI, alice: Client) -> None:
+    secret = await create(alice)
+    (token,) = api_tokens.list_for(app.state.store, user_id=user_id(app, "alice@example.com"))
+    api_tokens.delete(app.state.store, user_id=user_id(app, "alice@example.com"), token_id=token.id)
+    assert (await alice.http.get("/api/v1/challenges")).status_code == 200  # the session alone works
+    response = await alice.http.get("/api/v1/challenges", headers=bearer(secret))
+    assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
+    assert "revoked or expired" in response.json()["detail"]
