@@ -1,7 +1,7 @@
 """Personal API tokens: shown once at creation, stored as a SHA-256, revocable, optionally expiring.
 
     token, secret = create(store, user_id=1, name="CI", lifetime_seconds=30 * 86400)
-    user_id_for(store, token=secret)   # 1, until it expires or is revoked
+    lookup(store, token=secret).user_id   # 1, until it expires or is revoked
 """
 
 from __future__ import annotations
@@ -60,17 +60,27 @@ def create(store: Store, *, user_id: int, name: str, lifetime_seconds: float | N
     return ApiToken(id=token_id, name=name, created_at=t, expires_at=expires_at, last_used_at=None), secret
 
 
-def user_id_for(store: Store, *, token: str) -> int | None:
-    """The owner of a live token, or None (unknown, revoked or expired). Notes the use, once a minute at most."""
+@dataclass(frozen=True)
+class TokenUse:
+    token_id: int
+    user_id: int
+    stale: bool  # its last use was recorded over LAST_USED_EVERY_SECONDS ago, or never
+
+
+def lookup(store: Store, *, token: str) -> TokenUse | None:
+    """A live token's owner (None when unknown, revoked or expired). Only reads: see record_use."""
     row = store.read().execute("SELECT id, user_id, expires_at, last_used_at FROM api_tokens WHERE token_hash = ?",
                                (_hash(token),)).fetchone()
     t = now()
     if row is None or (row["expires_at"] is not None and t >= row["expires_at"]):
         return None
-    if row["last_used_at"] is None or t - row["last_used_at"] >= LAST_USED_EVERY_SECONDS:
-        with store.write() as conn:
-            conn.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (t, row["id"]))
-    return int(row["user_id"])
+    stale = row["last_used_at"] is None or t - row["last_used_at"] >= LAST_USED_EVERY_SECONDS
+    return TokenUse(token_id=row["id"], user_id=row["user_id"], stale=stale)
+
+
+def record_use(store: Store, *, token_id: int) -> None:
+    with store.write() as conn:
+        conn.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (now(), token_id))
 
 
 def list_for(store: Store, *, user_id: int) -> list[ApiToken]:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Query, Request
+from fastapi import BackgroundTasks, Depends, HTTPException, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from proctor.grading.packs import Catalog, Challenge, UnknownChallenge
 from proctor.settings import Settings
-from proctor.store import Store
+from proctor.store import Store, api_tokens, users
 from proctor.store.users import User
 from proctor.web import csrf
-from proctor.web.auth import LoginRequired, next_url_for, user_from_session, user_from_token
+from proctor.web.auth import LoginRequired, next_url_for, user_from_session
 
 
 # These three only read app.state, so they are async: FastAPI runs a plain `def` dependency in the threadpool,
@@ -56,16 +56,20 @@ async def get_current_user(request: Request) -> User:
 bearer = HTTPBearer(auto_error=False, description="A personal API token from /account")
 
 
-async def get_api_user(request: Request,
+async def get_api_user(request: Request, background: BackgroundTasks,
                        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> User:
     """The API accepts a personal token, or the browser's session (which then needs the CSRF header).
 
     A token that does not work is refused even beside a session cookie: whoever sent it meant to use it."""
     if credentials is not None:
-        user = user_from_token(request)
-        if user is None:
+        store: Store = request.app.state.store
+        use = api_tokens.lookup(store, token=credentials.credentials)
+        user = users.get(store, user_id=use.user_id) if use else None
+        if use is None or user is None:
             raise HTTPException(401, "That token is unknown, revoked or expired.",
                                 headers={"WWW-Authenticate": "Bearer"})
+        if use.stale:  # after the response, in the threadpool: the write lock is never awaited on the event loop
+            background.add_task(api_tokens.record_use, store, token_id=use.token_id)
         request.state.auth = "token"
         return user
     request.state.auth = "session"
