@@ -78,13 +78,18 @@ async def test_revoking_on_the_account_page_stops_the_token(app: FastAPI, alice:
     (token,) = api_tokens.list_for(app.state.store, user_id=user_id(app, "alice@example.com"))
     # Bob cannot revoke Alice's token, nor learn that it exists.
     await bob.get("/account")
-    assert (await bob.post(f"/account/tokens/{token.id}/revoke", htmx=True)).status_code == 404
+    response = await bob.post(f"/account/tokens/{token.id}/revoke", htmx=True)
+    assert response.status_code == 404 and "already revoked" in response.text and "laptop" not in response.text
     async with api(app) as script:
         assert (await script.get("/api/v1/challenges", headers=bearer(secret))).status_code == 200
         response = await alice.post(f"/account/tokens/{token.id}/revoke")  # without htmx: back to the page
         assert response.status_code == 303 and response.headers["location"] == "/account"
         assert (await script.get("/api/v1/challenges", headers=bearer(secret))).status_code == 401
     assert await listed(alice) == {}
+    # A second click on the same button: the list stays, with the reason.
+    again = await alice.post(f"/account/tokens/{token.id}/revoke", htmx=True)
+    assert again.status_code == 404 and parse(again.text).by_id("tokens") is not None
+    assert "already revoked" in parse(again.text).find("p", class_="form-error").text()
 
 
 async def test_the_api_lists_tokens_without_secrets_and_revokes_them(app: FastAPI, alice: Client,

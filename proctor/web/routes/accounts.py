@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from proctor.store import Store, api_tokens, login_attempts, users
@@ -123,7 +123,8 @@ def create_token(request: Request, store: StoreDep, user: CurrentUser,
 @router.post("/account/tokens/{token_id}/revoke")
 def revoke_token(request: Request, store: StoreDep, user: CurrentUser, token_id: IdPath) -> Response:
     if not api_tokens.delete(store, user_id=user.id, token_id=token_id):
-        raise HTTPException(404, "You have no such token.")
+        # A second click, or another tab, got there first: the list as it is now, and why.
+        return render_tokens(request, store, user, error="That token is already revoked.", status_code=404)
     if is_htmx(request):
         return render_tokens(request, store, user)
     return RedirectResponse("/account", status_code=303)
