@@ -19,6 +19,7 @@ from proctor.grading.packs import Challenge, PackError
 from proctor.grading.sandbox import SandboxUnavailable, choose_backend
 from proctor.grading.validate import check_pack
 from proctor.web.challenge_lookup import write_pack
+from proctor.web.deps import whole_number
 
 Validator = Callable[[Challenge], list[str]]
 WRONG_CASES = 3
@@ -49,7 +50,7 @@ def pack_files(form: PackForm) -> dict[str, str]:
     c, g = f"challenges/{form.slug}", f"graders/{form.slug}"
     toml = (f"slug = {toml_string(form.slug)}\ntitle = {toml_string(form.title)}\nsections = [1]\n"
             f"difficulty = {toml_string(form.difficulty)}\nkind = \"http\"\nfiles = [\"app.py\"]\n"
-            f"minutes = {int(form.minutes) if form.minutes.isdigit() else 15}\nsummary = \"\"\n")
+            f"minutes = {whole_number(form.minutes, maximum=24 * 60) or 15}\nsummary = \"\"\n")
     files = {f"{c}/challenge.toml": toml, f"{c}/prompt.md": form.prompt, f"{c}/starter/app.py": form.starter,
              f"{g}/test_hidden.py": form.tests, f"{g}/reference/app.py": form.reference}
     if form.examples.strip():

@@ -94,6 +94,16 @@ IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 IdQuery = Annotated[int, Query(ge=1, le=MAX_ID)]
 
 
+def whole_number(text: str, *, maximum: int) -> int | None:
+    """A form or query field as an integer from 0 to `maximum`, or None; never an exception. `str.isdigit()`
+    alone let "²" through to int() (a 500), and a 5,000-digit number past Python's conversion limit."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)):
+        return None
+    value = int(text)
+    return value if value <= maximum else None
+
+
 def find_challenge(catalog: Catalog, slug: str) -> Challenge:
     """The challenge, or the 404 page."""
     try:

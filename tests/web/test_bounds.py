@@ -1,4 +1,5 @@
-"""Integers past SQLite's 64 bits in any path or query answer 404 or 422, never 500 (issue 11 §6)."""
+"""Integers past SQLite's 64 bits in any path or query answer 404 or 422, never 500 (issue 11 §6); number fields
+of forms and queries refuse what is not a small whole number with a message."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from interviews import create_assessment, invite, staff, start
 
 from proctor.store import api_tokens, users
 from proctor.web.app import create_app
+from proctor.web.authoring_packs import PackForm, pack_files
+from proctor.web.deps import whole_number
 
 pytestmark = pytest.mark.anyio
 
@@ -148,3 +151,28 @@ def _matches(shape: str, listed: str) -> bool:
     """`/sessions/{}/challenges/{}` (the route) against `/sessions/{}/challenges/hello-route` (the list)."""
     a, b = shape.split("/"), listed.split("/")
     return len(a) == len(b) and all(x == y or x == "{}" for x, y in zip(a, b))
+
+
+# "²".isdigit() is True but int("²") fails, and int() refuses strings past 4,300 digits: both were 500s.
+NOT_NUMBERS = ["²", "9" * 5000, "-1", "1e3", "٣"]
+
+
+@pytest.mark.parametrize("text", NOT_NUMBERS)
+async def test_number_fields_refuse_what_is_not_a_small_number(world: World, text: str) -> None:
+    assert (await Client(world.app).get(f"/?topic={text}")).status_code == 200
+    await world.staff.get("/assessments/new")
+    response = await world.staff.post("/assessments", {"title": "T", "challenges": ["hello-route"],
+                                                       "time_limit_minutes": text, "score_visibility": "after"})
+    assert response.status_code == 400 and "whole number of minutes" in response.text
+    await world.staff.get(f"/assessments/{world.aid}")
+    response = await world.staff.post(f"/assessments/{world.aid}/invitations", {"email": "x@example.com",
+                                                                                "days": text})
+    assert response.status_code == 400 and "1 to 90 days" in response.text
+    toml = pack_files(PackForm(slug="s", minutes=text))["challenges/s/challenge.toml"]
+    assert "minutes = 15\n" in toml
+
+
+@pytest.mark.parametrize(("text", "expected"), [("7", 7), (" 30 ", 30), ("0", 0), ("90", 90), ("91", None),
+                                                ("²", None), ("٣", None), ("9" * 5000, None), ("+1", None)])
+def test_whole_number(text: str, expected: int | None) -> None:
+    assert whole_number(text, maximum=90) == expected

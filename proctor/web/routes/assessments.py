@@ -15,7 +15,7 @@ from proctor.store.database import now
 from proctor.store.users import User
 from proctor.web.access import challenge_choices, managed_assessment
 from proctor.web.csrf import verify_csrf
-from proctor.web.deps import IdPath, StaffUser, StoreDep
+from proctor.web.deps import IdPath, StaffUser, StoreDep, whole_number
 from proctor.web.templating import render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["interviewers"])
@@ -69,7 +69,7 @@ def check(request: Request, user: User, form: AssessmentForm,
     unknown = [s for s in chosen if s not in allowed]
     if unknown:
         errors.append(f"These challenges are not available to you (or not validated): {', '.join(unknown)}.")
-    minutes = int(form.time_limit_minutes) if form.time_limit_minutes.strip().isdigit() else 0
+    minutes = whole_number(form.time_limit_minutes, maximum=MAX_MINUTES) or 0
     if not 1 <= minutes <= MAX_MINUTES:
         errors.append(f"The time limit is a whole number of minutes, 1 to {MAX_MINUTES}.")
     try:

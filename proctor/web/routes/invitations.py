@@ -20,7 +20,7 @@ from proctor.store.database import now
 from proctor.store.invitations import Invitation
 from proctor.web.access import managed_assessment
 from proctor.web.csrf import verify_csrf
-from proctor.web.deps import IdPath, OptionalUser, SettingsDep, StaffUser, StoreDep
+from proctor.web.deps import IdPath, OptionalUser, SettingsDep, StaffUser, StoreDep, whole_number
 from proctor.web.markdown import render_markdown
 from proctor.web.routes.assessments import invitations_context
 from proctor.web.templating import render
@@ -54,7 +54,7 @@ def create_invitation(request: Request, assessment_id: IdPath, store: StoreDep, 
                       days: Annotated[str, Form()] = "7") -> Response:
     assessment = managed_assessment(store, assessment_id, user)
     email = users.normalise_email(email)
-    lifetime = int(days) if days.strip().isdigit() else 0
+    lifetime = whole_number(days, maximum=MAX_DAYS) or 0
     error = None
     if "@" not in email or len(email) > 254:
         error = "Enter the candidate's email address."
