@@ -13,7 +13,7 @@ from typing import Any
 from proctor.web.api.schemas import ErrorBody
 
 WHY = {
-    400: "The request cannot be used (for example a file that is not UTF-8, or a bad file name).",
+    400: "The request cannot be used (for example base64 that is not UTF-8 text).",
     401: "No token, or one that is unknown, revoked or expired.",
     403: "A browser session without the X-CSRF-Token header, or not allowed now.",
     404: "Not found, or not yours.",
