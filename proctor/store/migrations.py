@@ -258,3 +258,10 @@ def validations_create_pack_validations(db: Database) -> None:
         )""")
     db.execute("CREATE INDEX pack_validations_due ON pack_validations (status, id)")
     db.execute("CREATE INDEX pack_validations_slug ON pack_validations (slug, id)")
+
+
+@MIGRATIONS()
+def api_tokens_expiry(db: Database) -> None:
+    # NULL: the token never expires (the owner revokes it). last_used_at existed from the start.
+    db.execute("ALTER TABLE api_tokens ADD COLUMN expires_at REAL")
+    db.execute("CREATE INDEX api_tokens_user ON api_tokens (user_id)")

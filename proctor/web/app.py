@@ -31,6 +31,7 @@ from proctor.grading.sandbox.docker import collect_garbage
 from proctor.settings import DEFAULT_SECRET_KEY, Settings, get_settings
 from proctor.store import Store
 from proctor.store.submissions import Submission
+from proctor.web import api_docs
 from proctor.web.api.router import api_router
 from proctor.web.body_limit import FORM_LIMITS, BodyLimitMiddleware
 from proctor.web.challenge_lookup import ChallengeLookup
@@ -121,7 +122,8 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
 
     # Operators get Prometheus metrics at /metrics and structured logs; FastAPI's own OpenTelemetry hooks,
     # unused here, would look for a configured provider on every request.
-    app = FastAPI(title="Proctor", version="0.1.0", lifespan=lifespan,
+    # docs_url and redoc_url are off: FastAPI's pages load from a CDN; api_docs serves /docs from vendored files.
+    app = FastAPI(title="Proctor", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   telemetry={"tracing": False, "metrics": False, "logs": False}, form_limits=FORM_LIMITS,
                   description="Practise FastAPI interview challenges. The JSON API lives under /api/v1.")
     app.state.settings = settings
@@ -152,6 +154,7 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
         app.include_router(router, include_in_schema=False)
     app.include_router(custom_requests.router, include_in_schema=False)
     app.include_router(api_router, prefix="/api/v1")
+    app.include_router(api_docs.router, include_in_schema=False)
     return app
 
 

@@ -1,4 +1,4 @@
-"""Who is asking: the signed session cookie, or a personal API token (Authorization: Bearer)."""
+"""Who is asking: the signed session cookie (API tokens are read in deps.get_api_user)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from proctor.store import Store, api_tokens, sessions, users
+from proctor.store import sessions
 from proctor.store.users import User
 
 SESSION_COOKIE = "proctor_session"
@@ -70,16 +70,6 @@ def user_from_session(request: Request) -> User | None:
     if not session_id:
         return None
     return sessions.user_for(request.app.state.store, session_id=session_id)
-
-
-def user_from_token(request: Request) -> User | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return None
-    store: Store = request.app.state.store
-    user_id = api_tokens.user_id_for(store, token=token.strip())
-    return users.get(store, user_id=user_id) if user_id else None
 
 
 def next_url_for(request: Request) -> str:

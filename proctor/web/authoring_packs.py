@@ -11,6 +11,8 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 
+from proctor.web.deps import whole_number
+
 WRONG_CASES = 3
 DIFFICULTIES = ("easy", "medium", "hard")
 
@@ -39,7 +41,7 @@ def pack_files(form: PackForm) -> dict[str, str]:
     c, g = f"challenges/{form.slug}", f"graders/{form.slug}"
     toml = (f"slug = {toml_string(form.slug)}\ntitle = {toml_string(form.title)}\nsections = [1]\n"
             f"difficulty = {toml_string(form.difficulty)}\nkind = \"http\"\nfiles = [\"app.py\"]\n"
-            f"minutes = {int(form.minutes) if form.minutes.isdigit() else 15}\nsummary = \"\"\n")
+            f"minutes = {whole_number(form.minutes, maximum=24 * 60) or 15}\nsummary = \"\"\n")
     files = {f"{c}/challenge.toml": toml, f"{c}/prompt.md": form.prompt, f"{c}/starter/app.py": form.starter,
              f"{g}/test_hidden.py": form.tests, f"{g}/reference/app.py": form.reference}
     if form.examples.strip():

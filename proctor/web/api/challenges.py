@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException
 
 from proctor.grading.packs import Challenge, UnknownChallenge
 from proctor.grading.quiz import load_quiz
+from proctor.web.api.responses import errors
 from proctor.web.api.schemas import ChallengeDetail, ChallengePublic
 from proctor.web.deps import ApiUser, CatalogDep
 
@@ -22,7 +23,7 @@ def list_challenges(catalog: CatalogDep, user: ApiUser) -> list[ChallengePublic]
     return [public(c) for c in catalog.all()]
 
 
-@router.get("/{slug}")
+@router.get("/{slug}", responses=errors(404))
 def read_challenge(slug: str, catalog: CatalogDep, user: ApiUser) -> ChallengeDetail:
     try:
         c = catalog.get(slug)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, model_validator
+
+from proctor.grading.packs import SLUG
+from proctor.grading.submission import MAX_DEPTH, MAX_FILES, NAME_PART
 
 
 class ChallengePublic(BaseModel):
@@ -26,14 +29,34 @@ class ChallengeDetail(ChallengePublic):
                                         "answer with answers.json: question id → choice id or list of ids")
 
 
-class SubmissionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+# What check_files accepts, said in the schema so that clients (and /docs) see it: up to MAX_DEPTH plain parts.
+_PART = NAME_PART.pattern.strip("^$")
+FileName = Annotated[str, StringConstraints(pattern=f"^{_PART}(/{_PART}){{0,{MAX_DEPTH - 1}}}$")]
+Base64 = Annotated[str, WithJsonSchema({"type": "string", "format": "byte"})]
+# pydantic says the pattern as patternProperties, which alone would still allow other keys.
+ONLY_NAMES: dict[str, Any] = {"additionalProperties": False}
 
-    challenge: str = Field(examples=["hello-route"])
+
+class SubmissionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "anyOf": [{"required": ["files"], "properties": {"files": {"minProperties": 1}}},
+                  {"required": ["files_base64"], "properties": {"files_base64": {"minProperties": 1}}}],
+        "examples": [{"challenge": "hello-route", "suite": "examples",
+                      "files": {"app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"}}]})
+
+    challenge: str = Field(pattern=SLUG.pattern, examples=["hello-route"])
     suite: Literal["hidden", "examples"] = "hidden"
-    files: dict[str, str] = Field(default_factory=dict, description="file name → source text")
-    files_base64: dict[str, str] = Field(default_factory=dict,
-                                         description="file name → base64 of the raw bytes (must still be UTF-8)")
+    files: dict[FileName, str] = Field(default_factory=dict, max_length=MAX_FILES, json_schema_extra=ONLY_NAMES,
+                                       description="file name → source text")
+    files_base64: dict[FileName, Base64] = Field(
+        default_factory=dict, max_length=MAX_FILES, json_schema_extra=ONLY_NAMES,
+        description="file name → base64 of the raw bytes (must still be UTF-8)")
+
+    @model_validator(mode="after")
+    def some_files(self) -> SubmissionCreate:
+        if not self.files and not self.files_base64:
+            raise ValueError("the submission has no files")
+        return self
 
 
 class SubmissionPublic(BaseModel):
@@ -52,3 +75,17 @@ class SubmissionPublic(BaseModel):
 
 class SubmissionWithFiles(SubmissionPublic):
     files: dict[str, str]
+
+
+class ErrorBody(BaseModel):
+    """Every error the API answers (422's detail is FastAPI's list of problems instead of a sentence)."""
+    detail: str = Field(description="what went wrong, in a sentence for a person")
+
+
+class TokenPublic(BaseModel):
+    """A personal API token, without its secret (shown once, at creation on /account)."""
+    id: int
+    name: str
+    created_at: float
+    expires_at: float | None = Field(description="Unix time; null: until revoked")
+    last_used_at: float | None = Field(description="Unix time, updated at most once a minute; null: never used")

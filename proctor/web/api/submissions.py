@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 
 from proctor.grading.packs import UnknownChallenge
 from proctor.store import submissions
 from proctor.store.submissions import Submission
+from proctor.web.api.responses import errors
 from proctor.web.api.schemas import SubmissionCreate, SubmissionPublic, SubmissionWithFiles
-from proctor.web.deps import ApiUser, CatalogDep, StoreDep
+from proctor.web.deps import ApiUser, CatalogDep, IdPath, StoreDep
 from proctor.web.intake import accept_submission
 from proctor.web.routes.submissions import visible_result
 
@@ -34,9 +35,7 @@ def owned(store: Any, submission_id: int, user_id: int) -> Submission:
     return found
 
 
-@router.post("", status_code=201, responses={
-    409: {"description": "You are sitting an assessment that holds this challenge; practice reopens when it ends"},
-    429: {"description": "One already in flight, too many a minute, or the queue is full; see Retry-After"}})
+@router.post("", status_code=201, responses=errors(400, 403, 404, 409))
 def create_submission(request: Request, body: SubmissionCreate, catalog: CatalogDep, user: ApiUser) -> SubmissionPublic:
     try:
         challenge = catalog.get(body.challenge)
@@ -53,20 +52,21 @@ def create_submission(request: Request, body: SubmissionCreate, catalog: Catalog
 
 
 @router.get("")
-def list_submissions(request: Request, store: StoreDep, user: ApiUser, challenge: str | None = None,
-                     limit: int = 50) -> list[SubmissionPublic]:
-    rows = submissions.list_for(store, user_id=user.id, challenge=challenge, suite=None, limit=min(limit, 200))
+def list_submissions(request: Request, store: StoreDep, user: ApiUser,
+                     challenge: Annotated[str | None, Query(max_length=200)] = None,
+                     limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[SubmissionPublic]:
+    rows = submissions.list_for(store, user_id=user.id, challenge=challenge, suite=None, limit=limit)
     return [public(request, s) for s in rows]
 
 
-@router.get("/{submission_id}")
-def read_submission(request: Request, submission_id: int, store: StoreDep, user: ApiUser) -> SubmissionWithFiles:
+@router.get("/{submission_id}", responses=errors(404))
+def read_submission(request: Request, submission_id: IdPath, store: StoreDep, user: ApiUser) -> SubmissionWithFiles:
     s = owned(store, submission_id, user.id)
     return SubmissionWithFiles(**public(request, s).model_dump(), files=s.files)
 
 
-@router.get("/{submission_id}/result")
-def read_result(submission_id: int, store: StoreDep, user: ApiUser) -> dict[str, Any]:
+@router.get("/{submission_id}/result", responses=errors(404, 409))
+def read_result(submission_id: IdPath, store: StoreDep, user: ApiUser) -> dict[str, Any]:
     """The grading result (the versioned schema of docs/results.md); 409 while it is still being graded."""
     s = owned(store, submission_id, user.id)
     if s.status != "done" or s.result is None:

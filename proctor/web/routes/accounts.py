@@ -11,11 +11,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
 from proctor.store import Store, api_tokens, login_attempts, signup_attempts, users
+from proctor.store.database import now
+from proctor.store.users import User
 from proctor.web.auth import end_session, safe_next, start_session
 from proctor.web.csrf import verify_csrf
-from proctor.web.deps import CurrentUser, OptionalUser, SettingsDep, StoreDep
+from proctor.web.deps import CurrentUser, IdPath, OptionalUser, SettingsDep, StoreDep
 from proctor.web.passwords import dummy_hash, hash_password, password_problem, verify_password
-from proctor.web.templating import render
+from proctor.web.templating import is_htmx, render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["accounts"])
 # How long an attempt waits when its email or its address has failed very often (login_attempts.slow_down).
@@ -120,13 +122,44 @@ def logout(request: Request) -> Response:
 
 @router.get("/account")
 def show_account(request: Request, store: StoreDep, user: CurrentUser) -> Response:
-    tokens = api_tokens.list_for(store, user_id=user.id)
-    return render(request, "account.html", {"tokens": tokens, "new_token": None}, block="tokens")
+    return render_tokens(request, store, user)
+
+
+# A token lasts this many days; "never" lives until it is revoked.
+TOKEN_LIFETIMES = {"7": 7, "30": 30, "90": 90, "never": None}
+
+
+def render_tokens(request: Request, store: Store, user: User, *, new_token: str | None = None,
+                  error: str | None = None, name: str = "API token", expires: str = "30",
+                  status_code: int = 200) -> Response:
+    """The token list and form; after an error the form keeps what was typed."""
+    context = {"tokens": api_tokens.list_for(store, user_id=user.id), "new_token": new_token, "error": error,
+               "name": name, "expires": expires, "now": now(), "lifetimes": TOKEN_LIFETIMES,
+               "max_tokens": api_tokens.MAX_ACTIVE}
+    return render(request, "account.html", context, block="tokens", status_code=status_code)
 
 
 @router.post("/account/tokens")
 def create_token(request: Request, store: StoreDep, user: CurrentUser,
-                 name: Annotated[str, Form(max_length=100)] = "API token") -> Response:
-    token = api_tokens.create(store, user_id=user.id, name=name.strip() or "API token")
-    tokens = api_tokens.list_for(store, user_id=user.id)
-    return render(request, "account.html", {"tokens": tokens, "new_token": token}, block="tokens")
+                 name: Annotated[str, Form(max_length=100)] = "API token",
+                 expires: Annotated[str, Form(max_length=10)] = "30") -> Response:
+    if expires not in TOKEN_LIFETIMES:
+        return render_tokens(request, store, user, error="Choose when the token expires.", name=name,
+                             status_code=400)
+    days = TOKEN_LIFETIMES[expires]
+    try:
+        _, secret = api_tokens.create(store, user_id=user.id, name=name.strip() or "API token",
+                                      lifetime_seconds=None if days is None else days * 86400)
+    except api_tokens.TooManyTokens as exc:
+        return render_tokens(request, store, user, error=str(exc), name=name, expires=expires, status_code=400)
+    return render_tokens(request, store, user, new_token=secret)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(request: Request, store: StoreDep, user: CurrentUser, token_id: IdPath) -> Response:
+    if not api_tokens.delete(store, user_id=user.id, token_id=token_id):
+        # A second click, or another tab, got there first: the list as it is now, and why.
+        return render_tokens(request, store, user, error="That token is already revoked.", status_code=404)
+    if is_htmx(request):
+        return render_tokens(request, store, user)
+    return RedirectResponse("/account", status_code=303)

@@ -15,7 +15,7 @@ from proctor.store.database import now
 from proctor.store.users import User
 from proctor.web.access import challenge_choices, managed_assessment
 from proctor.web.csrf import verify_csrf
-from proctor.web.deps import StaffUser, StoreDep
+from proctor.web.deps import IdPath, StaffUser, StoreDep, whole_number
 from proctor.web.markdown import render_markdown
 from proctor.web.templating import is_htmx, render
 
@@ -72,7 +72,7 @@ def check(request: Request, user: User, form: AssessmentForm,
     unknown = [s for s in chosen if s not in allowed]
     if unknown:
         errors.append(f"These challenges are not available to you (or not validated): {', '.join(unknown)}.")
-    minutes = int(form.time_limit_minutes) if form.time_limit_minutes.strip().isdigit() else 0
+    minutes = whole_number(form.time_limit_minutes, maximum=MAX_MINUTES) or 0
     if not 1 <= minutes <= MAX_MINUTES:
         errors.append(f"The time limit is a whole number of minutes, 1 to {MAX_MINUTES}.")
     try:
@@ -124,7 +124,7 @@ def create_assessment(request: Request, store: StoreDep, user: StaffUser, title:
 
 
 @router.get("/assessments/{assessment_id}")
-def show_assessment(request: Request, assessment_id: int, store: StoreDep, user: StaffUser) -> Response:
+def show_assessment(request: Request, assessment_id: IdPath, store: StoreDep, user: StaffUser) -> Response:
     assessment = managed_assessment(store, assessment_id, user)
     return render(request, "assessment.html", invitations_context(request, store, assessment), block="invitations")
 
@@ -160,13 +160,13 @@ def move_challenge(request: Request, assessment_id: int, slug: str, store: Store
 
 
 @router.get("/assessments/{assessment_id}/edit")
-def edit_assessment(request: Request, assessment_id: int, store: StoreDep, user: StaffUser) -> Response:
+def edit_assessment(request: Request, assessment_id: IdPath, store: StoreDep, user: StaffUser) -> Response:
     assessment = managed_assessment(store, assessment_id, user)
     return form_page(request, user, form_of(assessment), [], f"/assessments/{assessment.id}")
 
 
 @router.post("/assessments/{assessment_id}")
-def update_assessment(request: Request, assessment_id: int, store: StoreDep, user: StaffUser,
+def update_assessment(request: Request, assessment_id: IdPath, store: StoreDep, user: StaffUser,
                       title: Annotated[str, Form()] = "", intro: Annotated[str, Form()] = "",
                       challenges: Annotated[list[str], Form()] = [],  # noqa: B006
                       time_limit_minutes: Annotated[str, Form()] = "", opens_at: Annotated[str, Form()] = "",

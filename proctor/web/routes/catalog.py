@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from proctor.grading.packs import Catalog, Challenge
 from proctor.store import practice
-from proctor.web.deps import load_user
+from proctor.web.deps import load_user, whole_number
 from proctor.web.page_route import PageRoute
 from proctor.web.sections import section_title
 from proctor.web.templating import render_cached
@@ -45,7 +45,7 @@ async def show_catalog(request: Request) -> Response:
     # real combinations.
     query = request.query_params
     topic = query.get("topic", "")
-    filters = {"topic": topic if topic.isdigit() and len(topic) <= 3 else "",
+    filters = {"topic": topic if whole_number(topic, maximum=999) is not None else "",
                "difficulty": query.get("difficulty", "") if query.get("difficulty") in DIFFICULTIES else "",
                "status": query.get("status", "") if query.get("status") in STATUSES else "",
                "q": normalise_search(query.get("q", ""))}

@@ -20,7 +20,7 @@ from proctor.store.database import now
 from proctor.store.invitations import Invitation
 from proctor.web.access import managed_assessment
 from proctor.web.csrf import verify_csrf
-from proctor.web.deps import OptionalUser, SettingsDep, StaffUser, StoreDep
+from proctor.web.deps import IdPath, OptionalUser, SettingsDep, StaffUser, StoreDep, whole_number
 from proctor.web.markdown import render_markdown
 from proctor.web.routes.assessments import invitations_context
 from proctor.web.templating import is_htmx, render
@@ -49,12 +49,12 @@ def invitation_from_link(request: Request, token: str) -> Invitation:
 
 
 @router.post("/assessments/{assessment_id}/invitations")
-def create_invitation(request: Request, assessment_id: int, store: StoreDep, settings: SettingsDep,
+def create_invitation(request: Request, assessment_id: IdPath, store: StoreDep, settings: SettingsDep,
                       user: StaffUser, email: Annotated[str, Form()] = "",
                       days: Annotated[str, Form()] = "7") -> Response:
     assessment = managed_assessment(store, assessment_id, user)
     email = users.normalise_email(email)
-    lifetime = int(days) if days.strip().isdigit() else 0
+    lifetime = whole_number(days, maximum=MAX_DAYS) or 0
     error = None
     if "@" not in email or len(email) > 254:
         error = "Enter the candidate's email address."
@@ -72,7 +72,7 @@ def create_invitation(request: Request, assessment_id: int, store: StoreDep, set
 
 
 @router.post("/assessments/{assessment_id}/invitations/{invitation_id}/revoke")
-def revoke_invitation(request: Request, assessment_id: int, invitation_id: int, store: StoreDep,
+def revoke_invitation(request: Request, assessment_id: IdPath, invitation_id: IdPath, store: StoreDep,
                       user: StaffUser) -> Response:
     assessment = managed_assessment(store, assessment_id, user)
     found = invitations.get(store, invitation_id=invitation_id)

@@ -25,7 +25,7 @@ from proctor.store.database import now
 from proctor.store.submissions import Submission
 from proctor.web.auth import login_url, signup_url
 from proctor.web.csrf import verify_csrf
-from proctor.web.deps import CatalogDep, CurrentUser, OptionalUser, SettingsDep, StoreDep, find_challenge
+from proctor.web.deps import CatalogDep, CurrentUser, IdPath, OptionalUser, SettingsDep, StoreDep, find_challenge
 from proctor.web.intake import accept_submission, hold_message
 from proctor.web.markdown import render_challenge_prompt, render_inline, render_prompt
 from proctor.web.quiz_answers import AnsweredQuestion, answered_questions, chosen_ids
@@ -173,7 +173,7 @@ def session_quiz_context(request: Request, session: AssessmentSession, assessmen
 
 
 @router.get("/sessions/{session_id}/quizzes/{slug}")
-def show_session_quiz(request: Request, session_id: int, slug: str, store: StoreDep, user: CurrentUser) -> Response:
+def show_session_quiz(request: Request, session_id: IdPath, slug: str, store: StoreDep, user: CurrentUser) -> Response:
     session, assessment = own_session(request, store, session_id, user)
     if not session.open_at(now()):
         return RedirectResponse(f"/sessions/{session.id}", status_code=303)
@@ -184,7 +184,7 @@ def show_session_quiz(request: Request, session_id: int, slug: str, store: Store
 
 
 @router.post("/sessions/{session_id}/quizzes/{slug}/draft")
-def save_session_quiz_draft(request: Request, session_id: int, slug: str, store: StoreDep, user: CurrentUser,
+def save_session_quiz_draft(request: Request, session_id: IdPath, slug: str, store: StoreDep, user: CurrentUser,
                             form: FormDep) -> Response:
     session, assessment = own_session(request, store, session_id, user)
     require_open(session)
@@ -199,7 +199,7 @@ def save_session_quiz_draft(request: Request, session_id: int, slug: str, store:
 
 
 @router.post("/sessions/{session_id}/quizzes/{slug}/submissions")
-def submit_session_quiz(request: Request, session_id: int, slug: str, store: StoreDep, user: CurrentUser,
+def submit_session_quiz(request: Request, session_id: IdPath, slug: str, store: StoreDep, user: CurrentUser,
                         form: FormDep) -> Response:
     session, assessment = own_session(request, store, session_id, user)
     require_open(session)

@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from proctor.store import Store, activity, assessment_sessions, reviews, snapshots, users
@@ -15,7 +15,7 @@ from proctor.store.assessments import Assessment
 from proctor.store.database import now
 from proctor.web.access import managed_assessment, managed_session
 from proctor.web.csrf import verify_csrf
-from proctor.web.deps import StaffUser, StoreDep
+from proctor.web.deps import MAX_ID, IdPath, IdQuery, StaffUser, StoreDep
 from proctor.web.diffs import diff_files
 from proctor.web.effort import effort
 from proctor.web.results_table import final_code, seconds_used, session_status, starter_code
@@ -54,15 +54,16 @@ def report_context(request: Request, store: Store, assessment: Assessment, sessi
 
 
 @router.get("/assessments/{assessment_id}/candidates/{session_id}")
-def show_report(request: Request, assessment_id: int, session_id: int, store: StoreDep, user: StaffUser) -> Response:
+def show_report(request: Request, assessment_id: IdPath, session_id: IdPath, store: StoreDep,
+                user: StaffUser) -> Response:
     assessment = managed_assessment(store, assessment_id, user)
     session = managed_session(store, assessment, session_id)
     return render(request, "report.html", report_context(request, store, assessment, session), block="review")
 
 
 @router.get("/assessments/{assessment_id}/candidates/{session_id}/playback/{slug}")
-def show_playback(request: Request, assessment_id: int, session_id: int, slug: str, store: StoreDep,
-                  user: StaffUser, at: int = -1) -> Response:
+def show_playback(request: Request, assessment_id: IdPath, session_id: IdPath, slug: str, store: StoreDep,
+                  user: StaffUser, at: Annotated[int, Query(ge=-1, le=MAX_ID)] = -1) -> Response:
     """The code as it stood at snapshot `at` (0 = first; -1 = last): the slider's fragment."""
     assessment = managed_assessment(store, assessment_id, user)
     session = managed_session(store, assessment, session_id)
@@ -78,7 +79,7 @@ def show_playback(request: Request, assessment_id: int, session_id: int, slug: s
 
 
 @router.post("/assessments/{assessment_id}/candidates/{session_id}/review")
-def save_review(request: Request, assessment_id: int, session_id: int, store: StoreDep, user: StaffUser,
+def save_review(request: Request, assessment_id: IdPath, session_id: IdPath, store: StoreDep, user: StaffUser,
                 notes: Annotated[str, Form(max_length=20_000)] = "", rating: Annotated[str, Form()] = "") -> Response:
     assessment = managed_assessment(store, assessment_id, user)
     session = managed_session(store, assessment, session_id)
@@ -93,7 +94,7 @@ def save_review(request: Request, assessment_id: int, session_id: int, store: St
 
 
 @router.get("/assessments/{assessment_id}/candidates/{session_id}/report.json")
-def export_report_json(request: Request, assessment_id: int, session_id: int, store: StoreDep,
+def export_report_json(request: Request, assessment_id: IdPath, session_id: IdPath, store: StoreDep,
                        user: StaffUser) -> Response:
     assessment = managed_assessment(store, assessment_id, user)
     session = managed_session(store, assessment, session_id)
@@ -115,7 +116,7 @@ def export_report_json(request: Request, assessment_id: int, session_id: int, st
 
 
 @router.get("/assessments/{assessment_id}/candidates/{session_id}/report.csv")
-def export_report_csv(request: Request, assessment_id: int, session_id: int, store: StoreDep,
+def export_report_csv(request: Request, assessment_id: IdPath, session_id: IdPath, store: StoreDep,
                       user: StaffUser) -> Response:
     assessment = managed_assessment(store, assessment_id, user)
     session = managed_session(store, assessment, session_id)
@@ -145,8 +146,8 @@ def side(store: Store, assessment: Assessment, session_id: int, slug: str) -> di
 
 
 @router.get("/assessments/{assessment_id}/compare")
-def compare_candidates(request: Request, assessment_id: int, store: StoreDep, user: StaffUser, a: int, b: int,
-                       challenge: str) -> Response:
+def compare_candidates(request: Request, assessment_id: IdPath, store: StoreDep, user: StaffUser, a: IdQuery,
+                       b: IdQuery, challenge: str) -> Response:
     assessment = managed_assessment(store, assessment_id, user)
     if challenge not in assessment.challenges:
         raise HTTPException(404, "That challenge is not part of this assessment.")
@@ -158,8 +159,8 @@ def compare_candidates(request: Request, assessment_id: int, store: StoreDep, us
 
 
 @router.get("/assessments/{assessment_id}/similarity")
-def show_similarity(request: Request, assessment_id: int, store: StoreDep, user: StaffUser, a: int, b: int,
-                    challenge: str) -> Response:
+def show_similarity(request: Request, assessment_id: IdPath, store: StoreDep, user: StaffUser, a: IdQuery,
+                    b: IdQuery, challenge: str) -> Response:
     assessment = managed_assessment(store, assessment_id, user)
     if challenge not in assessment.challenges:
         raise HTTPException(404, "That challenge is not part of this assessment.")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from proctor.web.access import managed_assessment
-from proctor.web.deps import StaffUser, StoreDep
+from proctor.web.deps import IdPath, StaffUser, StoreDep
 from proctor.web.quiz_results import quiz_breakdowns
 from proctor.web.results_table import SORT_KEYS, build_rows, filter_and_sort
 from proctor.web.templating import render
@@ -19,7 +19,7 @@ STATUSES = ("in progress", "finished", "expired")
 
 
 @router.get("/assessments/{assessment_id}/results")
-def show_results(request: Request, assessment_id: int, store: StoreDep, user: StaffUser, q: str = "",
+def show_results(request: Request, assessment_id: IdPath, store: StoreDep, user: StaffUser, q: str = "",
                  status: str = "", flagged: str = "", sort: str = "email", dir: str = "asc") -> Response:
     assessment = managed_assessment(store, assessment_id, user)
     lookup = request.app.state.challenges
@@ -37,7 +37,7 @@ def show_results(request: Request, assessment_id: int, store: StoreDep, user: St
 
 
 @router.get("/assessments/{assessment_id}/results.json")
-def export_results_json(request: Request, assessment_id: int, store: StoreDep, user: StaffUser) -> Response:
+def export_results_json(request: Request, assessment_id: IdPath, store: StoreDep, user: StaffUser) -> Response:
     assessment = managed_assessment(store, assessment_id, user)
     rows, _ = build_rows(store, request.app.state.challenges, assessment)
     body = {"assessment": {"id": assessment.id, "title": assessment.title, "challenges": assessment.challenges,
@@ -47,7 +47,7 @@ def export_results_json(request: Request, assessment_id: int, store: StoreDep, u
 
 
 @router.get("/assessments/{assessment_id}/results.csv")
-def export_results_csv(request: Request, assessment_id: int, store: StoreDep, user: StaffUser) -> Response:
+def export_results_csv(request: Request, assessment_id: IdPath, store: StoreDep, user: StaffUser) -> Response:
     assessment = managed_assessment(store, assessment_id, user)
     rows, _ = build_rows(store, request.app.state.challenges, assessment)
     out = io.StringIO()

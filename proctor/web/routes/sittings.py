@@ -21,7 +21,7 @@ from proctor.store.snapshots import SnapshotLimits
 from proctor.store.submissions import Submission
 from proctor.store.users import User
 from proctor.web.csrf import verify_csrf
-from proctor.web.deps import CurrentUser, StoreDep
+from proctor.web.deps import CurrentUser, IdPath, StoreDep
 from proctor.web.intake import accept_submission
 from proctor.web.markdown import render_challenge_prompt
 from proctor.web.quiz_answers import answered_questions
@@ -100,7 +100,7 @@ def list_sessions(request: Request, store: StoreDep, user: CurrentUser) -> Respo
 
 
 @router.get("/sessions/{session_id}")
-def show_session(request: Request, session_id: int, store: StoreDep, user: CurrentUser) -> Response:
+def show_session(request: Request, session_id: IdPath, store: StoreDep, user: CurrentUser) -> Response:
     session, assessment = own_session(request, store, session_id, user)
     lookup = request.app.state.challenges
     show_scores = scores_visible(session, assessment)
@@ -135,7 +135,7 @@ def counted_submission(subs: list[Submission]) -> Submission | None:
 
 
 @router.get("/sessions/{session_id}/challenges/{slug}")
-def show_session_challenge(request: Request, session_id: int, slug: str, store: StoreDep,
+def show_session_challenge(request: Request, session_id: IdPath, slug: str, store: StoreDep,
                            user: CurrentUser) -> Response:
     session, assessment = own_session(request, store, session_id, user)
     if not session.open_at(now()):
@@ -159,7 +159,7 @@ def show_session_challenge(request: Request, session_id: int, slug: str, store: 
 
 
 @router.post("/sessions/{session_id}/challenges/{slug}/draft")
-def save_snapshot(request: Request, session_id: int, slug: str, store: StoreDep, user: CurrentUser,
+def save_snapshot(request: Request, session_id: IdPath, slug: str, store: StoreDep, user: CurrentUser,
                   filename: Annotated[list[str], Form()], content: Annotated[list[str], Form()]) -> Response:
     session, assessment = own_session(request, store, session_id, user)
     require_open(session)
@@ -177,7 +177,7 @@ def save_snapshot(request: Request, session_id: int, slug: str, store: StoreDep,
 
 
 @router.post("/sessions/{session_id}/challenges/{slug}/submissions")
-def create_session_submission(request: Request, session_id: int, slug: str, store: StoreDep, user: CurrentUser,
+def create_session_submission(request: Request, session_id: IdPath, slug: str, store: StoreDep, user: CurrentUser,
                               filename: Annotated[list[str], Form()], content: Annotated[list[str], Form()],
                               suite: Annotated[str, Form()] = "hidden") -> Response:
     session, assessment = own_session(request, store, session_id, user)
@@ -194,7 +194,7 @@ def create_session_submission(request: Request, session_id: int, slug: str, stor
 
 
 @router.get("/sessions/{session_id}/submissions/{submission_id}")
-def show_session_submission(request: Request, session_id: int, submission_id: int, store: StoreDep,
+def show_session_submission(request: Request, session_id: IdPath, submission_id: IdPath, store: StoreDep,
                             user: CurrentUser) -> Response:
     session, assessment = own_session(request, store, session_id, user)
     found = submissions.get(store, submission_id=submission_id)
@@ -211,7 +211,7 @@ def show_session_submission(request: Request, session_id: int, submission_id: in
 
 
 @router.post("/sessions/{session_id}/finish")
-def finish_session(request: Request, session_id: int, store: StoreDep, user: CurrentUser) -> Response:
+def finish_session(request: Request, session_id: IdPath, store: StoreDep, user: CurrentUser) -> Response:
     session, _ = own_session(request, store, session_id, user)
     require_open(session)
     if assessment_sessions.close(store, session_id=session.id, status="finished") and request.app.state.workers:

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from proctor.grading.packs import Catalog, Challenge
 from proctor.store import submissions
 from proctor.store.submissions import Submission
-from proctor.web.deps import CatalogDep, CurrentUser, StoreDep, find_challenge
+from proctor.web.deps import CatalogDep, CurrentUser, IdPath, StoreDep, find_challenge
 from proctor.web.diffs import diff_files
 from proctor.web.next_challenge import solved_context
 from proctor.web.quiz_answers import AnsweredQuestion, answered_questions
@@ -87,7 +87,7 @@ def own_submission(store: Any, submission_id: int, user_id: int) -> Submission:
 
 
 @router.get("/submissions/{submission_id}")
-def show_submission(request: Request, submission_id: int, store: StoreDep, catalog: CatalogDep,
+def show_submission(request: Request, submission_id: IdPath, store: StoreDep, catalog: CatalogDep,
                     user: CurrentUser, shown: Annotated[int | None, Query(ge=0, le=10_000)] = None) -> Response:
     submission = own_submission(store, submission_id, user.id)
     if submission.suite == "request":  # a custom request has its own page (routes/custom_requests.py)
