@@ -44,7 +44,7 @@ def test_serve_refuses_to_start_without_the_sandbox_runtime() -> None:
 def test_serve_refuses_a_runtime_the_sandbox_uid_cannot_reach(tmp_path: Path) -> None:
     # tmp_path's parents are 0700: a runtime there is complete, but closed to uid 65534.
     venv = tmp_path / "venv"
-    shutil.copytree(PROJECT_ROOT / "var" / "sandbox-venv", venv, symlinks=True)
+    shutil.copytree(Settings(data_dir=PROJECT_ROOT / "var").runtime_dir, venv, symlinks=True)
     done = proctor("serve", "--port", "0", env=clean_env(PROCTOR_DATA_DIR=str(tmp_path),
                                                          PROCTOR_SANDBOX_RUNTIME=str(venv)))
     assert done.returncode == 2

@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REFERENCE, Client, make_settings
+from conftest import REFERENCE, SANDBOX_RUNTIME, Client, make_settings
 from interviews import create_assessment, invite, staff, start
 from pagetree import parse
 from test_grading_live import wait_done
 
-from proctor.settings import PROJECT_ROOT
 from proctor.store import submissions
 from proctor.web.app import create_app
 
@@ -61,7 +60,7 @@ async def test_a_submission_the_platform_cannot_grade_says_so_and_is_graded_once
         assert submissions.get(app.state.store, submission_id=practice_id).result is None  # nothing recorded
 
         # The operator runs `proctor sandbox setup`; the next retry grades both.
-        shutil.copytree(PROJECT_ROOT / "var" / "sandbox-venv", runtime, symlinks=True)
+        shutil.copytree(SANDBOX_RUNTIME, runtime, symlinks=True)
         await wait_done(pat, practice_id, seconds=120)
         page = await pat.page(f"/submissions/{practice_id}")
         assert page.by_id("final-score").text() == "100" and page.by_id("grading-problem") is None

@@ -19,7 +19,7 @@ from pathlib import Path
 REQUIREMENTS = Path(__file__).with_name("requirements.txt")
 STAMP = ".proctor-requirements.sha256"
 # Where root keeps the runtime and job directories of a checkout the sandbox uid cannot reach (docs/deployment.md).
-SHARED_HOME = Path("/var/lib/proctor")
+SHARED_HOME = Path("/var/lib/proctor/sandbox")
 
 
 class RuntimeMissing(RuntimeError):
@@ -68,7 +68,7 @@ def traversable_by(path: Path, uid: int) -> bool:
 def sandbox_home(data_dir: Path, uid: int) -> Path:
     """The directory holding the sandbox runtime and the job directories: the data dir, unless root runs with a
     data dir the sandbox uid cannot reach (a checkout under /root or a `mktemp -d`); then a directory under
-    /var/lib/proctor named after the data dir, which `proctor sandbox setup` makes traversable."""
+    /var/lib/proctor/sandbox named after the data dir, which `proctor sandbox setup` creates traversable."""
     data_dir = data_dir.resolve()
     if os.geteuid() != 0 or traversable_by(data_dir, uid):
         return data_dir
@@ -76,11 +76,13 @@ def sandbox_home(data_dir: Path, uid: int) -> Path:
 
 
 def make_home(home: Path) -> None:
-    """Create a home under /var/lib/proctor traversable by the sandbox uid, whatever the umask."""
+    """Create a home under /var/lib/proctor/sandbox traversable by the sandbox uid, whatever the umask. Directories
+    that exist already keep their mode: an operator's choice is theirs, and `unreachable` reports it."""
     if home.parent == SHARED_HOME:
-        for path in (SHARED_HOME, home):
-            path.mkdir(parents=True, exist_ok=True)
-            path.chmod(0o755)
+        for path in (SHARED_HOME.parent, SHARED_HOME, home):
+            if not path.exists():
+                path.mkdir()
+                path.chmod(0o755)
 
 
 def unreachable(runtime: Path, uid: int) -> str | None:
