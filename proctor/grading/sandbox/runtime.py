@@ -69,10 +69,10 @@ def sandbox_home(data_dir: Path, uid: int) -> Path:
     """The directory holding the sandbox runtime and the job directories: the data dir, unless root runs with a
     data dir the sandbox uid cannot reach (a checkout under /root or a `mktemp -d`); then a directory under
     /var/lib/proctor/sandbox named after the data dir, which `proctor sandbox setup` creates traversable."""
-    data_dir = data_dir.resolve()
-    if os.geteuid() != 0 or traversable_by(data_dir, uid):
+    resolved = data_dir.resolve()
+    if os.geteuid() != 0 or traversable_by(resolved, uid):
         return data_dir
-    return SHARED_HOME / hashlib.sha256(str(data_dir).encode()).hexdigest()[:16]
+    return SHARED_HOME / hashlib.sha256(str(resolved).encode()).hexdigest()[:16]
 
 
 def make_home(home: Path) -> None:
