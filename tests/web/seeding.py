@@ -91,8 +91,9 @@ def wait_graded(visitor: Visitor, url: str) -> None:
 
 
 def seed_world(base: str, data_dir: Path) -> World:
-    """An assessment with hello-route, an open invitation, a finished session with a graded submission, a
-    practice submission, and a validated authored pack; one account per role."""
+    """An assessment with hello-route, an open invitation, a finished session with a graded submission; a second
+    assessment whose session is under way; a practice submission; a validated authored pack; one account per
+    role."""
     ivy = Visitor(base)
     ivy.signup("ivy@example.com")
     make_role(data_dir, "ivy@example.com", "interviewer")
@@ -125,6 +126,18 @@ def seed_world(base: str, data_dir: Path) -> World:
     cand.post(f"/sessions/{session_id}/challenges/hello-route/submissions",
               {"filename": "app.py", "content": REFERENCE, "suite": "hidden"})
     cand.post(f"/sessions/{session_id}/finish", {})
+    # A second assessment, with a quiz too, that the candidate has started and not finished.
+    ivy.get("/assessments/new")
+    created = ivy.post("/assessments", {"title": "Open screen", "intro": "Still *running*",
+                                        "challenges": ["hello-route", "quiz-http-errors"], "time_limit_minutes": "600",
+                                        "score_visibility": "during"})
+    open_id = int(created.headers["location"].rsplit("/", 1)[1])
+    ivy.get(f"/assessments/{open_id}")
+    page = parse(ivy.post(f"/assessments/{open_id}/invitations", {"email": "cand@example.com", "days": "7"},
+                          expect=200).text)
+    open_link = "/invite/" + (page.by_id("new-link").attrs["value"] or "").split("/invite/", 1)[1]
+    cand.get(open_link)
+    cand.post(open_link + "/start", {})
     report = f"/assessments/{assessment_id}/candidates/{session_id}"
     deadline = time.monotonic() + 120
     while "score <strong>100</strong>" not in ivy.get(report).text:

@@ -4,7 +4,8 @@ failed request.
 
 Nothing here names a page beyond the start: links are followed breadth-first (same origin, bounded), so pages
 added later are crawled too. Pages of one shape (the 23 challenge pages, one per slug) are visited twice at most,
-and a form of one shape is submitted once.
+and a form of one shape is submitted once. Forms are submitted after the crawl, from the deepest page up, so a
+form that closes something (finishing a timed session) comes after the forms inside it.
 """
 
 from __future__ import annotations
@@ -148,6 +149,7 @@ class Crawler:
         queue = deque(self.base + s for s in seeds)
         seen = set(queue)
         per_shape: dict[str, int] = {}
+        pending: list[tuple[int, int, str, int, tuple[str, str]]] = []
         while queue and len(self.visited) < MAX_PAGES:
             url = queue.popleft()
             path = urlsplit(url).path
@@ -175,7 +177,9 @@ class Crawler:
                 if SKIPPED.match(target) or key in self.submitted:
                     continue
                 self.submitted.add(key)
-                self.submit(url, form["index"], key)
+                pending.append((-path.count("/"), len(pending), url, form["index"], key))
+        for _, _, url, index, key in sorted(pending):
+            self.submit(url, index, key)
 
     def submit(self, url: str, index: int, key: tuple[str, str]) -> None:
         self.where = f"form {key[0]} {key[1]} on {url}"
