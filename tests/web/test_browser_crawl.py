@@ -1,5 +1,5 @@
 """The guard against broken pages: a real browser, signed in as each role, visits every page reachable from the
-menus and submits every form on them, over seeded data. It fails on an unintended 4xx/5xx, a console error or a
+menus and submits every form on them, over seeded data (and a visitor, signed out, does the same). It fails on an unintended 4xx/5xx, a console error or a
 failed request.
 
 Nothing here names a page beyond the start: links are followed breadth-first (same origin, bounded), so pages
@@ -36,6 +36,7 @@ SKIPPED = re.compile(r"^/(logout|docs|redoc|openapi\.json|api/|static/|metrics)"
 DOWNLOAD = re.compile(r"\.(json|csv|zip)$")
 # Refusals a form means, by (method, path shape, status), and why; anything else 4xx/5xx fails.
 INTENDED: dict[tuple[str, str, int], str] = {
+    ("POST", "/login", 400): "a visitor's crawl signs in as an account that does not exist; the form says so",
     ("POST", "/authoring", 400): "the crawler fills a new pack's fields with prose, not a FastAPI app and its "
                                  "tests, so validation refuses it and lists the problems in the form",
 }
@@ -227,14 +228,15 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("role", ["candidate", "interviewer", "admin"])
+@pytest.mark.parametrize("role", ["visitor", "candidate", "interviewer", "admin"])
 def test_every_page_and_form_reachable_from_the_menus_works(site: tuple[str, World], browser: Any, bwrap: Any,
                                                             role: str) -> None:
     base, world = site
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     crawler = Crawler(page, base, role)
-    sign_in(page, base, getattr(world, role))
+    if role != "visitor":  # a visitor is not signed in (until the crawl submits the sign-up form)
+        sign_in(page, base, getattr(world, role))
     crawler.crawl(SEEDS)
     for icon in ("/favicon.ico", page.locator("link[rel=icon]").get_attribute("href")):
         response = page.request.get(base + str(icon))
@@ -242,7 +244,10 @@ def test_every_page_and_form_reachable_from_the_menus_works(site: tuple[str, Wor
     context.close()
     assert crawler.problems == [], "\n".join(crawler.problems)
     # It did crawl: past the menus, and through forms of its own finding (the review form's, for staff).
-    assert len(crawler.visited) >= 8, crawler.visited
-    assert ("POST", "/account/tokens") in crawler.submitted, crawler.submitted
-    if role != "candidate":
+    assert len(crawler.visited) >= (3 if role == "visitor" else 8), crawler.visited
+    if role == "visitor":
+        assert {("POST", "/login"), ("POST", "/signup")} <= crawler.submitted, crawler.submitted
+    else:
+        assert ("POST", "/account/tokens") in crawler.submitted, crawler.submitted
+    if role in ("interviewer", "admin"):
         assert any(action.endswith("/review") for _, action in crawler.submitted), crawler.submitted
