@@ -1,6 +1,6 @@
 """The guard against broken pages: a real browser, signed in as each role, visits every page reachable from the
-menus and submits every form on them, over seeded data (and a visitor, signed out, does the same). It fails on an unintended 4xx/5xx, a console error or a
-failed request.
+menus and submits every form on them, over seeded data (and a visitor, signed out, does the same). It fails on
+an unintended 4xx/5xx, a console error or a failed request.
 
 Nothing here names a page beyond the start: links are followed breadth-first (same origin, bounded), so pages
 added later are crawled too. Pages of one shape (the 23 challenge pages, one per slug) are visited twice at most,
