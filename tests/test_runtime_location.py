@@ -17,9 +17,9 @@ from proctor.settings import PROJECT_ROOT, Settings
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="only root hands the sandbox to another uid")
 
 
-def proctor(*args: str, env: dict[str, str], cwd: Path = PROJECT_ROOT,
-            python: str = sys.executable) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([python, "-m", "proctor.cli", *args], capture_output=True, text=True, timeout=600,
+def proctor(*args: str, env: dict[str, str], cwd: Path = PROJECT_ROOT, python: str = sys.executable,
+            timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([python, "-m", "proctor.cli", *args], capture_output=True, text=True, timeout=timeout,
                           cwd=cwd, env=env)
 
 
@@ -32,7 +32,7 @@ def test_serve_refuses_to_start_without_the_sandbox_runtime() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="proctor-new-data-"))
     data_dir.chmod(0o755)
     try:
-        done = proctor("serve", "--port", "0", env=clean_env(PROCTOR_DATA_DIR=str(data_dir)))
+        done = proctor("serve", "--port", "0", timeout=60, env=clean_env(PROCTOR_DATA_DIR=str(data_dir)))
     finally:
         shutil.rmtree(data_dir)
     assert done.returncode == 2
@@ -45,7 +45,7 @@ def test_serve_refuses_a_runtime_the_sandbox_uid_cannot_reach(tmp_path: Path) ->
     # tmp_path's parents are 0700: a runtime there is complete, but closed to uid 65534.
     venv = tmp_path / "venv"
     shutil.copytree(Settings(data_dir=PROJECT_ROOT / "var").runtime_dir, venv, symlinks=True)
-    done = proctor("serve", "--port", "0", env=clean_env(PROCTOR_DATA_DIR=str(tmp_path),
+    done = proctor("serve", "--port", "0", timeout=60, env=clean_env(PROCTOR_DATA_DIR=str(tmp_path),
                                                          PROCTOR_SANDBOX_RUNTIME=str(venv)))
     assert done.returncode == 2
     lines = done.stderr.splitlines()
