@@ -214,13 +214,28 @@ def cmd_challenges_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox_setup(args: argparse.Namespace) -> int:
-    settings = get_settings()
     import os
 
+    settings = get_settings()
     uid = settings.sandbox_uid if os.geteuid() == 0 else None
+    runtime.make_home(settings.runtime_dir.parent)
     if not runtime.setup(settings.runtime_dir, uid):
         print(f"sandbox runtime at {settings.runtime_dir} is up to date")
+    problem = runtime.unreachable(settings.runtime_dir, settings.sandbox_uid)
+    if problem:
+        raise runtime.RuntimeMissing(problem)
     return 0
+
+
+def check_runtime() -> None:
+    """Refuse to serve with a sandbox runtime that cannot grade: every submission would wait forever."""
+    settings = get_settings()
+    if settings.sandbox == "docker":
+        return  # the image carries its own Python; get_backend checks the image
+    runtime.check(settings.runtime_dir)
+    problem = runtime.unreachable(settings.runtime_dir, settings.sandbox_uid)
+    if problem:
+        raise runtime.RuntimeMissing(problem)
 
 
 def cmd_sandbox_check(args: argparse.Namespace) -> int:
@@ -269,6 +284,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from proctor.grading.sandbox import get_backend
 
         get_backend(settings.sandbox)  # an operator's explicit choice must work: fail at start, in one line
+    check_runtime()
     serve(create_app(settings, host=host), host=host, port=port, log_level="info")
     return 0
 

@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from proctor.grading.sandbox.runtime import sandbox_home
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 SandboxName = Literal["auto", "bwrap", "process", "docker"]
@@ -108,11 +110,11 @@ class Settings(BaseSettings):
 
     @property
     def runtime_dir(self) -> Path:
-        return self.sandbox_runtime or self.data_dir / "sandbox-venv"
+        return self.sandbox_runtime or sandbox_home(self.data_dir, self.sandbox_uid) / "sandbox-venv"
 
     @property
     def jobs_dir(self) -> Path:
-        return self.data_dir / "jobs"
+        return sandbox_home(self.data_dir, self.sandbox_uid) / "jobs"
 
 
 @lru_cache

@@ -117,9 +117,11 @@ def test_a_sandbox_that_cannot_start_is_an_infra_error_not_a_zero(hello, bwrap, 
     import shutil
     import tempfile
 
-    private = Path(tempfile.mkdtemp(prefix="px-"))  # mode 0700: the sandbox uid cannot reach the jobs in it
+    private = Path(tempfile.mkdtemp(prefix="px-"))  # mode 0700: the sandbox uid cannot reach the runtime in it
+    # (Not a private data dir: the jobs of one are kept where the sandbox uid reaches them, docs/deployment.md.)
+    (private / "venv").symlink_to(get_settings().runtime_dir)
     try:
-        settings = Settings(data_dir=private, sandbox_runtime=get_settings().runtime_dir)
+        settings = Settings(data_dir=get_settings().data_dir, sandbox_runtime=private / "venv")
         result = grade(hello, {"app.py": REFERENCE}, backend=bwrap, settings=settings)
     finally:
         shutil.rmtree(private)

@@ -58,6 +58,11 @@ class Submission:
     def finished(self) -> bool:
         return self.status == "done"
 
+    @property
+    def retrying(self) -> bool:
+        """Back in the queue, waiting out a delay after a grading failure that was not the code's fault."""
+        return self.status == "queued" and self.attempts > 0 and self.not_before > now()
+
 
 def _submission(row: sqlite3.Row | None) -> Submission | None:
     if row is None:

@@ -20,6 +20,8 @@ PASSWORD = "correct horse battery"
 METRICS_TOKEN = "test-metrics-token"
 METRICS_AUTH = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 REFERENCE = (PROJECT_ROOT / "graders/hello-route/reference/app.py").read_text()
+# The runtime `make sandbox` built for this checkout (under /var/lib/proctor when root runs a private checkout).
+SANDBOX_RUNTIME = Settings(data_dir=PROJECT_ROOT / "var").runtime_dir
 
 
 @pytest.fixture
@@ -28,7 +30,7 @@ def anyio_backend() -> str:
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
-    base: dict[str, Any] = dict(data_dir=data_dir, sandbox_runtime=PROJECT_ROOT / "var" / "sandbox-venv",
+    base: dict[str, Any] = dict(data_dir=data_dir, sandbox_runtime=SANDBOX_RUNTIME,
                                 log_json=False, workers=1, grading_lease_seconds=5,
                                 # Many tests sign up several users from one address; the limit has its own test.
                                 signups_per_hour=1000, metrics_token=METRICS_TOKEN)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
+from conftest import SANDBOX_RUNTIME
 
 from proctor.settings import PROJECT_ROOT
 
@@ -26,7 +27,7 @@ class Server:
     def __init__(self, data_dir: Path, port: int) -> None:
         self.port = port
         self.env = {**os.environ, "PROCTOR_DATA_DIR": str(data_dir), "PROCTOR_WORKERS": "1",
-                    "PROCTOR_SANDBOX_RUNTIME": str(PROJECT_ROOT / "var" / "sandbox-venv"),
+                    "PROCTOR_SANDBOX_RUNTIME": str(SANDBOX_RUNTIME),
                     "PROCTOR_GRADING_LEASE_SECONDS": "2", "PROCTOR_LOG_JSON": "false"}
         self.log = (data_dir / "server.log").open("ab")
         self.proc: subprocess.Popen[bytes] | None = None

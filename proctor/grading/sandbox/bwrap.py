@@ -33,6 +33,24 @@ def _bwrap_features() -> frozenset[str]:
     return frozenset(flag for flag in ("--disable-userns", "--size", "--die-with-parent") if flag in help_text)
 
 
+@lru_cache
+def _harness_reachable(uid: int) -> bool:
+    return os.geteuid() != 0 or runtime.accessible_to(HARNESS.parent, uid)
+
+
+def harness_dir(spec: SandboxSpec) -> Path:
+    """The harness's directory as the sandbox uid can reach it: in place, or, when root runs a checkout under a
+    directory closed to that uid (/root, a `mktemp -d`), a copy in the run's job directory."""
+    if _harness_reachable(spec.uid):
+        return HARNESS.parent
+    copy = spec.work_dir / "harness"
+    copy.mkdir(exist_ok=True)
+    copy.chmod(0o755)
+    shutil.copyfile(HARNESS, copy / HARNESS.name)
+    (copy / HARNESS.name).chmod(0o644)
+    return copy
+
+
 def _system_binds() -> list[str]:
     args = ["--ro-bind", "/usr", "/usr"]
     for top in ("bin", "sbin", "lib", "lib32", "lib64"):
@@ -84,7 +102,7 @@ class BwrapSandbox:
         if not str(base).startswith("/usr/"):
             argv += ["--ro-bind", str(base), str(base)]
         argv += ["--ro-bind", str(venv), str(venv),
-                 "--ro-bind", str(HARNESS.parent), HARNESS_DIR,
+                 "--ro-bind", str(harness_dir(spec)), HARNESS_DIR,
                  "--ro-bind", str(spec.src_dir), SUBMISSION,
                  # bwrap builds the root on a tmpfs that would otherwise be writable and uncapped.
                  "--remount-ro", "/",

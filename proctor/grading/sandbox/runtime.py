@@ -18,6 +18,8 @@ from pathlib import Path
 
 REQUIREMENTS = Path(__file__).with_name("requirements.txt")
 STAMP = ".proctor-requirements.sha256"
+# Where root keeps the runtime and job directories of a checkout the sandbox uid cannot reach (docs/deployment.md).
+SHARED_HOME = Path("/var/lib/proctor/sandbox")
 
 
 class RuntimeMissing(RuntimeError):
@@ -50,6 +52,49 @@ def accessible_to(path: Path, uid: int) -> bool:
     return True
 
 
+def traversable_by(path: Path, uid: int) -> bool:
+    """Whether `uid` (not root) can pass through every directory down to path, as far as they exist yet."""
+    for part in [*reversed(path.parents), path]:
+        try:
+            st = part.stat()
+        except FileNotFoundError:
+            return True  # the rest is made by mkdir, which leaves it traversable under the usual umask
+        if st.st_uid != uid and not st.st_mode & stat.S_IXOTH:
+            return False
+    return True
+
+
+@lru_cache(maxsize=16)
+def sandbox_home(data_dir: Path, uid: int) -> Path:
+    """The directory holding the sandbox runtime and the job directories: the data dir, unless root runs with a
+    data dir the sandbox uid cannot reach (a checkout under /root or a `mktemp -d`); then a directory under
+    /var/lib/proctor/sandbox named after the data dir, which `proctor sandbox setup` creates traversable."""
+    resolved = data_dir.resolve()
+    if os.geteuid() != 0 or traversable_by(resolved, uid):
+        return data_dir
+    return SHARED_HOME / hashlib.sha256(str(resolved).encode()).hexdigest()[:16]
+
+
+def make_home(home: Path) -> None:
+    """Create a home under /var/lib/proctor/sandbox traversable by the sandbox uid, whatever the umask. Directories
+    that exist already keep their mode: an operator's choice is theirs, and `unreachable` reports it."""
+    if home.parent == SHARED_HOME:
+        for path in (SHARED_HOME.parent, SHARED_HOME, home):
+            if not path.exists():
+                path.mkdir()
+                path.chmod(0o755)
+
+
+def unreachable(runtime: Path, uid: int) -> str | None:
+    """Why the sandbox uid cannot use the runtime, as one line naming the fix, or None."""
+    if os.geteuid() != 0 or accessible_to(runtime, uid):
+        return None
+    blocker = next((p for p in [*reversed(runtime.parents), runtime]
+                    if p.exists() and not traversable_by(p, uid)), runtime)
+    return (f"the sandbox uid {uid} cannot reach the sandbox runtime at {runtime} ({blocker} is closed to it); "
+            "unset PROCTOR_SANDBOX_RUNTIME and run `proctor sandbox setup`, or give that directory o+x")
+
+
 def _requirements_digest() -> str:
     return hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
 
@@ -62,7 +107,8 @@ def is_current(runtime: Path) -> bool:
 def check(runtime: Path) -> None:
     if not is_current(runtime):
         raise RuntimeMissing(
-            f"the sandbox runtime at {runtime} is missing or out of date; run `proctor sandbox setup` (make does it)"
+            f"the sandbox runtime at {runtime} is missing or out of date; run `proctor sandbox setup` with the same "
+            "PROCTOR_DATA_DIR (make does it)"
         )
 
 

@@ -1,16 +1,18 @@
-"""For operators: liveness, readiness and Prometheus metrics."""
+"""For operators: liveness, readiness and Prometheus metrics; and /favicon.ico, which every client asks for."""
 
 from __future__ import annotations
 
 import hmac
+from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from proctor.grading.sandbox import runtime
 
 router = APIRouter(tags=["operations"])
+FAVICON = Path(__file__).parent.parent / "static" / "favicon.svg"
 
 
 @router.get("/health")
@@ -55,3 +57,9 @@ def show_metrics(request: Request) -> Response:
         raise HTTPException(401, "Metrics need Authorization: Bearer <PROCTOR_METRICS_TOKEN>.",
                             headers={"WWW-Authenticate": "Bearer"})
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/favicon.ico")
+def show_favicon() -> FileResponse:
+    """Pages link the SVG icon; this answers clients that ask the conventional path anyway, instead of a 404."""
+    return FileResponse(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})

@@ -46,7 +46,11 @@ def challenge_report(store: Store, session: AssessmentSession, slug: str) -> dic
 def report_context(request: Request, store: Store, assessment: Assessment, session: AssessmentSession) -> dict[str, Any]:
     lookup = request.app.state.challenges
     candidate = users.get(store, user_id=session.user_id)
-    return {"assessment": assessment, "session": session, "email": candidate.email if candidate else "(deleted)",
+    # The page's links and the review form's action: in the context, not a template `set`, because the review
+    # block is also rendered alone (jinja2-fragments), where variables set outside the block do not exist.
+    base = f"/assessments/{assessment.id}/candidates/{session.id}"
+    return {"assessment": assessment, "session": session, "base": base,
+            "email": candidate.email if candidate else "(deleted)",
             "status": session_status(session, now()), "seconds_used": seconds_used(session, now()),
             "titles": {s: lookup.title(s) for s in assessment.challenges},
             "challenges": [challenge_report(store, session, slug) for slug in assessment.challenges],
