@@ -84,8 +84,6 @@ def client_or_reason(settings: Settings) -> tuple[Any, str]:
     """(a Docker client, "") when builds are enabled and the engine answers, else (None, why not)."""
     if settings.dockerfile_build == "off":
         return None, "Dockerfile builds are switched off on this platform (PROCTOR_DOCKERFILE_BUILD=off)."
-    if settings.dockerfile_build == "auto" and settings.sandbox not in ("auto", "docker"):
-        return None, f"this platform grades with the {settings.sandbox} sandbox and no Docker engine."
     try:
         client = docker_backend._client()
         client.ping()
@@ -296,6 +294,12 @@ def _remove_images(client: Any, images: list[Any]) -> None:
             return
         images = left
         time.sleep(0.2)
+
+
+def collect_build_garbage_if_enabled(settings: Settings) -> tuple[int, int]:
+    """At start-up: what a crashed server's builds left, when builds are on and the engine answers."""
+    client, _ = client_or_reason(settings)
+    return collect_build_garbage(client) if client is not None else (0, 0)
 
 
 def collect_build_garbage(client: Any = None) -> tuple[int, int]:

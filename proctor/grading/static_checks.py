@@ -113,7 +113,7 @@ def grade_static(challenge: Challenge, files: dict[str, bytes], *, suite: str = 
     check_files(files)
     checks = load_checks(challenge)
     files = with_given(files, challenge.given_files())
-    status, message, output, sandbox = RunStatus.GRADED, "", "", "none"
+    status, message, output, sandbox, run_id = RunStatus.GRADED, "", "", "none", ""
     tests: list[TestResult] = []
     try:
         if DOCKERFILE not in files:
@@ -138,7 +138,7 @@ def grade_static(challenge: Challenge, files: dict[str, bytes], *, suite: str = 
         text = files[DOCKERFILE].decode("utf-8")
         structure = _structure(text)
         outcome = docker_build.build_and_run(stages, structure, text, files, client=client, settings=settings)
-        sandbox, output = "docker", outcome.log
+        sandbox, output, run_id = "docker", outcome.log, outcome.run_id
         for name, step in (("build", outcome.build), ("run", outcome.run)):
             tests.append(_engine_test(name, checks.checks[name], step))
     else:
@@ -155,7 +155,7 @@ def grade_static(challenge: Challenge, files: dict[str, bytes], *, suite: str = 
         challenge=challenge.slug, suite=suite, status=status, score=score, points=points, max_points=max_points,
         tests=tests, output=output, sandbox=sandbox, duration_ms=int((time.monotonic() - started) * 1000),
         message=message, limits=challenge.limits, versions={"proctor": __version__},
-        graders_sha256=checks_sha256(challenge))
+        graders_sha256=checks_sha256(challenge), run_id=run_id)
     if on_event:
         on_event({"type": "finished", "status": result.status.value, "score": result.score})
     return result
