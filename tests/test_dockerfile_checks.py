@@ -152,3 +152,49 @@ def test_builds_may_not_name_other_images_or_the_platform_labels(text, reason):
 def test_copy_from_an_earlier_stage_may_be_built():
     text = "FROM python:3.11-slim AS build\nRUN true\nFROM python:3.11-slim\nCOPY --from=build /x /y\nCOPY --from=0 /x /z\n"
     assert build_refusal(parse(text.encode())) is None
+
+
+def built_text(text: str) -> str | None:
+    """What the builder would be given, or None when the Dockerfile is refused before building."""
+    import io
+
+    from dockerfile_parse import DockerfileParser
+
+    from proctor.grading.docker_build import rewrite, unsafe_to_rewrite
+
+    stages = parse(text.encode())
+    structure = DockerfileParser(fileobj=io.BytesIO(text.encode())).structure
+    if build_refusal(stages) or unsafe_to_rewrite(structure):
+        return None
+    return rewrite(structure, stages, "BASE", "RUNID")
+
+
+def test_the_built_dockerfile_is_written_afresh_with_the_base_and_a_label_after_every_from():
+    text = "# a comment\nFROM python:3.11-slim AS build\nRUN pip install \\\n  --no-cache-dir x\nFROM build\nCMD [\"x\"]\n"
+    assert built_text(text) == (
+        'FROM BASE AS build\nLABEL proctor="dockerfile" proctor.run="RUNID"\nRUN pip install   --no-cache-dir x\n'
+        'FROM build\nLABEL proctor="dockerfile" proctor.run="RUNID"\nCMD ["x"]\n')
+
+
+@pytest.mark.parametrize("text", [
+    # a parser directive that changes the escape character: Docker would read the last line as a FROM
+    "# escape=`\nFROM python:3.11-slim\nRUN echo \\\nFROM proctor-sandbox:latest\n",
+    # a stage named after a host image, used before it is defined
+    "FROM postgres\nFROM python:3.11-slim AS postgres\n",
+])
+def test_dockerfiles_that_could_name_a_host_image_are_not_built(text):
+    assert built_text(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "FROM python:3.11-slim\nRUN echo \\ \nFROM proctor-sandbox:latest\n",
+    "FROM python:3.11-slim\nRUN echo \\\n# c\nFROM proctor-sandbox:latest\n",
+    "FROM python:3.11-slim\r\nRUN echo \\\r\nFROM proctor-sandbox:latest\r\n",
+    "FROM python:3.11-slim\nRUN echo hi \\\\\nFROM proctor-sandbox:latest\n",
+])
+def test_continuations_never_let_a_host_image_through(text):
+    """Whatever a continuation does, every FROM the builder sees is one the rewrite wrote."""
+    built = built_text(text)
+    if built is not None:
+        froms = [line for line in built.splitlines() if line.split(" ", 1)[0].upper() == "FROM"]
+        assert froms == ["FROM BASE"]

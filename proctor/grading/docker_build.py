@@ -6,6 +6,8 @@
 A Dockerfile is hostile input. What keeps it in bounds (docs/security.md):
 - the context is an in-memory tar of the challenge's given files and the submission, regular files only, so no
   COPY can reach a host path or follow a link; `.dockerignore` is applied to it as the Docker CLI would;
+- the Dockerfile built is written afresh from the instructions dockerfile-parse read, so the builder cannot
+  see an instruction the checks did not (a parser directive or a continuation read differently);
 - every FROM is rewritten to the offline base (the sandbox image's Python, run as root like python:3.x-slim);
   other images and COPY --from an image are refused before building, so a build cannot read this host's images;
 - the build has no network, a memory and CPU cap, a largest-file limit, and a time limit (the connection is
@@ -109,16 +111,24 @@ def ensure_base(client: Any) -> str:
     return tag
 
 
-def rewrite(dockerfile: str, stages: list[Stage], structure: list[dict[str, Any]], base: str, run_id: str) -> str:
-    """The Dockerfile as built: each FROM of an image names the offline base, and a label follows it."""
-    lines = dockerfile.splitlines()
-    aliases = {s.alias.lower() for s in stages if s.alias}
-    froms = [item for item in structure if item["instruction"].upper() == "FROM"]
-    for item, stage in reversed(list(zip(froms, stages))):
-        image_name = stage.base if stage.base.lower() in aliases else base
-        line = f"FROM {image_name}" + (f" AS {stage.alias}" if stage.alias else "")
-        label = f'LABEL {LABEL}="{BUILD_VALUE}" {RUN_LABEL}="{run_id}"'
-        lines[item["startline"]:item["endline"] + 1] = [line, label]
+def rewrite(structure: list[dict[str, Any]], stages: list[Stage], base: str, run_id: str) -> str:
+    """The Dockerfile as built, written afresh from the parsed instructions, one a line: Docker sees exactly
+    the instructions the checks saw (no parser directive, comment or continuation of the candidate's survives
+    to be read differently), each FROM of an image names the offline base, and a label follows every FROM."""
+    lines, seen, froms = [], set(), iter(stages)
+    for item in structure:
+        name = item["instruction"].upper()
+        if name == "COMMENT":  # dockerfile-parse lists comments (and parser directives) as instructions
+            continue
+        if name != "FROM":
+            lines.append(f"{name} {item['value'].strip()}")
+            continue
+        stage = next(froms)
+        image_name = stage.base if stage.base.lower() in seen else base
+        lines.append(f"FROM {image_name}" + (f" AS {stage.alias}" if stage.alias else ""))
+        lines.append(f'LABEL {LABEL}="{BUILD_VALUE}" {RUN_LABEL}="{run_id}"')
+        if stage.alias:
+            seen.add(stage.alias.lower())
     return "\n".join(lines) + "\n"
 
 
@@ -139,10 +149,10 @@ def context_tar(files: dict[str, bytes], dockerfile: str) -> bytes:
     return out.getvalue()
 
 
-def build_and_run(stages: list[Stage], structure: list[dict[str, Any]], dockerfile: str, files: dict[str, bytes],
-                  *, client: Any, settings: Settings) -> BuildOutcome:
+def build_and_run(stages: list[Stage], structure: list[dict[str, Any]], files: dict[str, bytes], *, client: Any,
+                  settings: Settings) -> BuildOutcome:
     outcome = BuildOutcome(run_id=uuid.uuid4().hex[:12])
-    refusal = build_refusal(stages)
+    refusal = build_refusal(stages) or unsafe_to_rewrite(structure)
     if refusal:
         outcome.build = Step(ran=False, note=f"Not built: {refusal}.")
         outcome.run.note = "Not run: the image was not built."
@@ -150,7 +160,7 @@ def build_and_run(stages: list[Stage], structure: list[dict[str, Any]], dockerfi
     log = _Log()
     try:
         base = ensure_base(client)
-        text = rewrite(dockerfile, stages, structure, base, outcome.run_id)
+        text = rewrite(structure, stages, base, outcome.run_id)
         tag = f"{BUILD_REPOSITORY}:{outcome.run_id}"
         outcome.build = _build(client, context_tar(files, text), tag, outcome.run_id, settings, log)
         if outcome.build.passed:
@@ -161,6 +171,16 @@ def build_and_run(stages: list[Stage], structure: list[dict[str, Any]], dockerfi
         remove_build(client, outcome.run_id)
         outcome.log = log.text()
     return outcome
+
+
+def unsafe_to_rewrite(structure: list[dict[str, Any]]) -> str | None:
+    """A value that could join the next line when written one a line (ending in the escape character) or
+    span lines: written afresh it could read differently, so it is not built."""
+    for item in structure:
+        value = item["value"].strip()
+        if value.endswith("\\") or "\n" in value or "\r" in value:
+            return f"line {item['startline'] + 1}: an instruction that ends in a backslash cannot be built here"
+    return None
 
 
 class _Log:

@@ -135,9 +135,8 @@ def grade_static(challenge: Challenge, files: dict[str, bytes], *, suite: str = 
     if client is None and settings.dockerfile_build == "on" and suite == "hidden":
         status, message = RunStatus.INFRA_ERROR, f"Dockerfile builds are required but {reason}"
     if status == RunStatus.GRADED and client is not None:
-        text = files[DOCKERFILE].decode("utf-8")
-        structure = _structure(text)
-        outcome = docker_build.build_and_run(stages, structure, text, files, client=client, settings=settings)
+        structure = _structure(files[DOCKERFILE].decode("utf-8"))
+        outcome = docker_build.build_and_run(stages, structure, files, client=client, settings=settings)
         sandbox, output, run_id = "docker", outcome.log, outcome.run_id
         for name, step in (("build", outcome.build), ("run", outcome.run)):
             tests.append(_engine_test(name, checks.checks[name], step))
