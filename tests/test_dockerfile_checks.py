@@ -198,3 +198,17 @@ def test_continuations_never_let_a_host_image_through(text):
     if built is not None:
         froms = [line for line in built.splitlines() if line.split(" ", 1)[0].upper() == "FROM"]
         assert froms == ["FROM BASE"]
+
+
+def test_the_build_context_holds_regular_files_only_and_honours_dockerignore():
+    import io
+    import tarfile
+
+    from proctor.grading.docker_build import context_tar
+
+    files = {"main.py": b"x", "requirements.txt": b"fastapi\n", "notes/secret.txt": b"s", ".dockerignore": b"notes\n"}
+    with tarfile.open(fileobj=io.BytesIO(context_tar(files, "FROM BASE\n"))) as tar:
+        members = tar.getmembers()
+        assert sorted(m.name for m in members) == [".dockerignore", "Dockerfile", "main.py", "requirements.txt"]
+        assert all(m.isreg() and m.mode == 0o644 for m in members)
+        assert tar.extractfile("Dockerfile").read() == b"FROM BASE\n"

@@ -14,6 +14,7 @@ from test_quiz_pages import NoSandbox
 from proctor.grading.engine import grade
 from proctor.settings import PROJECT_ROOT, Settings
 from proctor.store import submissions
+from proctor.web.sections import section_title
 from proctor.web.workers import WorkerPool
 
 pytestmark = pytest.mark.anyio
@@ -80,6 +81,9 @@ async def test_a_dockerfile_submission_is_graded_check_by_check(app: FastAPI, al
     build = page.find("li", data_test="build")
     assert "Not run: Dockerfile builds are switched off" in build.text()
     assert "The score covers the static checks only." in page.text()
+    # the dashboard's mastery counts it toward its sections (§22 also holds a quiz not taken: half of 83.33)
+    dashboard = await alice.page("/dashboard")
+    assert f"§22 {section_title(22)}: 42%" in dashboard.by_id("mastery-title").text()
 
 
 async def test_a_static_challenge_in_a_timed_assessment(app: FastAPI, client: Client) -> None:
