@@ -104,7 +104,8 @@ def test_copy_cannot_reach_outside_the_context(dockerfile, source):
     assert leftovers(result.run_id) == []
 
 
-@pytest.mark.parametrize("text", ["FROM proctor-dockerfile-base:x\n", "FROM python:3.11-slim\nCOPY --from=busybox / /b\n"])
+@pytest.mark.parametrize("text", ["FROM proctor-dockerfile-base:x\n",
+                                  "FROM python:3.11-slim\nCOPY --from=busybox / /b\n"])
 def test_other_images_are_refused_before_building(dockerfile, text):
     result = build(dockerfile, text + TAIL)
     status, message = step(result, "build")

@@ -37,7 +37,8 @@ def test_the_base_must_be_a_pinned_slim_python(base):
     assert failing(GOOD.replace("python:3.11-slim", base)) == {"slim-base": f"FROM {base}"}
 
 
-@pytest.mark.parametrize("base", ["python:3.12-slim", "python:3.11.9-slim-bookworm", "docker.io/library/python:3.11-slim",
+@pytest.mark.parametrize("base", ["python:3.12-slim", "python:3.11.9-slim-bookworm",
+                                  "docker.io/library/python:3.11-slim",
                                   "python:3.11-slim@sha256:abc"])
 def test_longer_pins_of_a_slim_python_pass(base):
     assert failing(GOOD.replace("python:3.11-slim", base)) == {}
@@ -80,7 +81,8 @@ def test_the_final_stage_needs_a_non_root_user(user):
 
 
 def test_a_user_only_in_an_earlier_stage_does_not_count():
-    text = GOOD.replace("USER app\n", "").replace("FROM python:3.11-slim", "FROM python:3.11-slim AS b\nUSER app\nFROM b")
+    text = GOOD.replace("USER app\n", "").replace("FROM python:3.11-slim",
+                                                  "FROM python:3.11-slim AS b\nUSER app\nFROM b")
     assert set(failing(text)) == {"non-root-user"}
 
 
@@ -150,7 +152,8 @@ def test_builds_may_not_name_other_images_or_the_platform_labels(text, reason):
 
 
 def test_copy_from_an_earlier_stage_may_be_built():
-    text = "FROM python:3.11-slim AS build\nRUN true\nFROM python:3.11-slim\nCOPY --from=build /x /y\nCOPY --from=0 /x /z\n"
+    text = ("FROM python:3.11-slim AS build\nRUN true\nFROM python:3.11-slim\n"
+            "COPY --from=build /x /y\nCOPY --from=0 /x /z\n")
     assert build_refusal(parse(text.encode())) is None
 
 
@@ -170,7 +173,8 @@ def built_text(text: str) -> str | None:
 
 
 def test_the_built_dockerfile_is_written_afresh_with_the_base_and_a_label_after_every_from():
-    text = "# a comment\nFROM python:3.11-slim AS build\nRUN pip install \\\n  --no-cache-dir x\nFROM build\nCMD [\"x\"]\n"
+    text = ("# a comment\nFROM python:3.11-slim AS build\nRUN pip install \\\n  --no-cache-dir x\n"
+            "FROM build\nCMD [\"x\"]\n")
     assert built_text(text) == (
         'FROM BASE AS build\nLABEL proctor="dockerfile" proctor.run="RUNID"\nRUN pip install   --no-cache-dir x\n'
         'FROM build\nLABEL proctor="dockerfile" proctor.run="RUNID"\nCMD ["x"]\n')

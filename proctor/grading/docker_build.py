@@ -245,7 +245,8 @@ def _build(client: Any, context: bytes, tag: str, run_id: str, settings: Setting
     except Exception:  # noqa: BLE001
         return Step(ran=True, note="The build ended without an image.")
     if size > settings.dockerfile_image_mib * 2**20:
-        return Step(ran=True, note=f"The image is {size // 2**20} MiB, over the {settings.dockerfile_image_mib} MiB cap.")
+        return Step(ran=True, note=f"The image is {size // 2**20} MiB, "
+                                   f"over the {settings.dockerfile_image_mib} MiB cap.")
     return Step(passed=True, ran=True, note=f"Built ({size // 2**20} MiB).")
 
 
@@ -281,7 +282,8 @@ def _run(client: Any, tag: str, run_id: str, settings: Settings, log: _Log) -> S
         return Step(ran=True, note=f"GET /health answered {reply['status']}, not 200.")
     if app.status != "running":
         code = app.attrs.get("State", {}).get("ExitCode")
-        return Step(ran=True, note=f"The container exited (code {code}) before answering GET /health on port {APP_PORT}.")
+        return Step(ran=True, note=f"The container exited (code {code}) before answering GET /health "
+                                   f"on port {APP_PORT}.")
     return Step(ran=True, note=f"Nothing answered GET /health on port {APP_PORT} within "
                                f"{settings.dockerfile_run_seconds} s ({reply.get('error', '')[:200]}).")
 

@@ -238,7 +238,8 @@ def check_exec_cmd(stages: list[Stage]) -> Finding:
         return Finding(False, "the command does not run uvicorn")
     options = _options(words[start:])
     if options.get("--host") != "0.0.0.0" or options.get("--port") != "8000":
-        return Finding(False, f"uvicorn --host {options.get('--host', '(none)')} --port {options.get('--port', '(none)')}")
+        host, port = options.get("--host", "(none)"), options.get("--port", "(none)")
+        return Finding(False, f"uvicorn --host {host} --port {port}")
     if "main:app" not in words[start:]:
         return Finding(False, "uvicorn is not given main:app")
     return Finding(True)
