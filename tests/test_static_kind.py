@@ -108,3 +108,13 @@ def docker_engine() -> None:
     from tests.conftest import require_backend
 
     require_backend("docker")
+
+
+def test_an_engine_failure_mid_build_is_an_infra_error_not_a_failed_build(dockerfile, docker_engine, monkeypatch):
+    def broken(client):
+        raise RuntimeError("the engine went away")
+
+    monkeypatch.setattr(docker_build, "ensure_base", broken)
+    result = grade(dockerfile, dockerfile.reference_files(), settings=Settings(dockerfile_build="on"))
+    assert result.status == RunStatus.INFRA_ERROR and result.score == 0
+    assert [t.status for t in result.tests if t.name in ("build", "run")] == [TestStatus.ERROR, TestStatus.ERROR]

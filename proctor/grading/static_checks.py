@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import time
+import traceback
 import tomllib
 from collections.abc import Callable
 from typing import Any
@@ -35,6 +37,7 @@ DOCKERFILE = "Dockerfile"
 DOCKERIGNORE = ".dockerignore"
 ENGINE_CHECKS = ("build", "run")
 PASSED = "Passed."
+log = logging.getLogger(__name__)
 
 
 class Check(BaseModel):
@@ -136,7 +139,14 @@ def grade_static(challenge: Challenge, files: dict[str, bytes], *, suite: str = 
         status, message = RunStatus.INFRA_ERROR, f"Dockerfile builds are required but {reason}"
     if status == RunStatus.GRADED and client is not None:
         structure = _structure(files[DOCKERFILE].decode("utf-8"))
-        outcome = docker_build.build_and_run(stages, structure, files, client=client, settings=settings)
+        try:
+            outcome = docker_build.build_and_run(stages, structure, files, client=client, settings=settings)
+        except Exception:  # noqa: BLE001 - the engine failed us, not the Dockerfile: retried, never counted
+            from proctor.grading.engine import INFRA_MESSAGE  # engine imports this module
+            log.error("building %s failed on the platform side\n%s", challenge.slug, traceback.format_exc())
+            outcome = docker_build.BuildOutcome(build=docker_build.Step(note="Not run: grading failed on our side."),
+                                                run=docker_build.Step(note="Not run: grading failed on our side."))
+            status, message = RunStatus.INFRA_ERROR, INFRA_MESSAGE
         sandbox, output, run_id = "docker", outcome.log, outcome.run_id
         for name, step in (("build", outcome.build), ("run", outcome.run)):
             tests.append(_engine_test(name, checks.checks[name], step))
