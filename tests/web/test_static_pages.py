@@ -95,6 +95,7 @@ async def test_a_static_challenge_in_a_timed_assessment(app: FastAPI, client: Cl
     page = await client.get(base)
     assert page.status_code == 200
     assert [i.attrs["value"] for i in parse(page.text).find_all("input", name="filename")][0] == "Dockerfile"
+    assert "Run checks" in [b.text().strip() for b in parse(page.text).find_all("button", type="submit")]
     r = await client.post(base + "/submissions", {"filename": "Dockerfile", "content": REFERENCE})
     assert r.status_code == 303, r.text
     grade_queued(app)
