@@ -3,6 +3,8 @@ hostile Dockerfiles end with a clear status and leave no image, container or net
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from proctor.grading.engine import grade
@@ -127,3 +129,25 @@ def test_an_app_bound_to_localhost_is_not_reachable(dockerfile):
     assert step(result, "build")[0] == "passed"
     assert step(result, "run")[0] == "failed"
     assert {t.name for t in result.tests if t.status == TestStatus.FAILED} == {"exec-cmd", "run"}
+
+
+def test_gc_removes_what_a_crashed_build_left(dockerfile):
+    """A server killed mid-build leaves a labelled container, image and network; start-up gc removes them."""
+    import docker
+
+    from proctor.grading import docker_build
+    from proctor.grading.sandbox import image
+
+    client = docker.from_env()
+    docker_build.ensure_base(client)
+    labels = {"proctor": "dockerfile", "proctor.run": "crashed0001"}
+    left = client.images.build(fileobj=io.BytesIO(
+        f"FROM {image.image_tag()}\nLABEL proctor=dockerfile proctor.run=crashed0001\n".encode()),
+        network_mode="none", rm=True, forcerm=True)[0]
+    client.containers.create(left.id, ["sleep", "600"], labels=labels)
+    client.networks.create("proctor-dockerfile-crashed0001", internal=True, labels=labels)
+    assert len(leftovers("crashed0001")) == 3
+    removed = docker_build.collect_build_garbage(client)
+    assert removed[0] >= 1 and removed[1] >= 1
+    assert leftovers("crashed0001") == []
+    assert client.images.list(name=docker_build.base_tag())  # the offline base is kept
