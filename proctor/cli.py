@@ -269,6 +269,9 @@ def cmd_sandbox_gc(args: argparse.Namespace) -> int:
     try:
         containers, volumes = collect_garbage()
         print(f"removed {containers} containers and {volumes} volumes")
+        from proctor.grading.docker_build import collect_build_garbage
+
+        print("removed {} Dockerfile build containers and {} images".format(*collect_build_garbage()))
     except Exception as exc:  # noqa: BLE001 - no Docker here is not an error for gc
         print(f"docker: skipped ({exc.__class__.__name__})")
     return 0

@@ -94,6 +94,15 @@ class Settings(BaseSettings):
     grader_processes: int = Field(64, ge=8, le=4096)
     grader_cgroups: bool = True
 
+    # Dockerfile builds (issue 14 §2, docs/security.md): "auto" builds a `static` Dockerfile submission when
+    # PROCTOR_SANDBOX=docker or the engine answers; "off" never builds (build and run are reported not run).
+    dockerfile_build: Literal["auto", "on", "off"] = "auto"
+    dockerfile_build_seconds: int = Field(180, ge=5, le=1800)
+    dockerfile_build_memory_mib: int = Field(1024, ge=64, le=16384)
+    dockerfile_file_mib: int = Field(256, ge=1, le=16384)  # the largest file a RUN step may write
+    dockerfile_image_mib: int = Field(700, ge=64, le=65536)  # the built image, base included
+    dockerfile_run_seconds: int = Field(15, ge=2, le=600)
+
     @model_validator(mode="after")
     def _enforce_non_default_secret(self) -> "Settings":
         if self.environment != "development" and self.secret_key == DEFAULT_SECRET_KEY:

@@ -26,6 +26,7 @@ from proctor.grading.quiz import grade_quiz
 from proctor.grading.results import CustomResponse, RunResult, RunStatus, TestResult, TestStatus, compute_score
 from proctor.grading.run import Outcome, Run
 from proctor.grading.sandbox import Sandbox, choose_backend, runtime
+from proctor.grading.static_checks import grade_static
 from proctor.grading.submission import check_files, with_given
 from proctor.settings import Settings, get_settings
 
@@ -69,6 +70,8 @@ def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden
     """
     if challenge.kind == "quiz":
         return grade_quiz(challenge, files, suite=suite, on_event=on_event)
+    if challenge.kind == "static":
+        return grade_static(challenge, files, suite=suite, on_event=on_event, settings=settings)
     settings = settings or get_settings()
     if backend is None:
         backend, _ = default_backend(settings)

@@ -12,6 +12,8 @@ MAX_TOTAL_BYTES = 256 * 1024
 MAX_DEPTH = 4
 NAME_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
 # Left behind by running or editing the code locally; skipped rather than refused.
+# Dotfiles a challenge may take (kind "static": the Dockerfile's ignore file); other names start with a letter.
+ALLOWED_DOTFILES = {".dockerignore"}
 SKIPPED_NAMES = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".DS_Store", ".git", ".venv"}
 
 
@@ -20,6 +22,8 @@ class SubmissionError(ValueError):
 
 
 def check_name(name: str) -> str:
+    if name in ALLOWED_DOTFILES:
+        return name
     parts = name.split("/")
     if not name or len(parts) > MAX_DEPTH or not all(NAME_PART.match(p) for p in parts):
         raise SubmissionError(

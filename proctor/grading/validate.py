@@ -11,6 +11,7 @@ from proctor.grading.packs import Challenge
 from proctor.grading.quiz import quiz_problems
 from proctor.grading.results import RunResult, RunStatus
 from proctor.grading.sandbox import Sandbox
+from proctor.grading.static_checks import static_problems
 from proctor.settings import Settings
 
 REFERENCE_RUNS = 3
@@ -46,6 +47,12 @@ def check_pack(challenge: Challenge, *, backend: Sandbox | None, log: Callable[[
     if challenge.kind == "quiz":
         examples = False
         unsound = quiz_problems(challenge)
+        problems += unsound
+        if unsound:
+            return report
+    elif challenge.kind == "static":
+        examples = False
+        unsound = static_problems(challenge)
         problems += unsound
         if unsound:
             return report

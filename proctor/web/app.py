@@ -28,6 +28,7 @@ from proctor.grading.sandbox import SandboxUnavailable, choose_backend
 from proctor.grading.jobs import collect_orphan_jobs
 from proctor.grading.sandbox.cgroups import collect_orphans
 from proctor.grading.sandbox.docker import collect_garbage
+from proctor.grading.docker_build import collect_build_garbage_if_enabled
 from proctor.settings import DEFAULT_SECRET_KEY, Settings, get_settings
 from proctor.store import Store
 from proctor.store.submissions import Submission
@@ -93,6 +94,8 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
                 if backend.name == "docker":
                     removed = collect_garbage()
                     log.info("removed %d orphan containers and %d volumes", *removed)
+                    log.info("removed %d Dockerfile build containers and %d images",
+                             *collect_build_garbage_if_enabled(settings))
                 # Sandboxes and job directories of an engine that died (a crash, a kill -9) are cleaned now.
                 log.info("removed %d orphan sandbox cgroups and %d job directories",
                          collect_orphans(), collect_orphan_jobs(settings.jobs_dir))

@@ -63,9 +63,8 @@ async def show_challenge(request: Request) -> Response:
     def context() -> dict[str, object]:
         draft = json.loads(seen.draft_json) if seen.draft_json else None
         latest = submissions.get(store, submission_id=seen.latest_id, user_id=user.id) if seen.latest_id else None
-        files = {**decode(challenge.starter_files()), **(draft or {})}
-        for name in challenge.files:
-            files.setdefault(name, "")
+        # The challenge's own files first (a Dockerfile before its .dockerignore), then the rest of the starter.
+        files = {**dict.fromkeys(challenge.files, ""), **decode(challenge.starter_files()), **(draft or {})}
         return {
             "challenge": challenge, "prompt_html": render_challenge_prompt(challenge.prompt()),
             "files": files, "given": decode(challenge.given_files()), "has_draft": draft is not None,
