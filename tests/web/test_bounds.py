@@ -63,6 +63,9 @@ ROUTES = [
     ("api", "GET", "/api/v1/submissions?limit={big}"),
     ("api", "DELETE", "/api/v1/tokens/{big}"),
     ("staff", "POST", "/account/tokens/{big}/revoke"),
+    ("staff", "POST", "/assessments/{big}/challenges/hello-route/move"),
+    ("candidate", "POST", "/sessions/{big}/challenges/hello-route/activity"),
+    ("candidate", "GET", "/challenges/hello-route/requests/{big}"),
 ]
 
 

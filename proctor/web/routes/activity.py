@@ -8,14 +8,14 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 
 from proctor.store import activity
 from proctor.web.csrf import verify_csrf
-from proctor.web.deps import CurrentUser, StoreDep
+from proctor.web.deps import CurrentUser, IdPath, StoreDep
 from proctor.web.routes.sittings import own_session, require_open, session_challenge
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["sessions"])
 
 
 @router.post("/sessions/{session_id}/challenges/{slug}/activity", status_code=204)
-def record_activity(request: Request, session_id: int, slug: str, store: StoreDep, user: CurrentUser,
+def record_activity(request: Request, session_id: IdPath, slug: str, store: StoreDep, user: CurrentUser,
                     kind: Annotated[str, Form(max_length=20)],
                     chars: Annotated[str, Form(max_length=12)] = "") -> Response:
     session, assessment = own_session(request, store, session_id, user)

@@ -138,7 +138,7 @@ def invitations_context(request: Request, store: Store, assessment: Assessment,
 
 
 @router.post("/assessments/{assessment_id}/challenges/{slug}/move")
-def move_challenge(request: Request, assessment_id: int, slug: str, store: StoreDep, user: StaffUser,
+def move_challenge(request: Request, assessment_id: IdPath, slug: str, store: StoreDep, user: StaffUser,
                    direction: Annotated[str, Form(max_length=10)] = "") -> Response:
     """One step up or down in the order candidates see."""
     assessment = managed_assessment(store, assessment_id, user)

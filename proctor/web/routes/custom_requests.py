@@ -19,7 +19,7 @@ from proctor.store import drafts, submissions
 from proctor.store.database import Store
 from proctor.store.submissions import Submission
 from proctor.web.csrf import verify_csrf
-from proctor.web.deps import CatalogDep, CurrentUser, StoreDep, find_challenge
+from proctor.web.deps import CatalogDep, CurrentUser, IdPath, StoreDep, find_challenge
 from proctor.web.intake import accept_submission
 from proctor.web.routes.challenges import form_files
 from proctor.web.routes.submissions import own_submission
@@ -73,7 +73,7 @@ def create_custom_request(request: Request, slug: str, store: StoreDep, catalog:
 
 
 @router.get("/challenges/{slug}/requests/{submission_id}")
-def show_custom_request(request: Request, slug: str, submission_id: int, store: StoreDep, catalog: CatalogDep,
+def show_custom_request(request: Request, slug: str, submission_id: IdPath, store: StoreDep, catalog: CatalogDep,
                         user: CurrentUser) -> Response:
     find_challenge(catalog, slug)
     submission = own_submission(store, submission_id, user.id)
