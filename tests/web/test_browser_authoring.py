@@ -42,8 +42,9 @@ def test_saving_a_pack_shows_its_progress_then_its_verdict(data_dir: Path, bwrap
             ivy.goto(f"{base}/authoring/new")
             ivy.get_by_label("Slug").fill("greeting-api")
             ivy.get_by_label("Title").fill("Greeting API")
-            ivy.get_by_label("Hidden tests").fill(TESTS)
-            ivy.get_by_label("Reference solution").fill(REFERENCE)
+            # The code fields are the candidates' editor (CodeMirror): its text box carries the field's label.
+            ivy.locator(".cm-content[aria-label^='Hidden tests']").fill(TESTS)
+            ivy.locator(".cm-content[aria-label^='Reference solution']").fill(REFERENCE)
             ivy.get_by_role("button", name="Save and validate").click()
 
             ivy.wait_for_url(f"{base}/authoring/greeting-api-u1")

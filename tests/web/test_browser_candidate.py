@@ -133,12 +133,12 @@ def test_the_catalog_filters_match_the_list_after_back(served: tuple[str, Path],
     page = new_page(browser)
     page.goto(f"{base}/")
     page.get_by_label("Topic").select_option("7")
-    page.wait_for_url(f"{base}/?topic=7&difficulty=")
+    page.wait_for_url(f"{base}/?q=&topic=7&difficulty=")
     page.get_by_label("Difficulty").select_option("hard")
-    page.wait_for_url(f"{base}/?topic=7&difficulty=hard")
+    page.wait_for_url(f"{base}/?q=&topic=7&difficulty=hard")
     page.wait_for_selector("#catalog-results .empty")  # §7 has no hard challenge
     page.go_back()
-    page.wait_for_url(f"{base}/?topic=7&difficulty=")
+    page.wait_for_url(f"{base}/?q=&topic=7&difficulty=")
     page.wait_for_selector('li[data-slug="path-and-query"]')
     assert page.get_by_label("Topic").input_value() == "7"
     assert page.get_by_label("Difficulty").input_value() == ""
@@ -175,8 +175,8 @@ def test_the_editor_indents_python_by_four_and_shows_twenty_lines(served: tuple[
     assert page.evaluate("document.getElementById('result-panel').getBoundingClientRect().top") > 700
     page.get_by_role("button", name="Submit", exact=True).click()
     page.wait_for_selector("#submission-status")
-    page.wait_for_function("""(() => { const box = document.getElementById('submission-status')
-                                .getBoundingClientRect(); return box.top >= 0 && box.top < window.innerHeight; })()""")
+    page.wait_for_function("""() => { const box = document.getElementById('submission-status')
+                                .getBoundingClientRect(); return box.top >= 0 && box.top < window.innerHeight; }""")
     assert page.console_errors == []
 
 
@@ -201,7 +201,7 @@ def test_the_live_panel_fills_in_and_the_header_follows_the_score(served: tuple[
     submit_and_wait(page)
     first = page.locator("#final-score").inner_text()
     assert float(first) < 100
-    page.wait_for_function(f"document.getElementById('best-score').textContent === '{first}'")
+    page.wait_for_function(f"() => document.getElementById('best-score').textContent === '{first}'")
     assert "Solved" not in page.locator("#solved-note").inner_text()
 
     # The reference, logging a line as it starts: a perfect run with something in its log.
@@ -211,7 +211,7 @@ def test_the_live_panel_fills_in_and_the_header_follows_the_score(served: tuple[
     submit_and_wait(page)
     assert page.locator("#final-score").inner_text() == "100"
     # The header follows without a reload: best score, "Solved", and where to go next.
-    page.wait_for_function("document.getElementById('best-score').textContent === '100'")
+    page.wait_for_function("() => document.getElementById('best-score').textContent === '100'")
     assert "Solved" in page.locator("#solved-note").inner_text()
     rows = page.locator("#submission-status li.test")
     total = rows.count()
@@ -222,7 +222,7 @@ def test_the_live_panel_fills_in_and_the_header_follows_the_score(served: tuple[
     delays = page.evaluate("""Array.from(document.querySelectorAll('#submission-status li.arrive'))
                                .map(li => parseFloat(getComputedStyle(li).animationDelay))""")
     assert delays == sorted(delays) and (len(delays) < 2 or delays[-1] > delays[0]), delays
-    page.wait_for_function("""Array.from(document.querySelectorAll('#submission-status li.test'))
+    page.wait_for_function("""() => Array.from(document.querySelectorAll('#submission-status li.test'))
                                .every(li => getComputedStyle(li).opacity === '1')""")
     # The app's log is there, folded away because every test passed.
     log = page.locator("#submission-status details.app-log")
@@ -310,7 +310,7 @@ def test_the_session_page_follows_its_grading_after_the_end(served: tuple[str, P
     cand.wait_for_selector("td.session-score")
     cand.evaluate("window.__notReloaded = true")
     assert cand.locator("td.session-score").inner_text() == "grading…"
-    cand.wait_for_function("document.querySelector('td.session-score').textContent === '100'", timeout=60_000)
+    cand.wait_for_function("() => document.querySelector('td.session-score').textContent === '100'", timeout=60_000)
     assert cand.evaluate("window.__notReloaded") is True  # it updated by itself
     submitted = cand.locator('section.submitted[data-challenge="hello-route"]')
     assert submitted.locator("li.test-passed").count() >= 1

@@ -109,17 +109,17 @@ def test_reorder_intro_copy_link_and_a_blank_email(browser_server: tuple[Any, st
     assert titles(ivy) == ["hello-route", "request-body", "routers"]
 
     ivy.get_by_role("button", name="Move down Hello, route").click()
-    ivy.wait_for_function("document.querySelector('#assessment-challenges li').dataset.challenge !== 'hello-route'")
+    ivy.wait_for_function("() => document.querySelector('#assessment-challenges li').dataset.challenge !== 'hello-route'")
     assert titles(ivy) == ["request-body", "hello-route", "routers"]
     # By keyboard: the moved item's button keeps the focus, so Enter moves it again.
     ivy.get_by_role("button", name="Move down Hello, route").focus()
     ivy.keyboard.press("Enter")
-    ivy.wait_for_function("document.querySelector('#assessment-challenges li:last-child').dataset.challenge"
+    ivy.wait_for_function("() => document.querySelector('#assessment-challenges li:last-child').dataset.challenge"
                           " === 'hello-route'")
     assert titles(ivy) == ["request-body", "routers", "hello-route"]
     assert ivy.evaluate("document.activeElement.id") == "move-down-hello-route"  # focus stays, even at the end
     ivy.get_by_role("button", name="Move up Versioned routers").click()
-    ivy.wait_for_function("document.querySelector('#assessment-challenges li').dataset.challenge === 'routers'")
+    ivy.wait_for_function("() => document.querySelector('#assessment-challenges li').dataset.challenge === 'routers'")
     ivy.reload()
     assert titles(ivy) == ["routers", "request-body", "hello-route"]  # stored
 
@@ -128,7 +128,7 @@ def test_reorder_intro_copy_link_and_a_blank_email(browser_server: tuple[Any, st
     ivy.wait_for_selector("#new-link")
     assert ivy.get_by_label("Candidate's email").input_value() == ""  # ready for the next candidate
     ivy.get_by_role("button", name="Copy link").click()
-    ivy.wait_for_function("document.querySelector('[data-copy-from]').textContent.includes('Copied')")
+    ivy.wait_for_function("() => document.querySelector('[data-copy-from]').textContent.includes('Copied')")
     assert ivy.evaluate("navigator.clipboard.readText()") == ivy.locator("#new-link").input_value()
     ivy.screenshot(path=str(ARTEFACTS / "interviewer-assessment.png"), full_page=True)
 
@@ -219,7 +219,7 @@ def test_catalog_grid_and_search(browser_server: tuple[Any, str, Path]) -> None:
         "cards => cards.map(c => Math.round(c.getBoundingClientRect().left))")
     assert len(set(lefts)) >= 3, lefts  # cards side by side in three or more columns at 1280 px
     page.get_by_label("Search").fill("jwt")  # typing filters, without a button
-    page.wait_for_function("document.querySelectorAll('li.card').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('li.card').length === 1")
     assert page.locator("li.card").get_attribute("data-slug") == "oauth2-jwt"
     assert "q=jwt" in page.url  # kept in the URL, so a link or a reload shows the same
     page.get_by_label("Search").fill("no such challenge")
@@ -237,10 +237,11 @@ def test_authoring_editor_and_slug_message(browser_server: tuple[Any, str, Path]
     ivy.get_by_label("Slug").fill("Bad Slug")
     ivy.wait_for_selector("#slug-message.form-error")
     assert "lower-case letters" in ivy.locator("#slug-message").inner_text()
-    ivy.get_by_label("Slug").fill("hello-route")
-    ivy.wait_for_function("document.getElementById('slug-message').textContent.includes('taken')")
-    ivy.get_by_label("Slug").fill("greeting-api")
-    ivy.wait_for_function("document.getElementById('slug-message').textContent.includes('is free')")
+    ivy.get_by_label("Slug").fill("x" * 51)
+    ivy.wait_for_function("() => document.getElementById('slug-message').textContent.includes('1 to 50')")
+    ivy.get_by_label("Slug").fill("greeting-api")  # in her own namespace, so free whoever else has one
+    ivy.wait_for_function("() => document.getElementById('slug-message').textContent.includes('is free')")
+    assert "saved as “greeting-api-u" in ivy.locator("#slug-message").inner_text()
 
     ivy.wait_for_selector("#pack-form .cm-editor")
     assert ivy.locator("#pack-form .cm-editor").count() == 7  # starter, tests, examples, reference, 3 wrong
