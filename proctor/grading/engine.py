@@ -20,6 +20,7 @@ from proctor.grading import custom_request
 from proctor.grading.grader_process import GRADER_LIMITS, GraderIsolation, resolve_isolation
 from proctor.grading.jobs import Job
 from proctor.grading.limits import Limits
+from proctor.grading.mutants import grade_suite
 from proctor.grading.packs import Challenge, PackError
 from proctor.grading.pool import WarmPool
 from proctor.grading.quiz import grade_quiz
@@ -73,6 +74,10 @@ def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden
     if backend is None:
         backend, _ = default_backend(settings)
     limits = limits or challenge.limits
+    if challenge.kind == "pytest":  # the candidate's own tests, graded by the pack's mutants (grading/mutants.py)
+        runtime.check(settings.runtime_dir)
+        return grade_suite(challenge, files, suite=suite, backend=backend, limits=limits, settings=settings,
+                           on_event=on_event)
     started = time.monotonic()
     suite_files: dict[str, str] | None = None
     if suite == "request":

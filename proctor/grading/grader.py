@@ -32,6 +32,7 @@ def pytest_args(spec: dict[str, object]) -> list[str]:
         "--proctor-test-timeout", str(spec["test_timeout"]),
         "--proctor-message-bytes", str(spec["message_bytes"]),
         "--proctor-control-fd", str(spec["control_fd"]),
+        *(["--proctor-strict"] if spec.get("strict") else []),
         *tests,
     ]
 
