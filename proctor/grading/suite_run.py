@@ -100,7 +100,8 @@ class SuiteRun(Run):
         elif kind == "test":
             try:
                 result = TestResult.model_validate({**{k: v for k, v in event.items() if k != "event"},
-                                                    "max_points": 1, "points": 0, "maxrss": None})
+                                                    "max_points": 1, "points": int(event.get("status") == "passed"),
+                                                    "maxrss": None})
             except ValueError:
                 self.garbled = "Your tests' report could not be read (did a test write to the report's descriptor?)."
                 self._finish(RunStatus.GRADED)
