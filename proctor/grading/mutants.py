@@ -30,7 +30,7 @@ from typing import Any
 
 from proctor.grading.jobs import Job
 from proctor.grading.limits import Limits
-from proctor.grading.packs import Challenge, read_tree
+from proctor.grading.packs import Challenge, PackError, read_tree
 from proctor.grading.results import RunResult, RunStatus, TestResult, TestStatus, compute_score
 from proctor.grading.sandbox.base import Sandbox, SandboxUnavailable
 from proctor.grading.submission import check_files
@@ -96,6 +96,8 @@ def grade_suite(challenge: Challenge, files: dict[str, bytes], *, suite: str, ba
                 settings: Settings, on_event: Callable[[dict[str, Any]], None] | None = None) -> RunResult:
     """Run the candidate's suite against the correct app and every mutant. suite="examples" runs it against the
     correct app only and shows each of the candidate's tests (not a score)."""
+    if suite not in ("hidden", "examples"):
+        raise PackError(f"{challenge.slug} runs the candidate's tests; it has no {suite} suite")
     if backend.name == "docker":
         raise SandboxUnavailable("a candidate's test suite (kind pytest) runs on the bwrap or process backend")
     started = time.monotonic()
