@@ -14,6 +14,7 @@ from proctor.grading.engine import grade
 from proctor.grading.limits import Limits
 from proctor.grading.packs import Catalog, Challenge, load_challenge
 from proctor.grading.results import RunResult, RunStatus
+from proctor.grading.suite_pool import SuitePool
 from proctor.grading.validate import check_pack
 from proctor.settings import PROJECT_ROOT, get_settings
 from tests.golden.update import golden_of, path_for
@@ -191,3 +192,19 @@ def test_write_the_tests_validates_and_matches_its_golden_verdicts(catalog: Cata
     report = check_pack(challenge, backend=bwrap)
     assert report.problems == []
     assert golden_of(report.results) == json.loads(path_for(challenge.slug).read_text())
+
+
+def test_a_warm_suite_pool_gives_the_same_verdict_and_leaves_nothing(small_pack: Challenge, bwrap, clean) -> None:
+    settings = get_settings()
+    pool = SuitePool(bwrap, size=4, jobs_dir=settings.jobs_dir, runtime=settings.runtime_dir,
+                     uid=settings.sandbox_uid, gid=settings.sandbox_gid, limits=LIMITS)
+    try:
+        assert pool.wait_ready(120)
+        weak = REFERENCE_SUITE.replace('    assert response.headers["x-error"] == "item-missing"\n', "")
+        result = grade(small_pack, {"test_app.py": weak.encode()}, backend=bwrap, limits=LIMITS, suite_pool=pool)
+        assert (result.status, result.score) == (RunStatus.GRADED, 50)
+        assert killed(result) == {"stock-not-persisted"}
+        assert "passed in" not in result.output  # the pooled suites' throwaway session is not the candidate's
+        assert pool.ready_count() < 4  # its pairs were used
+    finally:
+        pool.close()

@@ -35,7 +35,8 @@ from proctor.grading.results import RunResult, RunStatus, TestResult, TestStatus
 from proctor.grading.sandbox.base import Sandbox, SandboxUnavailable
 from proctor.grading.submission import check_files
 from proctor.grading.suite_run import SuiteRun, SuiteVerdict
-from proctor.grading.suite_sandbox import start_suite
+from proctor.grading.suite_pool import SuitePool
+from proctor.grading.suite_sandbox import SuiteProcess, start_suite
 from proctor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,8 @@ def test_files(files: dict[str, bytes]) -> tuple[dict[str, str], list[str]]:
 
 
 def grade_suite(challenge: Challenge, files: dict[str, bytes], *, suite: str, backend: Sandbox, limits: Limits,
-                settings: Settings, on_event: Callable[[dict[str, Any]], None] | None = None) -> RunResult:
+                settings: Settings, on_event: Callable[[dict[str, Any]], None] | None = None,
+                pool: SuitePool | None = None) -> RunResult:
     """Run the candidate's suite against the correct app and every mutant. suite="examples" runs it against the
     correct app only and shows each of the candidate's tests (not a score)."""
     if suite not in ("hidden", "examples"):
@@ -132,7 +134,7 @@ def grade_suite(challenge: Challenge, files: dict[str, bytes], *, suite: str, ba
     def run(i: int) -> SuiteVerdict:
         try:
             return run_variant(challenge, variants[i], texts, tests, backend=backend, limits=limits,
-                               settings=settings)
+                               settings=settings, pool=pool if pool is not None and pool.backend is backend else None)
         except Exception:  # noqa: BLE001 - the platform's failure: logged, never counted as a kill
             log.exception("running a suite of %s against %s failed", challenge.slug, variants[i].name)
             return SuiteVerdict(False, "", RunStatus.INFRA_ERROR, platform_failed=True)
@@ -172,17 +174,24 @@ def grade_suite(challenge: Challenge, files: dict[str, bytes], *, suite: str, ba
 
 
 def run_variant(challenge: Challenge, variant: Variant, texts: dict[str, str], tests: list[str], *, backend: Sandbox,
-                limits: Limits, settings: Settings) -> SuiteVerdict:
-    """The suite against one app, each in its own sandbox; both torn down before this returns."""
-    job = Job.create(settings.jobs_dir, variant.files)
+                limits: Limits, settings: Settings, pool: SuitePool | None = None) -> SuiteVerdict:
+    """The suite against one app, each in its own sandbox (warm from the pool when one fits); both torn down
+    before this returns."""
+    slot = pool.take(limits) if pool is not None else None
+    if slot is not None:
+        job = slot.job
+        job.write_files(variant.files)
+    else:
+        job = Job.create(settings.jobs_dir, variant.files)
     try:
-        suite = start_suite(job, backend=backend.name, venv=settings.runtime_dir, limits=limits,
-                            uid=settings.sandbox_uid, gid=settings.sandbox_gid)
+        suite = slot.grader if slot else start_suite(job, backend=backend.name, venv=settings.runtime_dir,
+                                                     limits=limits, uid=settings.sandbox_uid, gid=settings.sandbox_gid)
+        assert isinstance(suite, SuiteProcess)
         try:
             run = SuiteRun(suite=suite, backend=backend, job=job, runtime=settings.runtime_dir,
                            tests=[Path(t) for t in tests], limits=limits, module=challenge.app.module,
                            attr=challenge.app.attr, uid=settings.sandbox_uid, gid=settings.sandbox_gid,
-                           suite_files=texts)
+                           suite_files=texts, sandbox=slot.sandbox if slot else None)
             run.execute()
             return run.verdict()
         finally:
@@ -190,6 +199,8 @@ def run_variant(challenge: Challenge, variant: Variant, texts: dict[str, str], t
             suite.popen.wait()
             suite.release()
     finally:
+        if slot is not None:
+            slot.sandbox.destroy()  # already done by the run, unless it failed to start
         job.close()
 
 

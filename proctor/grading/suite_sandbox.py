@@ -66,10 +66,12 @@ def _copy_lib(job: Job) -> Path:
 
 
 def suite_command(backend: str, *, venv: Path, lib: Path, limits: Limits, cgroup: RunCgroup | None, uid: int,
-                  gid: int, tmp: Path) -> tuple[list[str], str, dict[str, str]]:
+                  gid: int, tmp: Path, warm_up_fd: int | None = None) -> tuple[list[str], str, dict[str, str]]:
     """argv, working directory and environment of the suite's process."""
     python = str(runtime.python_of(venv))
     rlimits = ["--rlimits", json.dumps(rlimits_for(limits, cgroup))]
+    if warm_up_fd is not None:  # a pooled suite: one throwaway session of the platform's own, then "idle"
+        rlimits += ["--warm-up", str(warm_up_fd)]
     if backend == "process":  # isolates nothing (sandbox/process.py), like the app it tests
         return ([python, "-I", "-B", "-c", BOOT.format(lib=str(lib)), *rlimits], str(tmp),
                 {**SUITE_ENV, "HOME": str(tmp), "TMPDIR": str(tmp)})
@@ -85,17 +87,19 @@ def suite_command(backend: str, *, venv: Path, lib: Path, limits: Limits, cgroup
     return [*argv, "--", python, "-I", "-B", "-c", BOOT.format(lib=SUITE_LIB), *rlimits], "/", dict(SUITE_ENV)
 
 
-def start_suite(job: Job, *, backend: str, venv: Path, limits: Limits, uid: int, gid: int) -> SuiteProcess:
-    """Start the suite's pytest, waiting for its spec (the candidate's files) on its control socket."""
+def start_suite(job: Job, *, backend: str, venv: Path, limits: Limits, uid: int, gid: int,
+                warm_up: bool = False) -> SuiteProcess:
+    """Start the suite's pytest, waiting for its spec (the candidate's files) on its control socket. With
+    warm_up (a pool), it first runs a throwaway session and reports {"event": "idle"} (grader.py)."""
     lib = _copy_lib(job)
     tmp = job.root / "suite-tmp"
     tmp.mkdir(mode=0o700)
     cgroup = RunCgroup.create(limits, f"{job.run_id}-suite")
+    events_r, events_w = os.pipe()
     argv, cwd, env = suite_command(backend, venv=venv, lib=lib, limits=limits, cgroup=cgroup, uid=uid, gid=gid,
-                                   tmp=tmp)
+                                   tmp=tmp, warm_up_fd=events_w if warm_up else None)
     if cgroup:
         argv = ["/bin/sh", "-c", JOIN_CGROUPS, "sh", ":".join(map(str, cgroup.procs_files)), *argv]
-    events_r, events_w = os.pipe()
     output_r, output_w = os.pipe()
     ours, theirs = socket.socketpair()
     try:
