@@ -187,8 +187,9 @@ def test_examples_run_the_suite_against_the_correct_app_only(small_pack: Challen
 
 
 @pytest.mark.slow
-def test_write_the_tests_validates_and_matches_its_golden_verdicts(catalog: Catalog, bwrap) -> None:
-    challenge = catalog.get("write-the-tests")
+@pytest.mark.parametrize("slug", ["write-the-tests", "write-the-tests-auth"])
+def test_pytest_pack_validates_and_matches_its_golden_verdicts(slug: str, catalog: Catalog, bwrap) -> None:
+    challenge = catalog.get(slug)
     report = check_pack(challenge, backend=bwrap)
     assert report.problems == []
     assert golden_of(report.results) == json.loads(path_for(challenge.slug).read_text())
