@@ -209,3 +209,25 @@ def test_a_warm_suite_pool_gives_the_same_verdict_and_leaves_nothing(small_pack:
         assert pool.ready_count() < 4  # its pairs were used
     finally:
         pool.close()
+
+
+FORGED = {
+    # Reports its test failed, whatever the app answers: it does so against the correct app too, so it scores 0.
+    "all-failed": ('import json, os\n\ndef test_forge(request, client):\n    assert client.get("/items/1").status_code == 200\n'
+                   '    fd = request.config.getoption("--proctor-events-fd")\n'
+                   '    os.write(fd, (json.dumps({"event": "test", "name": "test_forge", "status": "failed", '
+                   '"message": "forged", "points": 0, "max_points": 1}) + "\\n").encode())\n'
+                   '    os._exit(0)\n', "test_forge failed: forged"),
+    # A malformed event is the suite's problem, never the platform's (which would retry it).
+    "malformed": ('import os\n\ndef test_forge(request):\n    fd = request.config.getoption("--proctor-events-fd")\n'
+                  '    os.write(fd, b\'{"event": "start", "name": {"x": 1}}\\n\')\n', "could not be read"),
+}
+
+
+@pytest.mark.parametrize("case", FORGED)
+def test_a_suite_forging_its_report_earns_nothing(small_pack: Challenge, case: str, clean) -> None:
+    suite, words = FORGED[case]
+    result = grade_suite(small_pack, suite)
+    assert (result.status, result.score) == (RunStatus.GRADED, 0)
+    assert killed(result) == set()
+    assert words in result.message

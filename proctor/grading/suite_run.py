@@ -22,6 +22,7 @@ from proctor.grading.suite_sandbox import SuiteProcess
 MAX_TESTS = 500
 NAME_CHARS = 200
 SHOWN_OUTPUT = 64 * 1024
+GARBLED = "Your tests' report could not be read (did a test write to the report's descriptor?)."
 
 
 @dataclass
@@ -77,7 +78,11 @@ class SuiteRun(Run):
             except ValueError:
                 continue  # a test printing to the events descriptor gains nothing; its real events still count
             if isinstance(event, dict):
-                self._suite_event(event)
+                try:
+                    self._suite_event(event)
+                except (KeyError, TypeError, ValueError):  # a forged event: the suite's problem, never the platform's
+                    self.garbled = GARBLED
+                    self._finish(RunStatus.GRADED)
             if self.out.status is not None:
                 return
 
@@ -89,7 +94,7 @@ class SuiteRun(Run):
             tests = event.get("tests")
             if not isinstance(tests, list) or len(tests) > MAX_TESTS or not all(
                     isinstance(t, dict) and isinstance(t.get("name"), str) for t in tests):
-                self.garbled = "Your tests' report could not be read (did a test write to the report's descriptor?)."
+                self.garbled = GARBLED
                 self._finish(RunStatus.GRADED)
                 return
             if not tests:
@@ -103,7 +108,7 @@ class SuiteRun(Run):
                                                     "max_points": 1, "points": int(event.get("status") == "passed"),
                                                     "maxrss": None})
             except ValueError:
-                self.garbled = "Your tests' report could not be read (did a test write to the report's descriptor?)."
+                self.garbled = GARBLED
                 self._finish(RunStatus.GRADED)
                 return
             if result.name not in {t["name"] for t in self.out.collected}:
@@ -112,7 +117,11 @@ class SuiteRun(Run):
         elif kind == "restart":
             self._tell_grader("gone")  # the app is not restarted for a suite: a test that broke it failed
             return
-        elif kind not in ("start", "done"):
+        elif kind == "start":
+            if not isinstance(event.get("name"), str):
+                raise ValueError("a start event without a name")
+            event = {"event": "start", "name": event["name"][:NAME_CHARS]}
+        elif kind != "done":
             return
         self._grader_event(event)
 
@@ -168,8 +177,11 @@ class SuiteRun(Run):
         status = out.status or RunStatus.INFRA_ERROR
         output = self.suite_output.decode("utf-8", "replace")
         tests = [out.results[t["name"]] for t in out.collected if t["name"] in out.results]
-        platform = status == RunStatus.INFRA_ERROR or (status == RunStatus.NOT_GRADABLE) or (
-            out.oom and not out.grader_oom)
+        # The app side failing to start is the platform's (or the pack's) fault, never a kill. Once the app served,
+        # whatever befalls it (memory, output, exits) was the suite's requests, and is judged like a failed test.
+        platform = status == RunStatus.INFRA_ERROR or (status == RunStatus.NOT_GRADABLE and not self.go_sent)
+        if status == RunStatus.OOM and not out.grader_oom:
+            out.message = (f"The app ran out of memory ({self.limits.memory_mib} MiB) while your tests ran.")
 
         def failed(reason: str) -> SuiteVerdict:
             return SuiteVerdict(False, reason, status, tests, output, platform_failed=platform)
