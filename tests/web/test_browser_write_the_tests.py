@@ -40,6 +40,7 @@ def test_a_candidate_submits_a_suite_and_sees_mutants_killed_and_survived(served
         assert "Survived" in survivor.locator("pre.message").inner_text()
         killed = page.locator('li.test-passed[data-test="404-without-x-error"]')
         assert "without the X-Error header" in killed.inner_text()
+        assert page.locator("details.app-log summary").inner_text().startswith("Your tests' output")
         assert "Ran your tests against 2 × the correct app and 9 mutants" in page.locator(
             "#submission-status > pre.message").inner_text()
     finally:
