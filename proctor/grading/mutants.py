@@ -19,6 +19,7 @@ probability p per run, passes both reference runs with probability (1 - p)² and
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 import time
@@ -86,7 +87,7 @@ def mutant_problems(challenge: Challenge) -> list[str]:
     return problems
 
 
-def test_files(files: dict[str, bytes]) -> tuple[dict[str, str], list[str]]:
+def suite_texts(files: dict[str, bytes]) -> tuple[dict[str, str], list[str]]:
     """The submission as text, and the test modules pytest is given (test_*.py at the top level)."""
     texts = {name: data.decode("utf-8") for name, data in files.items()}
     tests = sorted(n for n in texts if "/" not in n and n.startswith("test_") and n.endswith(".py"))
@@ -105,7 +106,7 @@ def grade_suite(challenge: Challenge, files: dict[str, bytes], *, suite: str, ba
     started = time.monotonic()
     emit = on_event or (lambda event: None)
     check_files(files)
-    texts, tests = test_files(files)
+    texts, tests = suite_texts(files)
     pack = mutants(challenge)
 
     def result(status: RunStatus, results: list[TestResult], message: str, output: str = "",
@@ -154,10 +155,8 @@ def grade_suite(challenge: Challenge, files: dict[str, bytes], *, suite: str, ba
         not_counted = [TestResult(name=m.name, description=m.description, status=TestStatus.ERROR, points=0,
                                   max_points=1, message="Not counted: your tests fail against the correct app.")
                        for m in pack]
-        status = failing.status if failing.status != RunStatus.GRADED else RunStatus.GRADED
-        message = (f"Score 0: your tests must all pass against the correct app, and they do not. "
-                   f"{failing.reason}")
-        return result(status, not_counted, message, failing.output, zero=True)
+        message = f"Score 0: your tests must all pass against the correct app, and they do not. {failing.reason}"
+        return result(failing.status, not_counted, message, failing.output, zero=True)
     results = []
     for i, variant in enumerate(variants):
         if variant.name == "reference":
@@ -205,8 +204,7 @@ def run_variant(challenge: Challenge, variant: Variant, texts: dict[str, str], t
 
 
 def _digest(challenge: Challenge) -> str:
-    import hashlib
-
+    """What decides a verdict besides the suite: the correct app and the mutants."""
     digest = hashlib.sha256()
     for folder in ("app", "mutants"):
         for name, data in sorted(read_tree(challenge.grader_root / folder).items()):
