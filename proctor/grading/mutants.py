@@ -101,8 +101,8 @@ def grade_suite(challenge: Challenge, files: dict[str, bytes], *, suite: str, ba
     correct app only and shows each of the candidate's tests (not a score)."""
     if suite not in ("hidden", "examples"):
         raise PackError(f"{challenge.slug} runs the candidate's tests; it has no {suite} suite")
-    if backend.name == "docker":
-        raise SandboxUnavailable("a candidate's test suite (kind pytest) runs on the bwrap or process backend")
+    if backend.name == "docker" and (problem := _bwrap_problem()):  # the app in a container, the suite under bwrap
+        raise SandboxUnavailable(f"a candidate's test suite runs under bwrap, even with Docker apps: {problem}")
     started = time.monotonic()
     emit = on_event or (lambda event: None)
     check_files(files)
@@ -201,6 +201,12 @@ def run_variant(challenge: Challenge, variant: Variant, texts: dict[str, str], t
         if slot is not None:
             slot.sandbox.destroy()  # already done by the run, unless it failed to start
         job.close()
+
+
+def _bwrap_problem() -> str | None:
+    from proctor.grading.sandbox.bwrap import BwrapSandbox
+
+    return BwrapSandbox().available()
 
 
 def _digest(challenge: Challenge) -> str:
