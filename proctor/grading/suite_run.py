@@ -200,6 +200,9 @@ class SuiteRun(Run):
             if result is None:
                 where = "during" if meta["name"] == out.running else "before"
                 return failed(f"Your tests stopped {where} {meta['name']} (an exit, or a crash of pytest itself).")
+            if result.status == "timeout":  # the plugin's sentence is written for an app that hangs
+                return failed(f"{result.name} timeout: it ran past the {self.limits.test_seconds:g} s each test "
+                              "has. Does it loop, or wait on something that never comes?")
             if result.status != "passed":
                 return failed(f"{result.name} {result.status.value}: {result.message or result.detail}")
         return SuiteVerdict(True, "", status, tests, output)
