@@ -13,6 +13,7 @@ import pytest
 
 from proctor.grading.engine import grade
 from proctor.grading.limits import Limits
+from proctor.grading.mutants import Variant, correct_app, mutants, run_variant, suite_texts
 from proctor.grading.packs import Catalog, Challenge, load_challenge
 from proctor.grading.results import RunResult, RunStatus
 from proctor.grading.suite_pool import SuitePool
@@ -252,3 +253,47 @@ def our_containers() -> list[str]:
     prefix = f"job-p{os.getpid()}-"
     return [c.short_id for c in docker.from_env().containers.list(all=True, filters={"label": "proctor=sandbox"})
             if c.labels.get("proctor.run", "").startswith(prefix)]
+
+
+FINGERPRINT = r'''
+import os, re
+
+def seen():
+    found = [repr(sorted(os.environ.items())), os.getcwd(), open("/proc/self/mountinfo").read(),
+             open("/proc/self/cmdline").read(), repr(sorted(os.listdir("/proc/self/fd")))]
+    for top in ("/", "/tmp", "/opt"):
+        for root, dirs, files in os.walk(top):
+            dirs[:] = [d for d in dirs if root.count("/") < 3 and d not in ("proc", "sys", "dev", "usr")]
+            found.append(root + repr(sorted(dirs + files)))
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            found.append(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:
+            pass
+    text = "\n".join(found)
+    # What differs from run to run by chance, never by the app: the job directory's random name, the kernel's
+    # counters (mount ids, device minors, pipe and socket inodes) and pytest's temporary directory.
+    text = re.sub(r"job-p[0-9]+-[A-Za-z0-9_]+", "JOB", text)
+    text = re.sub(r"(?m)^[0-9]+ [0-9]+ [0-9]+:[0-9]+ ", "", text)
+    text = re.sub(r"(pipe|socket):\[[0-9]+\]", "INODE", text)
+    return re.sub(r"tests-[A-Za-z0-9_]+", "TESTS", text)
+
+def test_fingerprint(client):
+    assert False, seen()
+'''
+
+
+def test_the_suite_sees_the_same_environment_and_files_whichever_app_it_tests(small_pack: Challenge, bwrap,
+                                                                             clean) -> None:
+    settings = get_settings()
+    texts, tests = suite_texts({"test_app.py": FINGERPRINT.encode()})
+    seen = {}
+    for variant in [Variant("reference", correct_app(small_pack)), *mutants(small_pack)]:
+        verdict = run_variant(small_pack, variant, texts, tests, backend=bwrap, settings=settings,
+                              limits=LIMITS.merged({"message_bytes": 1 << 20}))
+        assert not verdict.passed and "test_fingerprint failed" in verdict.reason
+        seen[variant.name] = verdict.tests[0].detail
+    assert len(seen) == 3 and len(set(seen.values())) == 1, seen
+    # It looked (the suite's own mounts are there), but nothing of the app's side is: its files, its socket's folder.
+    assert "/opt/proctor-suite" in seen["reference"] and "/submission" not in seen["reference"]
+    assert "/JOB/src" not in seen["reference"]
