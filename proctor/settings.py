@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     grader_memory_mib: int = Field(512, ge=64, le=8192)
     grader_processes: int = Field(64, ge=8, le=4096)
     grader_cgroups: bool = True
+    # Candidates' own test suites (kind = "pytest", issue 14 §1): warm (app sandbox, suite) pairs. A grading
+    # takes 2 + its mutants; 0 starts every pair cold (docs/performance.md).
+    suite_warm_pool: int = Field(0, ge=0, le=64)
 
     # Dockerfile builds (issue 14 §2, docs/security.md): "auto" builds a `static` Dockerfile submission when
     # PROCTOR_SANDBOX=docker or the engine answers; "off" never builds (build and run are reported not run).

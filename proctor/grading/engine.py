@@ -20,6 +20,8 @@ from proctor.grading import custom_request
 from proctor.grading.grader_process import GRADER_LIMITS, GraderIsolation, resolve_isolation
 from proctor.grading.jobs import Job
 from proctor.grading.limits import Limits
+from proctor.grading.mutants import grade_suite
+from proctor.grading.suite_pool import SuitePool
 from proctor.grading.packs import Challenge, PackError
 from proctor.grading.pool import WarmPool
 from proctor.grading.quiz import grade_quiz
@@ -57,7 +59,8 @@ def grader_isolation(settings: Settings) -> GraderIsolation:
 
 def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden", backend: Sandbox | None = None,
           limits: Limits | None = None, on_event: Callable[[dict[str, Any]], None] | None = None,
-          settings: Settings | None = None, pool: WarmPool | None = None) -> RunResult:
+          settings: Settings | None = None, pool: WarmPool | None = None,
+          suite_pool: SuitePool | None = None) -> RunResult:
     """Grade `files` against the challenge's hidden tests (or its visible `examples`).
 
     suite="request" sends one custom request instead (custom_request.py), carried in files under REQUEST_FILE:
@@ -76,6 +79,10 @@ def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden
     if backend is None:
         backend, _ = default_backend(settings)
     limits = limits or challenge.limits
+    if challenge.kind == "pytest":  # the candidate's own tests, graded by the pack's mutants (grading/mutants.py)
+        runtime.check(settings.runtime_dir)
+        return grade_suite(challenge, files, suite=suite, backend=backend, limits=limits, settings=settings,
+                           on_event=on_event, pool=suite_pool)
     started = time.monotonic()
     suite_files: dict[str, str] | None = None
     if suite == "request":

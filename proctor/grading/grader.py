@@ -32,6 +32,7 @@ def pytest_args(spec: dict[str, object]) -> list[str]:
         "--proctor-test-timeout", str(spec["test_timeout"]),
         "--proctor-message-bytes", str(spec["message_bytes"]),
         "--proctor-control-fd", str(spec["control_fd"]),
+        *(["--proctor-strict"] if spec.get("strict") else []),
         *tests,
     ]
 
@@ -98,6 +99,7 @@ def main() -> int:
             warm_up(Path.cwd())
         except Exception:  # noqa: BLE001 - only an optimisation; the real run reports real problems
             pass
+        sys.stdout.flush()  # its report goes out before "idle", so a pool can drop it (suite_pool.py)
         os.write(int(sys.argv[sys.argv.index("--warm-up") + 1]), b'{"event": "idle"}\n')
 
     line = read_line(0)

@@ -191,6 +191,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="the descriptor that --proctor-socket names; the engine's handover replaces it")
     group.addoption("--proctor-control-fd", type=int, default=None,
                     help="fd the engine writes to: 'go' before the tests, answers to restart requests")
+    group.addoption("--proctor-strict", action="store_true", default=False,
+                    help="a candidate's own suite (kind pytest): a skip, an xfail or an exit fails the test")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -258,6 +260,23 @@ def _describe(item: pytest.Item) -> str:
     return doc.strip().splitlines()[0] if doc.strip() else ""
 
 
+STOPPED_RUN = "This test stopped the test run (pytest.exit, or an exit pytest does not catch)."
+
+
+def _trick(item: pytest.Item, call: pytest.CallInfo[None]) -> str:
+    """Why a candidate's own test did not really run and pass (--proctor-strict), or ""."""
+    exc = call.excinfo
+    if exc is not None and exc.errisinstance(pytest.skip.Exception):
+        return "This test was skipped. Every test must run and pass against the correct app."
+    if exc is not None and exc.errisinstance(pytest.xfail.Exception):
+        return "This test called pytest.xfail(). Every test must run and pass against the correct app."
+    if call.when == "call" and item.get_closest_marker("xfail"):
+        return "This test is marked xfail. Every test must run and pass against the correct app."
+    if exc is not None and exc.errisinstance(SystemExit):
+        return "This test called exit(). Every test must run and pass against the correct app."
+    return ""
+
+
 class Reporter:
     """Per-test outcomes to the engine, with the time limit and app restarts."""
 
@@ -269,6 +288,7 @@ class Reporter:
         self.socket = config.getoption("--proctor-socket")
         self.control = config.getoption("--proctor-control-fd")
         self.socket_fd = config.getoption("--proctor-socket-fd")
+        self.strict = config.getoption("--proctor-strict")
         _unused_tls()  # build it now, while the sandbox starts, not during the first test
         self.outcomes: dict[str, dict[str, Any]] = {}
 
@@ -307,11 +327,14 @@ class Reporter:
         previous = signal.signal(signal.SIGALRM, on_alarm)
         signal.setitimer(signal.ITIMER_REAL, self.timeout)
         try:
-            yield
+            ran = yield
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
         outcome = self.outcomes.pop(item.nodeid)
+        stopped = getattr(ran, "exception", None)
+        if stopped is not None and outcome["status"] == "passed":  # pytest.exit() or ^C: the test did not pass
+            outcome.update(status="error", message=STOPPED_RUN, detail=f"{STOPPED_RUN} ({type(stopped).__name__})")
         max_points = test_points(item)
         status = outcome["status"]
         if status != "passed" and not outcome["message"]:
@@ -329,6 +352,10 @@ class Reporter:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
         yield
+        trick = _trick(item, call) if self.strict else ""
+        if trick and self.outcomes[item.nodeid]["status"] == "passed":
+            self.outcomes[item.nodeid].update(status="failed", message=trick, detail=trick)
+            return
         if call.excinfo is None or call.excinfo.errisinstance(pytest.skip.Exception):
             return
         outcome = self.outcomes[item.nodeid]

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from proctor.grading.engine import grade
+from proctor.grading.mutants import mutant_problems
 from proctor.grading.packs import Challenge
 from proctor.grading.quiz import quiz_problems
 from proctor.grading.results import RunResult, RunStatus
@@ -56,6 +57,9 @@ def check_pack(challenge: Challenge, *, backend: Sandbox | None, log: Callable[[
         problems += unsound
         if unsound:
             return report
+    elif challenge.kind == "pytest":  # mutants, not hidden tests, grade a candidate's suite (grading/mutants.py)
+        examples = False
+        problems += mutant_problems(challenge)
     elif not challenge.hidden_tests():
         problems.append("no hidden tests (graders/<slug>/test_*.py)")
         return report

@@ -24,6 +24,7 @@ from proctor.grading.engine import grade, grader_isolation
 from proctor.grading.packs import Catalog
 from proctor.grading.results import RunResult
 from proctor.grading.pool import WarmPool
+from proctor.grading.suite_pool import SuitePool, start_suite_pool
 from proctor.grading.sandbox import SandboxUnavailable, choose_backend
 from proctor.grading.jobs import collect_orphan_jobs
 from proctor.grading.sandbox.cgroups import collect_orphans
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool: WorkerPool | None = None
         warm: WarmPool | None = None
+        suites: SuitePool | None = None
         if start_workers:
             try:
                 backend, warning = choose_backend(settings.sandbox, local_single_user=is_loopback(host),
@@ -103,10 +105,12 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
                     warm = WarmPool(backend, size=settings.warm_pool, jobs_dir=settings.jobs_dir,
                                     runtime=settings.runtime_dir, uid=settings.sandbox_uid, gid=settings.sandbox_gid,
                                     grader_isolation=grader_isolation(settings))
+                suites = start_suite_pool(settings, backend, catalog_.all())
                 pool = WorkerPool(store=store, catalog=lookup, backend=backend,
                                   count=settings.workers or os.cpu_count() or 1,
                                   lease_seconds=settings.grading_lease_seconds,
-                                  grader=lambda *a, **kw: grade(*a, settings=settings, pool=warm, **kw),
+                                  grader=lambda *a, **kw: grade(*a, settings=settings, pool=warm,
+                                                                suite_pool=suites, **kw),
                                   on_finished=record_grading,
                                   validations=ValidationRunner(store, settings=settings, backend=backend))
                 pool.start()
@@ -121,6 +125,8 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
                 pool.stop()
             if warm:
                 warm.close()
+            if suites:
+                suites.close()
             store.close()
 
     # Operators get Prometheus metrics at /metrics and structured logs; FastAPI's own OpenTelemetry hooks,

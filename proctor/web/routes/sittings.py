@@ -70,8 +70,7 @@ def session_challenge(request: Request, assessment: Assessment, slug: str, *, ki
     if slug not in assessment.challenges:
         raise HTTPException(404, "That challenge is not part of this assessment.")
     challenge: Challenge = request.app.state.challenges.get(slug)
-    family = "quiz" if challenge.kind == "quiz" else "http"  # static (and pytest) packs take the code routes
-    if kind is not None and family != kind:
+    if kind is not None and (challenge.kind == "quiz") != (kind == "quiz"):  # http, pytest, ...: code routes
         raise HTTPException(404, f"“{slug}” is not a {'quiz' if kind == 'quiz' else 'coding challenge'}.")
     return challenge
 

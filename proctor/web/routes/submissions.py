@@ -25,6 +25,21 @@ NOT_GRADABLE_HINTS = {
     "oom": "Your app used more memory than allowed.",
     "output_limit": "Your app printed more output than allowed.",
 }
+# A pytest challenge's result is about the candidate's tests, not an app of theirs (grading/mutants.py).
+SUITE_HINTS = {
+    "not_gradable": "Your tests could not run. The message says why.",
+    "timeout": "Your tests hit the time limit. Look for a loop, or a test that waits forever.",
+    "oom": "Your tests, or the app under their requests, used more memory than allowed.",
+    "output_limit": "Your tests printed more output than allowed.",
+}
+
+
+def is_suite(request: Request, submission: Submission) -> bool:
+    """Whether the submission is a candidate's own test suite (kind = "pytest")."""
+    try:
+        return request.app.state.challenges.get(submission.challenge).kind == "pytest"
+    except (LookupError, ValueError):  # a pack gone or broken since: show the usual wording
+        return False
 
 
 def visible_result(result: dict[str, Any] | None, *, staff: bool) -> dict[str, Any] | None:
@@ -41,7 +56,8 @@ def status_context(request: Request, submission: Submission, *, shown: int | Non
     progress = submission.progress or {}
     context: dict[str, Any] = {"submission": submission, "position": None, "progress": progress,
                                "result": visible_result(submission.result, staff=bool(user and user.is_staff)),
-                               "hint": None, "percent": 0, "shown": shown, "header": None}
+                               "hint": None, "percent": 0, "shown": shown, "header": None,
+                               "suite_output": is_suite(request, submission)}
     if submission.status == "queued":
         context["position"] = submissions.queue_position(request.app.state.store, submission=submission)
     elif submission.status == "running" and progress.get("total"):
@@ -49,7 +65,8 @@ def status_context(request: Request, submission: Submission, *, shown: int | Non
     elif submission.result:
         # A quiz runs no app (sandbox "none"): its own message says what was wrong with the answers.
         if submission.result.get("sandbox") != "none":
-            context["hint"] = NOT_GRADABLE_HINTS.get(submission.result_status or "")
+            hints = SUITE_HINTS if context["suite_output"] else NOT_GRADABLE_HINTS
+            context["hint"] = hints.get(submission.result_status or "")
         context["percent"] = 100
         context["header"] = practice_header(request, submission)
     return context

@@ -1,0 +1,66 @@
+from typing import Annotated
+
+from fastapi import FastAPI, Header, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+app = FastAPI()
+
+INVENTORY = {1: {"id": 1, "name": "Hammer", "stock": 3}, 2: {"id": 2, "name": "Wrench", "stock": 0}}
+
+
+class NewItem(BaseModel):
+    name: str = Field(min_length=1, max_length=50)
+    stock: int = Field(ge=0)
+
+
+class OutOfStockError(Exception):
+    def __init__(self, item_id: int):
+        self.item_id = item_id
+
+
+@app.exception_handler(OutOfStockError)
+async def out_of_stock_handler(request: Request, exc: OutOfStockError):
+    return JSONResponse(status_code=409, content={"error": "out_of_stock", "item_id": exc.item_id})
+
+
+def get_item_or_404(item_id: int) -> dict:
+    item = INVENTORY.get(item_id)
+    if item is None:
+        raise HTTPException(status_code=404, detail="Item not found")
+    return item
+
+
+@app.get("/items")
+def list_items(min_stock: int = 0):
+    return [item for _, item in sorted(INVENTORY.items()) if item["stock"] >= min_stock]
+
+
+@app.post("/items", status_code=201)
+def create_item(new: NewItem):
+    item_id = max(INVENTORY, default=0) + 1
+    INVENTORY[item_id] = {"id": item_id, "name": new.name, "stock": new.stock}
+    return INVENTORY[item_id]
+
+
+@app.get("/items/{item_id}")
+def read_item(item_id: int):
+    return get_item_or_404(item_id)
+
+
+@app.post("/items/{item_id}/buy")
+def buy_item(item_id: int):
+    item = get_item_or_404(item_id)
+    if item["stock"] == 0:
+        raise OutOfStockError(item_id)
+    item["stock"] -= 1
+    return item
+
+
+@app.delete("/items/{item_id}", status_code=204)
+async def delete_item(item_id: int, x_admin: Annotated[str | None, Header()] = None):
+    if x_admin != "true":
+        raise HTTPException(status_code=403, detail="Admins only")
+    get_item_or_404(item_id)
+    del INVENTORY[item_id]
+    return Response(status_code=204)

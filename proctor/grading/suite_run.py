@@ -1,0 +1,208 @@
+"""One run of a candidate's test suite against one app: run.py's loop, with the suite in place of the grader.
+
+The app (the pack's correct app or one of its mutants) is served in its own sandbox exactly as in a grading; the
+suite runs in another (suite_sandbox.py) and gets the app's socket as a descriptor with "go". Unlike a grader's,
+the suite's events are untrusted: they are checked and bounded, a garbled one ends the run, and an early exit is
+the suite's failure, not the platform's. Nothing a suite reports can earn it anything by itself: mutants.py
+explains why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+from dataclasses import dataclass, field
+from typing import Any
+
+from proctor.grading.results import RunStatus, TestResult
+from proctor.grading.run import Outcome, Run
+from proctor.grading.suite_sandbox import SuiteProcess
+
+MAX_TESTS = 500
+NAME_CHARS = 200
+SHOWN_OUTPUT = 64 * 1024
+GARBLED = "Your tests' report could not be read (did a test write to the report's descriptor?)."
+
+
+@dataclass
+class SuiteVerdict:
+    """Whether the suite passed against one app, and if not, the first reason."""
+
+    passed: bool
+    reason: str
+    status: RunStatus  # of the run: graded, or why it stopped (timeout, output_limit, oom, infra_error)
+    tests: list[TestResult] = field(default_factory=list)
+    output: str = ""
+    platform_failed: bool = False  # the app side failed: the platform's fault, never a kill
+
+
+class SuiteRun(Run):
+    def __init__(self, *, suite: SuiteProcess, **kwargs: Any) -> None:
+        super().__init__(grader=suite, **kwargs)
+        self.suite = suite
+        self.suite_output = bytearray()
+        self.suite_output_total = 0
+        self.garbled = ""
+        self.ended = False  # the suite's process closed its events pipe
+
+    def execute(self) -> Outcome:
+        os.set_blocking(self.suite.output, False)
+        self.sel.register(self.suite.output, selectors.EVENT_READ, self._on_suite_output)
+        return super().execute()
+
+    # -- what differs from a grader ------------------------------------------------------------------
+
+    def _start_grader(self) -> None:
+        spec = {"files": self.suite_files, "tests": [t.name for t in self.tests], "events_fd": self.suite.events_fd,
+                "test_timeout": self.limits.test_seconds, "message_bytes": self.limits.message_bytes,
+                "strict": True}
+        self.grader_process = self.suite
+        self.grader_control = self.suite.control
+        self.grader_log = self.suite.log_path
+        self._tell_grader(json.dumps(spec))
+        self.events_r = self.suite.events_r
+        os.set_blocking(self.events_r, False)
+        self.sel.register(self.events_r, selectors.EVENT_READ, self._on_grader_events)
+
+    def _on_grader_events(self, fd: int) -> None:
+        for line in self._lines(fd):
+            if line is None:
+                self.ended = True
+                if self.suite.oom_killed():
+                    self._grader_oom()
+                self._finish(RunStatus.GRADED)  # judged in verdict(): tests that never reported did not pass
+                return
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue  # a test printing to the events descriptor gains nothing; its real events still count
+            if isinstance(event, dict):
+                try:
+                    self._suite_event(event)
+                except (KeyError, TypeError, ValueError):  # a forged event: the suite's problem, never the platform's
+                    self.garbled = GARBLED
+                    self._finish(RunStatus.GRADED)
+            if self.out.status is not None:
+                return
+
+    def _suite_event(self, event: dict[str, Any]) -> None:
+        kind = event.get("event")
+        if kind == "collected":
+            if self.out.collected or self.go_sent:
+                return
+            tests = event.get("tests")
+            if not isinstance(tests, list) or len(tests) > MAX_TESTS or not all(
+                    isinstance(t, dict) and isinstance(t.get("name"), str) for t in tests):
+                self.garbled = GARBLED
+                self._finish(RunStatus.GRADED)
+                return
+            if not tests:
+                self._tell_grader("stop")  # pytest then reports why (a collection error) and exits
+                return
+            event = {"event": "collected",
+                     "tests": [{"name": t["name"][:NAME_CHARS], "max_points": 1, "description": ""} for t in tests]}
+        elif kind == "test":
+            try:
+                result = TestResult.model_validate({**{k: v for k, v in event.items() if k != "event"},
+                                                    "max_points": 1, "points": int(event.get("status") == "passed"),
+                                                    "maxrss": None})
+            except ValueError:
+                self.garbled = GARBLED
+                self._finish(RunStatus.GRADED)
+                return
+            if result.name not in {t["name"] for t in self.out.collected}:
+                return
+            event = {"event": "test", **result.model_dump()}
+        elif kind == "restart":
+            self._tell_grader("gone")  # the app is not restarted for a suite: a test that broke it failed
+            return
+        elif kind == "start":
+            if not isinstance(event.get("name"), str):
+                raise ValueError("a start event without a name")
+            event = {"event": "start", "name": event["name"][:NAME_CHARS]}
+        elif kind != "done":
+            return
+        self._grader_event(event)
+
+    def _grader_oom(self) -> None:
+        self.out.grader_oom = self.out.status is None
+        self._finish(RunStatus.OOM, f"Your tests used more than {self.limits.memory_mib} MiB of memory and were "
+                     "stopped.")
+
+    def _timeout(self) -> None:
+        seconds = f"{self.limits.wall_seconds:g} s"
+        if self.ready and not self.out.collected:
+            self._finish(RunStatus.TIMEOUT, f"Your tests did not finish loading within {seconds}. Does test_app.py "
+                         "loop or wait at import time?")
+        elif self.ready:
+            running = f" (during {self.out.running})" if self.out.running else ""
+            self._finish(RunStatus.TIMEOUT, f"Your tests did not finish within {seconds}{running}. Does a test "
+                         "loop, or catch the per-test time limit?")
+        else:
+            self._finish(RunStatus.INFRA_ERROR, f"The app under test did not start within {seconds}.")
+
+    def _on_suite_output(self, fd: int) -> None:
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            return
+        if not chunk:
+            self.sel.unregister(fd)
+            return
+        self._keep_output(chunk)
+        if self.suite_output_total > self.limits.output_bytes:
+            self._finish(RunStatus.OUTPUT_LIMIT, f"Your tests printed more than {self.limits.output_bytes // 1024} "
+                         "KiB of output and were stopped.")
+
+    def _keep_output(self, chunk: bytes) -> None:
+        self.suite_output_total += len(chunk)
+        self.suite_output += chunk[: max(0, SHOWN_OUTPUT - len(self.suite_output))]
+
+    def _stop(self) -> None:
+        self.suite.kill()
+        try:  # what pytest printed before it ended (a collection error says why there were no tests)
+            self.sel.unregister(self.suite.output)
+            while len(self.suite_output) < SHOWN_OUTPUT and (chunk := os.read(self.suite.output, 65536)):
+                self._keep_output(chunk)
+        except (KeyError, ValueError, OSError):
+            pass
+        super()._stop()
+        self.suite.close_output()
+
+    # -- the verdict ---------------------------------------------------------------------------------
+
+    def verdict(self) -> SuiteVerdict:
+        out = self.out
+        status = out.status or RunStatus.INFRA_ERROR
+        output = self.suite_output.decode("utf-8", "replace")
+        tests = [out.results[t["name"]] for t in out.collected if t["name"] in out.results]
+        # The app side failing to start is the platform's (or the pack's) fault, never a kill. Once the app served,
+        # whatever befalls it (memory, output, exits) was the suite's requests, and is judged like a failed test.
+        platform = status == RunStatus.INFRA_ERROR or (status == RunStatus.NOT_GRADABLE and not self.go_sent)
+        if status == RunStatus.OOM and not out.grader_oom:
+            out.message = (f"The app ran out of memory ({self.limits.memory_mib} MiB) while your tests ran.")
+
+        def failed(reason: str) -> SuiteVerdict:
+            return SuiteVerdict(False, reason, status, tests, output, platform_failed=platform)
+
+        if platform:
+            return failed(out.message or "The app under test failed to run.")
+        if status != RunStatus.GRADED:
+            return failed(out.message)
+        if self.garbled:
+            return failed(self.garbled)
+        if not out.collected:
+            return failed("pytest collected no tests from your files (test functions are named test_*); "
+                          "its output below may say why.")
+        for meta in out.collected:
+            result = out.results.get(meta["name"])
+            if result is None:
+                where = "during" if meta["name"] == out.running else "before"
+                return failed(f"Your tests stopped {where} {meta['name']} (an exit, or a crash of pytest itself).")
+            if result.status == "timeout":  # the plugin's sentence is written for an app that hangs
+                return failed(f"{result.name} timeout: it ran past the {self.limits.test_seconds:g} s each test "
+                              "has. Does it loop, or wait on something that never comes?")
+            if result.status != "passed":
+                return failed(f"{result.name} {result.status.value}: {result.message or result.detail}")
+        return SuiteVerdict(True, "", status, tests, output)
