@@ -43,7 +43,8 @@ async def test_practice_is_refused_during_a_session_and_allowed_after(app: FastA
     finish_all(app)
     session_id = await sitting(app, client, signed_up=True)
     user = users.get_by_email(store, email="cand@example.com")
-    auth = {"Authorization": f"Bearer {api_tokens.create(store, user_id=user.id, name='cli')}"}
+    _, secret = api_tokens.create(store, user_id=user.id, name="cli")
+    auth = {"Authorization": f"Bearer {secret}"}
 
     refused = await client.submit()
     assert refused.status_code == 409
