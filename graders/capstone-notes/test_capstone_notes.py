@@ -153,6 +153,9 @@ def test_create_validation(client):
         assert response.status_code == 422, f"{payload} answered {response.status_code}"
     limits = {"title": "x" * 80, "body": "b" * 2000, "tags": ["a", "b", "c", "d", "t" * 20]}
     assert client.post("/notes", json=limits, headers=ANN).status_code == 201
+    shortest = {"title": "x", "body": "", "tags": ["t"]}
+    response = client.post("/notes", json=shortest, headers=ANN)
+    assert response.status_code == 201, f"a 1-character title and tag answered {response.status_code}"
 
 
 # -- reading -------------------------------------------------------------------------------------------------
