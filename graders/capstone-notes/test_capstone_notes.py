@@ -217,8 +217,9 @@ def test_list_own_notes_newest_first(client):
 
 
 @pytest.mark.points(2)
-@pytest.mark.feedback("skip and limit should page through the matches (newest first), \"total\" should count every "
-                      "match, not just the page, and the default page is skip=0, limit=20.")
+@pytest.mark.feedback("skip and limit should page through the matches (newest first; skip=0 is the first page), "
+                      "\"total\" should count every match, not just the page, and the default page is skip=0, "
+                      "limit=20.")
 def test_list_pagination(client):
     """skip and limit page through the notes; total counts all matches."""
     tag = unique_tag()
@@ -226,6 +227,7 @@ def test_list_pagination(client):
     newest_first = notes[::-1]
     page = listing(client, tag=tag, skip=1, limit=2)
     assert page == {"total": 5, "items": newest_first[1:3]}
+    assert listing(client, tag=tag, skip=0, limit=2) == {"total": 5, "items": newest_first[:2]}
     assert listing(client, tag=tag, skip=4, limit=10) == {"total": 5, "items": newest_first[4:]}
     assert listing(client, tag=tag, skip=5) == {"total": 5, "items": []}
     many = unique_tag()
