@@ -8,8 +8,10 @@ import sys
 
 import pytest
 
-from proctor.grading.mutate import apply, load_equivalents, mutations, sample
+from proctor.grading.limits import Limits
+from proctor.grading.mutate import Mutation, MutationReport, Outcome, apply, load_equivalents, mutations, sample, verdict
 from proctor.grading.packs import PackError
+from proctor.grading.results import RunResult, RunStatus, TestResult, TestStatus
 
 SOURCE = '''\
 from fastapi import FastAPI, HTTPException, Query, status
@@ -141,6 +143,26 @@ def test_equivalents_need_an_id_and_a_reason(tmp_path, catalog):
     (tmp_path / "equivalent-mutants.toml").write_text('[[mutant]]\nid = "app.py:3: 1 → 2"\nreason = ""\n')
     with pytest.raises(PackError, match="needs a reason"):
         load_equivalents(challenge)
+
+
+def graded(score: float, status: RunStatus = RunStatus.GRADED) -> RunResult:
+    tests = [TestResult(name="test_a", status=TestStatus.PASSED if score == 100 else TestStatus.FAILED, points=0,
+                        max_points=1)]
+    return RunResult(challenge="x", status=status, score=score, points=0, max_points=1, tests=tests, sandbox="bwrap",
+                     duration_ms=1, limits=Limits())
+
+
+def test_the_score_leaves_equivalent_mutants_out_and_counts_a_crash_as_killed():
+    m = Mutation("app.py", 1, "constant", "1 → 2", 0, 0)
+    report = MutationReport(generated=9, outcomes=[
+        Outcome(m, graded(50)), Outcome(m, graded(0, RunStatus.TIMEOUT)), Outcome(m, graded(100)),
+        Outcome(m, graded(100), equivalent="same behaviour"), Outcome(m, graded(80), equivalent="listed, but killed")])
+    assert (len(report.killed), len(report.survivors), len(report.equivalents)) == (3, 1, 1)
+    assert report.score == 75.0
+    assert verdict(report.outcomes[0]) == "score 50: failed test_a"
+    assert verdict(report.outcomes[1]) == "timeout"
+    assert verdict(report.outcomes[2]) == "score 100: all 1 tests passed"
+    assert MutationReport(generated=0).score == 100.0
 
 
 def test_mutate_hello_route_reports_a_mutation_score(bwrap):
