@@ -249,13 +249,14 @@ def test_list_filters_by_tag(client):
 
 
 @pytest.mark.points(1)
-@pytest.mark.feedback("limit must be between 1 and 50: 0 and 51 are a 422, 1 and 50 are fine.")
+@pytest.mark.feedback("limit must be between 1 and 50: 0 and 51 are a 422, 1 and 50 are fine. skip must be at least "
+                      "0: -1 is a 422, 0 is fine.")
 def test_list_limit_bounds(client):
-    """limit is validated: 1 to 50."""
-    for limit in (0, 51):
-        assert client.get("/notes", params={"limit": limit}, headers=ANN).status_code == 422, f"limit={limit}"
-    for limit in (1, 50):
-        assert client.get("/notes", params={"limit": limit}, headers=ANN).status_code == 200, f"limit={limit}"
+    """limit is validated: 1 to 50; skip: at least 0."""
+    for params in ({"limit": 0}, {"limit": 51}, {"skip": -1}):
+        assert client.get("/notes", params=params, headers=ANN).status_code == 422, f"{params}"
+    for params in ({"limit": 1}, {"limit": 50}, {"skip": 0}):
+        assert client.get("/notes", params=params, headers=ANN).status_code == 200, f"{params}"
 
 
 # -- updating and deleting -----------------------------------------------------------------------------------

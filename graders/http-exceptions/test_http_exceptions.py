@@ -116,6 +116,17 @@ def test_delete_needs_admin(client):
     hammer(client)  # still there
 
 
+@pytest.mark.points(1)
+@pytest.mark.feedback("An admin deleting an unknown item should get 404 exactly like GET: the same body and the "
+                      "same X-Error header.")
+def test_delete_unknown_item(client):
+    """DELETE /items/{item_id} of an unknown item answers 404 with the error header."""
+    response = client.delete(f"/items/{UNKNOWN}", headers={"X-Admin": "true"})
+    assert response.status_code == 404, f"DELETE of an unknown item answered {response.status_code}"
+    assert response.json() == NOT_FOUND
+    assert response.headers.get("x-error") == "item-missing"
+
+
 @pytest.mark.points(2)
 @pytest.mark.feedback("DELETE with X-Admin: true should answer 204 with an empty body, and the item should then "
                       "be gone (GET answers 404).")
