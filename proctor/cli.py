@@ -55,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("slug", nargs="?")
     c.add_argument("--sandbox", choices=["auto", "bwrap", "process", "docker"], default=None)
     c.set_defaults(func=cmd_challenges_validate)
+    c = csub.add_parser("mutate", help="grade small mutations of a pack's reference and list the ones its tests miss")
+    c.add_argument("slug")
+    c.add_argument("--max", type=int, default=None, metavar="N", help="grade at most N mutants (a sample)")
+    c.add_argument("--seed", type=int, default=0, help="which sample --max takes (default 0)")
+    c.add_argument("--jobs", type=int, default=1, metavar="N", help="grade N mutants at a time (default 1)")
+    c.add_argument("--sandbox", choices=["auto", "bwrap", "process", "docker"], default=None)
+    c.set_defaults(func=cmd_challenges_mutate)
 
     p = sub.add_parser("sandbox", help="manage the sandbox runtime")
     ssub = p.add_subparsers(dest="action", required=True)
@@ -211,6 +218,31 @@ def cmd_challenges_validate(args: argparse.Namespace) -> int:
             print(f"     - {problem}")
         failures += bool(problems)
     return 1 if failures else 0
+
+
+def cmd_challenges_mutate(args: argparse.Namespace) -> int:
+    from proctor.grading.mutate import Outcome, run_mutants, verdict
+
+    if args.max is not None and args.max < 1:
+        raise UsageError("--max must be at least 1")
+    challenge = default_catalog().get(args.slug)
+    backend = resolve_backend(args.sandbox)
+
+    def show(o: Outcome) -> None:
+        mark = "killed  " if o.killed else "EQUIV   " if o.equivalent else "SURVIVED"
+        print(f"  {mark} {o.mutation.id}  [{o.mutation.kind}]  {verdict(o)}", flush=True)
+        if o.equivalent and not o.killed:
+            print(f"           equivalent: {o.equivalent}")
+
+    report = run_mutants(challenge, backend=backend, count=args.max, seed=args.seed, jobs=args.jobs, log=show)
+    for stale in report.stale:
+        print(f"  warning: equivalent-mutants.toml lists {stale!r}, which is no mutant of the reference")
+    print(f"{challenge.slug}: mutation score {report.score:g}% ({len(report.killed)} killed, "
+          f"{len(report.survivors)} survived, {len(report.equivalents)} equivalent; {len(report.outcomes)} of "
+          f"{report.generated} mutants graded, seed {args.seed})")
+    for o in report.survivors:
+        print(f"  survivor: {o.mutation.id}  [{o.mutation.kind}]")
+    return 1 if report.survivors else 0
 
 
 def cmd_sandbox_setup(args: argparse.Namespace) -> int:

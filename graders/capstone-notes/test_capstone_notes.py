@@ -153,6 +153,9 @@ def test_create_validation(client):
         assert response.status_code == 422, f"{payload} answered {response.status_code}"
     limits = {"title": "x" * 80, "body": "b" * 2000, "tags": ["a", "b", "c", "d", "t" * 20]}
     assert client.post("/notes", json=limits, headers=ANN).status_code == 201
+    shortest = {"title": "x", "body": "", "tags": ["t"]}
+    response = client.post("/notes", json=shortest, headers=ANN)
+    assert response.status_code == 201, f"a 1-character title and tag answered {response.status_code}"
 
 
 # -- reading -------------------------------------------------------------------------------------------------
@@ -214,8 +217,9 @@ def test_list_own_notes_newest_first(client):
 
 
 @pytest.mark.points(2)
-@pytest.mark.feedback("skip and limit should page through the matches (newest first), \"total\" should count every "
-                      "match, not just the page, and the default page is skip=0, limit=20.")
+@pytest.mark.feedback("skip and limit should page through the matches (newest first; skip=0 is the first page), "
+                      "\"total\" should count every match, not just the page, and the default page is skip=0, "
+                      "limit=20.")
 def test_list_pagination(client):
     """skip and limit page through the notes; total counts all matches."""
     tag = unique_tag()
@@ -223,6 +227,7 @@ def test_list_pagination(client):
     newest_first = notes[::-1]
     page = listing(client, tag=tag, skip=1, limit=2)
     assert page == {"total": 5, "items": newest_first[1:3]}
+    assert listing(client, tag=tag, skip=0, limit=2) == {"total": 5, "items": newest_first[:2]}
     assert listing(client, tag=tag, skip=4, limit=10) == {"total": 5, "items": newest_first[4:]}
     assert listing(client, tag=tag, skip=5) == {"total": 5, "items": []}
     many = unique_tag()
@@ -244,13 +249,14 @@ def test_list_filters_by_tag(client):
 
 
 @pytest.mark.points(1)
-@pytest.mark.feedback("limit must be between 1 and 50: 0 and 51 are a 422, 1 and 50 are fine.")
+@pytest.mark.feedback("limit must be between 1 and 50: 0 and 51 are a 422, 1 and 50 are fine. skip must be at least "
+                      "0: -1 is a 422, 0 is fine.")
 def test_list_limit_bounds(client):
-    """limit is validated: 1 to 50."""
-    for limit in (0, 51):
-        assert client.get("/notes", params={"limit": limit}, headers=ANN).status_code == 422, f"limit={limit}"
-    for limit in (1, 50):
-        assert client.get("/notes", params={"limit": limit}, headers=ANN).status_code == 200, f"limit={limit}"
+    """limit is validated: 1 to 50; skip: at least 0."""
+    for params in ({"limit": 0}, {"limit": 51}, {"skip": -1}):
+        assert client.get("/notes", params=params, headers=ANN).status_code == 422, f"{params}"
+    for params in ({"limit": 1}, {"limit": 50}, {"skip": 0}):
+        assert client.get("/notes", params=params, headers=ANN).status_code == 200, f"{params}"
 
 
 # -- updating and deleting -----------------------------------------------------------------------------------

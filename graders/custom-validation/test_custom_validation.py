@@ -86,6 +86,16 @@ def test_username_rules(client):
         assert response.status_code == 201, f"the valid username {username!r} answered {response.status_code}"
 
 
+@pytest.mark.points(1)
+@pytest.mark.feedback("Every character of the username must be a letter, digit or underscore, and a line break is "
+                      "none of these: check the whole string, to its very end; otherwise 422 with loc [\"body\", "
+                      "\"username\"].")
+def test_username_trailing_newline(client):
+    """POST /register refuses a username that ends in a line break."""
+    for username in (f"alice{uuid.uuid4().hex[:6]}\n", "bob\n", f"\nc_{uuid.uuid4().hex[:6]}"):
+        field_error(client.post("/register", json=body(username=username)), "username", f"the username {username!r}")
+
+
 @pytest.mark.points(2)
 @pytest.mark.feedback("email needs exactly one @, something before it, and a '.' in the domain with characters on "
                       "both sides; otherwise 422 with loc [\"body\", \"email\"].")
@@ -94,7 +104,7 @@ def test_email_rules(client):
     for email in ("ann.example.com", "ann@@example.com", "ann@ex@ample.com", "@example.com", "ann@examplecom",
                   "ann@.com", "ann@example.", ""):
         field_error(client.post("/register", json=body(email=email)), "email", f"the email {email!r}")
-    for email in ("x@y.co", "a.b+c@mail.example.org", "UPPER@EXAMPLE.COM"):
+    for email in ("x@y.co", "a.b+c@mail.example.org", "UPPER@EXAMPLE.COM", f"{uuid.uuid4().hex[:6]}@b.c"):
         response = client.post("/register", json=body(email=email))
         assert response.status_code == 201, f"the valid email {email!r} answered {response.status_code}"
         assert response.json().get("email") == email
@@ -105,7 +115,7 @@ def test_email_rules(client):
                       "with loc [\"body\", \"password\"].")
 def test_password_rules(client):
     """POST /register checks the password's strength."""
-    for password in ("short1", "abcdefgh", "12345678", "        "):
+    for password in ("short1", "abc1234", "abcdefgh", "12345678", "        "):
         response = client.post("/register", json=body(password=password, password_confirm=password))
         field_error(response, "password", f"the password {password!r}")
     for password in ("a1234567", "1bcdefgh"):

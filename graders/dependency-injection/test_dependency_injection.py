@@ -63,7 +63,7 @@ def test_pagination(client):
     cases = [("/articles", ARTICLES, {}), ("/comments", COMMENTS, {}),
              ("/articles", ARTICLES, {"skip": 25, "limit": 50}), ("/comments", COMMENTS, {"skip": 3, "limit": 4}),
              ("/comments", COMMENTS, {"skip": 29, "limit": 1}), ("/articles", ARTICLES, {"limit": 3}),
-             ("/comments", COMMENTS, {"skip": 40})]
+             ("/comments", COMMENTS, {"skip": 40}), ("/comments", COMMENTS, {"skip": 25, "limit": 50})]
     for path, items, params in cases:
         response = client.get(path, params=params, headers=BOB)
         assert response.status_code == 200, f"GET {path} {params}: {response.status_code}"

@@ -3,6 +3,7 @@
 The app's state is shared by every test in a run, and the order must not matter. Only two items exist:
 - the hammer (id 1) is bought by test_buy_lowers_stock and test_out_of_stock, and is never deleted;
 - the wrench (id 2) is deleted by test_delete_as_admin, and touched by no other test.
+test_starting_inventory checks both as the starter declares them, counting the hammers the other tests bought.
 """
 
 import pytest
@@ -10,12 +11,25 @@ import pytest
 HAMMER, WRENCH = 1, 2
 UNKNOWN = 424242
 NOT_FOUND = {"detail": "Item not found"}
+RUN = {"hammers_sold": 0, "wrench_deleted": False}  # what this run's tests did to the shared inventory
 
 
 def hammer(client):
     response = client.get(f"/items/{HAMMER}")
     assert response.status_code == 200, f"GET /items/{HAMMER} answered {response.status_code}"
     return response.json()
+
+
+@pytest.mark.points(1)
+@pytest.mark.feedback("Keep the starter's INVENTORY as it is: the hammer (id 1) starts with a stock of 3, and the "
+                      "wrench (id 2) is {\"id\": 2, \"name\": \"Wrench\", \"stock\": 0}.")
+def test_starting_inventory(client):
+    """The inventory starts as the starter declares it."""
+    assert hammer(client) == {"id": 1, "name": "Hammer", "stock": 3 - RUN["hammers_sold"]}
+    if not RUN["wrench_deleted"]:
+        response = client.get(f"/items/{WRENCH}")
+        assert response.status_code == 200, f"GET /items/{WRENCH} answered {response.status_code}"
+        assert response.json() == {"id": 2, "name": "Wrench", "stock": 0}
 
 
 @pytest.mark.points(2)
@@ -57,6 +71,7 @@ def test_buy_lowers_stock(client):
         assert response.status_code == 409
         return
     assert response.status_code == 200, f"buying answered {response.status_code}"
+    RUN["hammers_sold"] += 1
     assert response.json() == {"id": 1, "name": "Hammer", "stock": before - 1}
     assert hammer(client)["stock"] == before - 1
 
@@ -70,6 +85,7 @@ def test_out_of_stock(client):
     for _ in range(stock):
         response = client.post(f"/items/{HAMMER}/buy")
         assert response.status_code == 200, f"buying a hammer in stock answered {response.status_code}"
+        RUN["hammers_sold"] += 1
     for _ in range(2):
         response = client.post(f"/items/{HAMMER}/buy")
         assert response.status_code == 409, f"buying with no stock left answered {response.status_code}"
@@ -100,11 +116,23 @@ def test_delete_needs_admin(client):
     hammer(client)  # still there
 
 
+@pytest.mark.points(1)
+@pytest.mark.feedback("An admin deleting an unknown item should get 404 exactly like GET: the same body and the "
+                      "same X-Error header.")
+def test_delete_unknown_item(client):
+    """DELETE /items/{item_id} of an unknown item answers 404 with the error header."""
+    response = client.delete(f"/items/{UNKNOWN}", headers={"X-Admin": "true"})
+    assert response.status_code == 404, f"DELETE of an unknown item answered {response.status_code}"
+    assert response.json() == NOT_FOUND
+    assert response.headers.get("x-error") == "item-missing"
+
+
 @pytest.mark.points(2)
 @pytest.mark.feedback("DELETE with X-Admin: true should answer 204 with an empty body, and the item should then "
                       "be gone (GET answers 404).")
 def test_delete_as_admin(client):
     """DELETE /items/{item_id} as an admin removes the item."""
+    RUN["wrench_deleted"] = True
     response = client.delete(f"/items/{WRENCH}", headers={"X-Admin": "true"})
     assert response.status_code == 204, f"DELETE answered {response.status_code}"
     assert response.content == b"", "a 204 has an empty body"

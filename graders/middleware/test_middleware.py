@@ -52,6 +52,18 @@ def test_headers_on_success(client):
         assert is_new_uuid4(request_id(response)), f"GET {path}: X-Request-ID {request_id(response)!r} is not a UUID4"
 
 
+@pytest.mark.points(1)
+@pytest.mark.feedback("Keep the given routes as they are: GET /slow answers {\"slept\": 0.2} and GET "
+                      "/items/{item_id} answers {\"item_id\": <the id>}. The middleware adds headers and leaves "
+                      "bodies alone.")
+def test_given_routes_keep_their_bodies(client):
+    """The given routes answer their bodies unchanged."""
+    for path, body in (("/items/3", {"item_id": 3}), ("/items/41", {"item_id": 41}), ("/slow", {"slept": 0.2})):
+        response = client.get(path)
+        assert response.status_code == 200, f"GET {path} answered {response.status_code}"
+        assert response.json() == body, f"GET {path} answered {response.text[:200]!r}"
+
+
 @pytest.mark.points(2)
 @pytest.mark.feedback("Error responses produced by FastAPI itself (404 unknown path, 405 wrong method, 422 bad "
                       "parameter) should carry both headers too.")

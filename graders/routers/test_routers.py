@@ -90,7 +90,7 @@ def test_list_items_includes_created(client):
 
 @pytest.mark.points(1)
 @pytest.mark.feedback("An item name must be 1 to 50 characters: an empty or longer name is a 422, "
-                      "and exactly 50 characters is fine.")
+                      "and exactly 1 or 50 characters is fine.")
 def test_item_name_length(client):
     """Item names are validated: 1 to 50 characters."""
     assert create_item(client, "").status_code == 422
@@ -100,6 +100,8 @@ def test_item_name_length(client):
     response = create_item(client, longest)
     assert response.status_code == 201
     assert response.json()["name"] == longest
+    response = create_item(client, "y")
+    assert response.status_code == 201, f"a 1-character name answered {response.status_code}"
 
 
 @pytest.mark.points(2)
