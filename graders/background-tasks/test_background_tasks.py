@@ -1,21 +1,34 @@
 """Hidden tests for background-tasks. Timing checks open a fresh connection per request, so no request waits
-behind another on a kept-alive connection, and every test mails its own unique addresses."""
+behind another on a kept-alive connection, and every test mails its own unique addresses.
 
+send_welcome sleeps MAIL_SECONDS (0.2 s). A "fast" answer must take under half of that. A wrong answer that
+waits for a mail takes the whole sleep at least, however idle the machine is: load only makes it slower. A right
+one takes milliseconds (10-60 ms on a machine loaded 8x its cores) and gets several tries. Deadlines ("within 1 s") are 5x the mail."""
+
+import ssl
 import time
 import uuid
 
 import httpx
 import pytest
 
-MAIL_SECONDS = 1.0  # what mailer.send_welcome sleeps
+MAIL_SECONDS = 0.2  # what mailer.send_welcome sleeps
+FAST_SECONDS = MAIL_SECONDS / 2
+DEADLINE_SECONDS = 1.0
+TRIES = 5
 
 
 def new_email(tag: str = "user") -> str:
     return f"{tag}-{uuid.uuid4().hex[:12]}@example.com"
 
 
+# The app is plain HTTP on a Unix socket; one TLS context spares each client building its own (tens of ms).
+UNUSED_TLS = ssl.create_default_context()
+
+
 def fresh(app_socket: str) -> httpx.Client:
-    return httpx.Client(transport=httpx.HTTPTransport(uds=app_socket), base_url="http://app.test", timeout=10)
+    transport = httpx.HTTPTransport(uds=app_socket, verify=UNUSED_TLS)
+    return httpx.Client(transport=transport, base_url="http://app.test", timeout=10)
 
 
 def signup(app_socket: str, email: str) -> tuple[httpx.Response, float]:
@@ -45,7 +58,7 @@ def wait_until_sent(app_socket: str, email: str, seconds: float) -> bool:
             return True
         if time.monotonic() > deadline:
             return False
-        time.sleep(0.1)
+        time.sleep(0.02)
 
 
 @pytest.mark.points(2)
@@ -59,14 +72,14 @@ def test_signup_accepted(client):
 
 @pytest.mark.points(2)
 @pytest.mark.feedback("POST /signup took about as long as sending the mail. The client must get its answer at once "
-                      "(under 0.4 s); the mail is sent after the response.")
+                      "(under 0.1 s); the mail is sent after the response.")
 def test_signup_answers_quickly(app_socket):
     """POST /signup answers without waiting for the mail to be sent."""
     timings = []
-    for _ in range(2):  # a second try, in case the machine was busy: sending the mail takes 1 s every time
+    for _ in range(TRIES):  # more tries, in case the machine was busy: sending the mail takes 0.2 s every time
         response, elapsed = signup(app_socket, new_email("quick"))
         timings.append(round(elapsed, 3))
-        if elapsed < 0.4 and response.status_code < 500:
+        if elapsed < FAST_SECONDS and response.status_code < 500:
             return
     raise AssertionError(f"POST /signup took {timings} s")
 
@@ -84,14 +97,14 @@ def test_mail_not_sent_before_response(app_socket):
 
 
 @pytest.mark.points(2)
-@pytest.mark.feedback("The new address did not appear in GET /outbox within 3 s of the signup. Is send_welcome "
+@pytest.mark.feedback("The new address did not appear in GET /outbox within 1 s of the signup. Is send_welcome "
                       "really run after the response, and does /outbox list mailer.OUTBOX?")
 def test_mail_arrives(app_socket):
-    """The welcome mail is in the outbox within 3 s of the signup."""
+    """The welcome mail is in the outbox within 1 s of the signup."""
     email = new_email("arrives")
     response, _ = signup(app_socket, email)
     assert response.is_success, f"POST /signup answered {response.status_code}"
-    assert wait_until_sent(app_socket, email, 3.0)
+    assert wait_until_sent(app_socket, email, DEADLINE_SECONDS)
 
 
 @pytest.mark.points(2)
@@ -100,12 +113,12 @@ def test_mail_arrives(app_socket):
 def test_app_answers_while_mail_is_sent(app_socket):
     """The app keeps answering other requests while a mail is being sent."""
     timings = []
-    for _ in range(2):
+    for _ in range(TRIES):
         response, _ = signup(app_socket, new_email("busy"))
         assert response.is_success, f"POST /signup answered {response.status_code}"
         _, elapsed = outbox(app_socket)
         timings.append(round(elapsed, 3))
-        if elapsed < 0.35:
+        if elapsed < FAST_SECONDS:
             return
         time.sleep(MAIL_SECONDS)  # let that mail finish before the second try
     raise AssertionError(f"GET /outbox took {timings} s during a send")
@@ -125,7 +138,13 @@ def test_invalid_email_not_sent(app_socket):
     """Nothing is mailed for an invalid signup."""
     bogus = f"bogus-{uuid.uuid4().hex[:12]}"
     signup(app_socket, bogus)
-    assert not wait_until_sent(app_socket, bogus, MAIL_SECONDS + 0.6)
+    # A valid signup right after it: once its mail is out (or the deadline passed), a mail for the bogus address,
+    # queued earlier, would be out too. The short sleep covers two mails finishing in the same instant.
+    after = new_email("after-bogus")
+    signup(app_socket, after)
+    wait_until_sent(app_socket, after, DEADLINE_SECONDS)
+    time.sleep(0.05)
+    assert bogus not in outbox(app_socket)[0]
 
 
 @pytest.mark.points(1)
@@ -134,27 +153,28 @@ def test_outbox_in_send_order(app_socket):
     """GET /outbox lists the sent addresses in send order."""
     first, second = new_email("first"), new_email("second")
     assert signup(app_socket, first)[0].is_success
-    assert wait_until_sent(app_socket, first, 3.0), "the first mail never arrived"
+    assert wait_until_sent(app_socket, first, DEADLINE_SECONDS), "the first mail never arrived"
     assert signup(app_socket, second)[0].is_success
-    assert wait_until_sent(app_socket, second, 3.0), "the second mail never arrived"
+    assert wait_until_sent(app_socket, second, DEADLINE_SECONDS), "the second mail never arrived"
     sent, _ = outbox(app_socket)
     assert sent.count(first) == 1 and sent.count(second) == 1
     assert sent.index(first) < sent.index(second)
 
 
 @pytest.mark.points(1)
-@pytest.mark.feedback("Four signups in a row should each be mailed within 3 s: the mails must not wait for one "
+@pytest.mark.feedback("Eight signups in a row should each be mailed within 1 s: the mails must not wait for one "
                       "another, nor hold up the next signup.")
 def test_several_signups_all_mailed(app_socket):
-    """Four quick signups are all mailed within 3 s."""
-    emails = [new_email(f"batch{i}") for i in range(4)]
+    """Eight quick signups are all mailed within 1 s."""
+    # Eight mails one after another would take 1.6 s: the deadline sits between that and the 0.2 s of parallel ones.
+    emails = [new_email(f"batch{i}") for i in range(8)]
     for email in emails:
         response, _ = signup(app_socket, email)
         assert response.is_success, f"POST /signup answered {response.status_code}"
-    deadline = time.monotonic() + 3.0
+    deadline = time.monotonic() + DEADLINE_SECONDS
     while time.monotonic() < deadline:
         sent, _ = outbox(app_socket)
         if all(email in sent for email in emails):
             return
-        time.sleep(0.1)
-    raise AssertionError(f"mailed after 3 s: {sum(email in sent for email in emails)} of 4")
+        time.sleep(0.02)
+    raise AssertionError(f"mailed after 1 s: {sum(email in sent for email in emails)} of {len(emails)}")
