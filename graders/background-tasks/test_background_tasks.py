@@ -1,9 +1,10 @@
 """Hidden tests for background-tasks. Timing checks open a fresh connection per request, so no request waits
 behind another on a kept-alive connection, and every test mails its own unique addresses.
 
-send_welcome sleeps MAIL_SECONDS (0.2 s). A "fast" answer must take under half of that. A wrong answer that
-waits for a mail takes the whole sleep at least, however idle the machine is: load only makes it slower. A right
-one takes milliseconds (10-60 ms on a machine loaded 8x its cores) and gets several tries. Deadlines ("within 1 s") are 5x the mail."""
+send_welcome sleeps MAIL_SECONDS (0.2 s). A "fast" answer must take under three quarters of that (the prompt
+promises candidates less: under 0.1 s) at least once in several tries. A wrong answer that waits for a mail takes
+the whole sleep at least, however idle the machine is: load only makes it slower. A right one takes milliseconds
+idle (20-160 ms seen on 2 cores at a load of 17). Deadlines ("within 1 s") are 5x the mail."""
 
 import ssl
 import time
@@ -13,9 +14,9 @@ import httpx
 import pytest
 
 MAIL_SECONDS = 0.2  # what mailer.send_welcome sleeps
-FAST_SECONDS = MAIL_SECONDS / 2
+FAST_SECONDS = MAIL_SECONDS * 0.75
 DEADLINE_SECONDS = 1.0
-TRIES = 5
+TRIES = 8
 
 
 def new_email(tag: str = "user") -> str:

@@ -4,8 +4,9 @@ compute_report (the given reports.py) sleeps 0.1 s and counts its calls; CACHE_T
 report ids of its own, so the order of the tests does not matter.
 
 No test depends on how fast a loaded machine answers:
-- a hit must beat half a computation (0.05 s); a hit takes milliseconds, a wrong answer's recomputation at least
-  the 0.1 s that compute_report sleeps, however idle the machine. A right answer gets several tries;
+- a hit must beat three quarters of a computation (0.075 s) at least once in 10 tries. A right hit takes
+  milliseconds (3-5 ms idle; 50 ms and more was seen five times in a row at a load of 19 on 2 cores); a wrong
+  answer's recomputation takes at least the 0.1 s compute_report sleeps, a floor that load only raises;
 - "a hit does not wait for another report's computation" is checked by order, not by time: the hit is sent once
   /stats shows the other computation started, and must come back before that computation ended (the
   `generated_at` it stamps, on the same clock). A hit queued behind a global lock or a blocked event loop comes
@@ -25,7 +26,8 @@ import pytest
 TTL = 1.0
 COMPUTE_SECONDS = 0.1
 REPORT_KEYS = {"report_id", "total", "generated_at"}
-HIT_SECONDS = COMPUTE_SECONDS / 2
+HIT_SECONDS = COMPUTE_SECONDS * 0.75
+HIT_TRIES = 10
 TRIES = 5
 
 
@@ -129,7 +131,7 @@ def test_hit_is_fast(client):
     report_id = new_id()
     assert get(client, report_id).status_code == 200
     durations = []
-    for _ in range(TRIES):
+    for _ in range(HIT_TRIES):
         started = time.perf_counter()
         response = get(client, report_id)
         durations.append(time.perf_counter() - started)
