@@ -141,9 +141,10 @@ def test_hit_is_fast(client):
     raise AssertionError(f"hits took {[round(d, 3) for d in durations]} s")
 
 
-def hit_during_computation(client: httpx.Client, app_socket: str, hot: int) -> tuple[bool, str]:
-    """GET the cached `hot` report while another report is being computed: did the hit come back first?"""
-    other = new_id()
+def hit_during_computation(client: httpx.Client, app_socket: str) -> tuple[bool, str]:
+    """GET a cached report while another report is being computed: did the hit come back first?"""
+    hot, other = new_id(), new_id()
+    assert get(client, hot).status_code == 200  # cached now (each try its own: the TTL is only 1 s)
     barrier, threads, results = fetch_together(app_socket, [other])
     barrier.wait()
     deadline = time.monotonic() + 3
@@ -163,11 +164,9 @@ def hit_during_computation(client: httpx.Client, app_socket: str, hot: int) -> t
                       "behind one lock, or does a computation block the event loop (a slow call in async def)?")
 def test_hit_is_fast_while_other_reports_compute(client, app_socket):
     """A hit answers at once even while another report is being computed."""
-    hot = new_id()
-    assert get(client, hot).status_code == 200  # cached now, well within the TTL for the hits below
     notes = []
     for _ in range(TRIES):  # a right answer may lose the race on a loaded machine; a wrong one loses every time
-        first, note = hit_during_computation(client, app_socket, hot)
+        first, note = hit_during_computation(client, app_socket)
         if first:
             return
         notes.append(note)
