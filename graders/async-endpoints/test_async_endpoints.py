@@ -1,3 +1,9 @@
+"""Hidden tests for async-endpoints. fetch_quote and slow_report each take 0.3 s.
+
+Timing checks compare against what a wrong answer cannot beat on any machine (ten 0.3 s reports one after the
+other take 3 s; a /health behind a blocked event loop waits for the reports' sleeps), and a right answer gets a
+second or third try, so a loaded machine slows it without failing it. Wrong answers fail every try."""
+
 import ssl
 import threading
 import time
@@ -6,6 +12,8 @@ import httpx
 import pytest
 
 BASE_URL = "http://app.test"
+TRIES = 3
+RETRY_UNDER = 2.0  # a concurrent batch slower than this is not load but waiting in line: no second try
 _TLS = ssl.create_default_context()  # unused (the app is on a Unix socket), but costly to build per client
 
 
@@ -58,22 +66,22 @@ def concurrently(app_socket, paths, started_event=None):
 @pytest.mark.points(2)
 @pytest.mark.feedback("GET /quotes/{i} should answer 200 {\"quote\": ...} with the string fetch_quote(i) gives; "
                       "fetch_quote is a coroutine function, so its result has to be awaited.")
-def test_quote(client):
+def test_quote(app_socket):
     """GET /quotes/{i} answers the quote for i."""
-    for i in (1, 42):
-        response = client.get(f"/quotes/{i}")
-        assert response.status_code == 200, f"GET /quotes/{i} answered {response.status_code}"
-        assert response.json() == {"quote": f"quote #{i}"}
+    _, results = concurrently(app_socket, [f"/quotes/{i}" for i in (1, 42)])  # at once: 0.3 s, not 0.6 s
+    for i, (status, body) in zip((1, 42), results):
+        assert status == 200, f"GET /quotes/{i} answered {status}"
+        assert body == {"quote": f"quote #{i}"}
 
 
 @pytest.mark.points(2)
 @pytest.mark.feedback("GET /reports/{i} should answer 200 {\"report\": ...} with the string slow_report(i) gives.")
-def test_report(client):
+def test_report(app_socket):
     """GET /reports/{i} answers the report for i."""
-    for i in (3, 17):
-        response = client.get(f"/reports/{i}")
-        assert response.status_code == 200, f"GET /reports/{i} answered {response.status_code}"
-        assert response.json() == {"report": f"report #{i}"}
+    _, results = concurrently(app_socket, [f"/reports/{i}" for i in (3, 17)])
+    for i, (status, body) in zip((3, 17), results):
+        assert status == 200, f"GET /reports/{i} answered {status}"
+        assert body == {"report": f"report #{i}"}
 
 
 @pytest.mark.feedback("GET /health should answer 200 {\"status\": \"ok\"}.")
@@ -89,10 +97,15 @@ def test_health(client):
                       "in total: each one only waits 0.3 s, and the waits should overlap.")
 def test_concurrent_quotes(app_socket):
     """10 concurrent /quotes requests finish in under 1.0 s."""
-    elapsed, results = concurrently(app_socket, [f"/quotes/{i}" for i in range(10)])
-    for i, (status, body) in enumerate(results):
-        assert status == 200 and body == {"quote": f"quote #{i}"}, f"GET /quotes/{i} answered {status}: {body}"
-    assert elapsed < 1.0, f"10 concurrent quotes took {elapsed:.2f} s"
+    timings = []
+    for _ in range(TRIES):
+        elapsed, results = concurrently(app_socket, [f"/quotes/{i}" for i in range(10)])
+        for i, (status, body) in enumerate(results):
+            assert status == 200 and body == {"quote": f"quote #{i}"}, f"GET /quotes/{i} answered {status}: {body}"
+        timings.append(round(elapsed, 2))
+        if elapsed < 1.0 or elapsed > RETRY_UNDER:
+            break
+    assert timings[-1] < 1.0, f"10 concurrent quotes took {timings} s"
 
 
 @pytest.mark.points(3)
@@ -100,10 +113,16 @@ def test_concurrent_quotes(app_socket):
                       "in total (one after the other they take 3 s). Are the reports waiting for each other?")
 def test_concurrent_reports(app_socket):
     """10 concurrent /reports requests finish in under 1.0 s."""
-    elapsed, results = concurrently(app_socket, [f"/reports/{i}" for i in range(10)])
-    for i, (status, body) in enumerate(results):
-        assert status == 200 and body == {"report": f"report #{i}"}, f"GET /reports/{i} answered {status}: {body}"
-    assert elapsed < 1.0, f"10 concurrent reports took {elapsed:.2f} s"
+    timings = []
+    for _ in range(TRIES):
+        elapsed, results = concurrently(app_socket, [f"/reports/{i}" for i in range(10)])
+        for i, (status, body) in enumerate(results):
+            assert status == 200 and body == {"report": f"report #{i}"}, \
+                f"GET /reports/{i} answered {status}: {body}"
+        timings.append(round(elapsed, 2))
+        if elapsed < 1.0 or elapsed > RETRY_UNDER:
+            break
+    assert timings[-1] < 1.0, f"10 concurrent reports took {timings} s"
 
 
 @pytest.mark.points(3)
@@ -112,6 +131,16 @@ def test_concurrent_reports(app_socket):
                       "be served.")
 def test_health_while_reports_run(client, app_socket):
     """GET /health stays fast while 5 reports are being built."""
+    timings = []
+    for _ in range(TRIES):
+        timings.append(round(health_during_reports(client, app_socket), 3))
+        if timings[-1] < 0.15:
+            return
+    raise AssertionError(f"GET /health took {timings} s")
+
+
+def health_during_reports(client, app_socket) -> float:
+    """How long GET /health took while 5 reports were being built (all of which must answer 200)."""
     assert client.get("/health").status_code == 200  # a warm connection for the timed request
     outcome = {}
     released = threading.Event()
@@ -130,4 +159,4 @@ def test_health_while_reports_run(client, app_socket):
     assert response.status_code == 200
     _, results = outcome["reports"]
     assert all(status == 200 for status, _ in results), f"the reports answered {[s for s, _ in results]}"
-    assert health_seconds < 0.15, f"GET /health took {health_seconds:.3f} s"
+    return health_seconds

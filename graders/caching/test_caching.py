@@ -1,29 +1,34 @@
 """Hidden tests for the caching challenge.
 
-compute_report (the given reports.py) sleeps 0.5 s and counts its calls; CACHE_TTL_SECONDS is 2. Every test uses
-report ids of its own, so the order of the tests does not matter. The timing thresholds keep at least 3x between a
-right answer (a hit takes milliseconds) and a wrong one (a computation takes 0.5 s).
+compute_report (the given reports.py) sleeps 0.1 s and counts its calls; CACHE_TTL_SECONDS is 1. Every test uses
+report ids of its own, so the order of the tests does not matter.
+
+No test depends on how fast a loaded machine answers:
+- a hit must beat three quarters of a computation (0.075 s) at least once in 10 tries. A right hit takes
+  milliseconds (3-5 ms idle; 50 ms and more was seen five times in a row at a load of 19 on 2 cores); a wrong
+  answer's recomputation takes at least the 0.1 s compute_report sleeps, a floor that load only raises;
+- "a hit does not wait for another report's computation" is checked by order, not by time: the hit is sent once
+  /stats shows the other computation started, and must come back before that computation ended (the
+  `generated_at` it stamps, on the same clock). A hit queued behind a global lock or a blocked event loop comes
+  back after it, on any machine;
+- the expiry test's report is fetched when the session starts, so its TTL runs out while other tests run.
 """
 
 import random
 import ssl
 import threading
 import time
+from datetime import datetime
 
 import httpx
 import pytest
 
-TTL = 2.0
+TTL = 1.0
+COMPUTE_SECONDS = 0.1
 REPORT_KEYS = {"report_id", "total", "generated_at"}
-# The contract says a hit answers in under 0.1 s. The tests allow more, so that a loaded machine cannot fail a
-# right answer:
-# - alone, the fastest of three hits must be under 0.15 s; a recomputation takes 0.5 s;
-# - while BACKGROUND_MISSES other reports are computed, each of two hits must be under 0.5 s. A right answer takes
-#   milliseconds (0.2 s seen on an overloaded machine whose app was CPU-throttled); a hit that waits behind one
-#   global lock or a blocked event loop waits for the computations queued before it, about 3.5 s.
-HIT_SECONDS = 0.15
-HIT_UNDER_LOAD_SECONDS = 0.5
-BACKGROUND_MISSES = 8
+HIT_SECONDS = COMPUTE_SECONDS * 0.75
+HIT_TRIES = 10
+TRIES = 5
 
 
 def new_id() -> int:
@@ -70,6 +75,16 @@ def fetch_together(app_socket: str, report_ids: list[int]) -> tuple[threading.Ba
     return barrier, threads, results
 
 
+def fetch_all(app_socket: str, report_ids: list[int]) -> list[httpx.Response]:
+    """GET the reports at the same time (their misses overlap instead of adding up); the responses in order."""
+    barrier, threads, results = fetch_together(app_socket, report_ids)
+    barrier.wait()
+    for thread in threads:
+        thread.join(timeout=8)
+    assert len(results) == len(report_ids), "not every GET /reports/{id} answered"
+    return [results[i] for i in range(len(report_ids))]
+
+
 @pytest.mark.points(2)
 @pytest.mark.feedback("The first GET /reports/{id} should answer 200 with the dict compute_report(id) returns, "
                       "and the header X-Cache: MISS.")
@@ -109,59 +124,70 @@ def test_hits_do_not_recompute(client):
 
 
 @pytest.mark.points(2)
-@pytest.mark.feedback("A cache hit should answer in well under 0.1 s; it must not compute the report again.")
+@pytest.mark.feedback("A cache hit should answer at once, well under the time a computation takes; it must not "
+                      "compute the report again.")
 def test_hit_is_fast(client):
     """A hit answers quickly."""
     report_id = new_id()
     assert get(client, report_id).status_code == 200
     durations = []
-    for _ in range(3):
+    for _ in range(HIT_TRIES):
         started = time.perf_counter()
         response = get(client, report_id)
         durations.append(time.perf_counter() - started)
         assert response.status_code == 200
-    assert min(durations) < HIT_SECONDS, f"hits took {[round(d, 3) for d in durations]} s"
+        if durations[-1] < HIT_SECONDS:
+            return
+    raise AssertionError(f"hits took {[round(d, 3) for d in durations]} s")
+
+
+def hit_during_computation(client: httpx.Client, app_socket: str) -> tuple[bool, str]:
+    """GET a cached report while another report is being computed: did the hit come back first?"""
+    hot, other = new_id(), new_id()
+    assert get(client, hot).status_code == 200  # cached now (each try its own: the TTL is only 1 s)
+    barrier, threads, results = fetch_together(app_socket, [other])
+    barrier.wait()
+    deadline = time.monotonic() + 3
+    while calls(client, other) == 0:  # wait until its computation has started
+        assert time.monotonic() < deadline, "the other report's computation never started"
+    hit = get(client, hot)
+    answered = time.time()
+    threads[0].join(timeout=5)
+    assert hit.status_code == 200 and cache_header(hit) == "HIT", "the hot report was not a HIT"
+    assert 0 in results and results[0].status_code == 200, "the other report did not answer 200"
+    computed = datetime.fromisoformat(results[0].json()["generated_at"]).timestamp()
+    return answered < computed, f"hit answered {answered - computed:+.3f} s after the other report was computed"
 
 
 @pytest.mark.points(2)
-@pytest.mark.feedback("A hit should stay fast while other reports are being computed. Does every request wait "
+@pytest.mark.feedback("A hit should not wait while another report is being computed. Does every request wait "
                       "behind one lock, or does a computation block the event loop (a slow call in async def)?")
 def test_hit_is_fast_while_other_reports_compute(client, app_socket):
-    """A hit answers quickly even while other reports are being computed."""
-    barrier, threads, results = fetch_together(app_socket, [new_id() for _ in range(BACKGROUND_MISSES)])
-    hot = new_id()
-    assert get(client, hot).status_code == 200  # cached just now, well within the TTL for the hits below
-    barrier.wait()
-    durations = []
-    hits = []
-    for _ in range(2):
-        time.sleep(0.15)
-        started = time.perf_counter()
-        hits.append(get(client, hot))
-        durations.append(time.perf_counter() - started)
-    for thread in threads:
-        thread.join(timeout=8)
-    assert max(durations) < HIT_UNDER_LOAD_SECONDS, \
-        f"hits during other computations took {[round(d, 3) for d in durations]} s"
-    assert all(r.status_code == 200 and cache_header(r) == "HIT" for r in hits), "the hot report was not a HIT"
-    assert all(r.status_code == 200 for r in results.values()), "the other reports did not all answer 200"
+    """A hit answers at once even while another report is being computed."""
+    notes = []
+    for _ in range(TRIES):  # a right answer may lose the race on a loaded machine; a wrong one loses every time
+        first, note = hit_during_computation(client, app_socket)
+        if first:
+            return
+        notes.append(note)
+    raise AssertionError("; ".join(notes))
 
 
-@pytest.mark.points(2)
-@pytest.mark.feedback("A report older than CACHE_TTL_SECONDS should be computed again (X-Cache: MISS), and then "
-                      "cached again.")
-def test_entry_expires_after_ttl(client):
-    """After the TTL the report is computed again."""
+@pytest.fixture(scope="session")
+def aging_report(pytestconfig: pytest.Config) -> tuple[int, httpx.Response | None, float]:
+    """A report fetched when the session starts, so that its TTL runs out while the other tests run."""
     report_id = new_id()
-    first = get(client, report_id)
-    assert first.status_code == 200
-    time.sleep(TTL + 0.6)
-    again = get(client, report_id)
-    assert again.status_code == 200
-    assert cache_header(again) == "MISS", "still served from the cache after the TTL"
-    assert calls(client, report_id) == 2
-    assert again.json()["generated_at"] != first.json()["generated_at"]
-    assert cache_header(get(client, report_id)) == "HIT", "the new result was not cached"
+    try:
+        with other_client(pytestconfig.getoption("--proctor-socket")) as c:
+            response: httpx.Response | None = get(c, report_id)
+    except httpx.HTTPError:
+        response = None
+    return report_id, response, time.monotonic()
+
+
+@pytest.fixture(autouse=True)
+def _start_aging(aging_report: tuple[int, httpx.Response | None, float]) -> None:
+    """Every test asks for the aging report, so whichever test comes first starts its TTL."""
 
 
 @pytest.mark.points(2)
@@ -193,11 +219,10 @@ def test_refresh_of_uncached_report(client):
 
 @pytest.mark.points(1)
 @pytest.mark.feedback("A refresh should drop only that report: other cached reports stay HITs.")
-def test_refresh_drops_only_that_report(client):
+def test_refresh_drops_only_that_report(client, app_socket):
     """A refresh leaves the other reports cached."""
     kept, dropped = new_id(), new_id()
-    get(client, kept)
-    get(client, dropped)
+    fetch_all(app_socket, [kept, dropped])
     assert client.post(f"/reports/{dropped}/refresh").status_code == 204
     assert cache_header(get(client, kept)) == "HIT"
     assert cache_header(get(client, dropped)) == "MISS"
@@ -205,11 +230,10 @@ def test_refresh_drops_only_that_report(client):
 
 @pytest.mark.points(1)
 @pytest.mark.feedback("Each report id should be cached on its own: a different id is a MISS with its own report.")
-def test_reports_are_cached_per_id(client):
+def test_reports_are_cached_per_id(client, app_socket):
     """Different report ids are cached separately."""
     one, two = new_id(), new_id()
-    first = get(client, one)
-    second = get(client, two)
+    first, second = fetch_all(app_socket, [one, two])
     assert cache_header(first) == cache_header(second) == "MISS"
     assert first.json()["report_id"] == one
     assert second.json()["report_id"] == two
@@ -230,3 +254,20 @@ def test_concurrent_misses_compute_once(client, app_socket):
     assert len(results) == 5 and all(r.status_code == 200 for r in results.values())
     assert len({r.json()["generated_at"] for r in results.values()}) == 1, "the requests got different reports"
     assert calls(client, report_id) == 1
+
+
+@pytest.mark.points(2)
+@pytest.mark.feedback("A report older than CACHE_TTL_SECONDS should be computed again (X-Cache: MISS), and then "
+                      "cached again.")
+def test_entry_expires_after_ttl(client, aging_report):
+    """After the TTL the report is computed again."""
+    # Last in the file: its report was fetched before the first test, so its TTL has usually run out by now.
+    report_id, first, fetched = aging_report
+    assert first is not None and first.status_code == 200
+    time.sleep(max(0.0, fetched + TTL + 0.2 - time.monotonic()))
+    again = get(client, report_id)
+    assert again.status_code == 200
+    assert cache_header(again) == "MISS", "still served from the cache after the TTL"
+    assert calls(client, report_id) == 2
+    assert again.json()["generated_at"] != first.json()["generated_at"]
+    assert cache_header(get(client, report_id)) == "HIT", "the new result was not cached"

@@ -8,8 +8,13 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 TOKENS = {"alice": "alice-token", "bob": "bob-token", "carol": "carol-token"}
-JOIN_SETTLE = 0.3  # after the handshakes, before the first message: the server may register a member after accept()
-QUIET = 0.6  # how long a socket must stay silent to count as "received nothing"
+# After the handshakes, before the first message: the server may register a member a step after accept() (or
+# after awaiting a "joined" notice of its own); 0.15 s is many event-loop steps even on a loaded machine.
+JOIN_SETTLE = 0.15
+# How long a socket must stay silent to count as "received nothing". It is only asked once a message sent after
+# the unwanted one has arrived elsewhere: a copy the server wrongly sent went out first and is already on its way.
+QUIET = 0.2
+LEFT_WAIT = 1.0  # at most this long for the "left" notice that tells a member has been removed
 
 
 def new_room() -> str:
@@ -146,6 +151,8 @@ def test_other_rooms_get_nothing(ws_connect):
     alice, bob = join(ws_connect, room, "alice", "bob")
     alice.send("only for this room")
     assert next_event(bob) == message(room, "alice", "only for this room"), "bob never got alice's message"
+    bob.send("and this")
+    assert next_event(alice, skip_from="alice") == message(room, "bob", "and this"), "alice never got bob's message"
     assert stays_quiet(carol)
     carol.close()
     alice.close()
@@ -172,7 +179,11 @@ def test_room_works_after_member_leaves(ws_connect):
     room = new_room()
     alice, bob, carol = join(ws_connect, room, "alice", "bob", "carol")
     carol.close()
-    time.sleep(JOIN_SETTLE)
+    try:  # the "left" notice says carol is gone; an app that sends none is given LEFT_WAIT to remove her
+        next_event(alice, timeout=LEFT_WAIT, types=("left",))
+        next_event(bob, timeout=LEFT_WAIT, types=("left",))
+    except TimeoutError:
+        pass
     alice.send("still here?")
     assert next_event(bob, types=("message",)) == message(room, "alice", "still here?")
     bob.send("yes")

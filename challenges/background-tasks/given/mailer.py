@@ -6,6 +6,6 @@ OUTBOX: list[str] = []
 
 
 def send_welcome(email: str) -> None:
-    """Send the welcome mail: it takes a full second, then the address is added to OUTBOX."""
-    time.sleep(1.0)
+    """Send the welcome mail: it takes 0.2 s, then the address is added to OUTBOX."""
+    time.sleep(0.2)
     OUTBOX.append(email)
