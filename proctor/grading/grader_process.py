@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from proctor.grading.limits import Limits
-from proctor.grading.sandbox.base import JOIN_CGROUPS, rlimits_for
+from proctor.grading.sandbox.base import JOIN_CGROUPS, kill_tree, rlimits_for
 from proctor.grading.sandbox.cgroups import RunCgroup
 
 log = logging.getLogger("proctor.grading")
@@ -69,13 +68,7 @@ class GraderProcess:
 
     def kill(self) -> None:
         """SIGKILL the grader with everything it started: its session, and every process in its cgroup."""
-        if self.popen.poll() is None:
-            try:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        if self.cgroup:
-            self.cgroup.kill_all()
+        kill_tree(self.popen, self.cgroup)
 
     def oom_killed(self) -> bool:
         return bool(self.cgroup and self.cgroup.oom_killed())

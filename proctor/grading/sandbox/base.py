@@ -35,6 +35,18 @@ class SandboxUnavailable(RuntimeError):
     """This backend cannot run here; the message says how to fix that."""
 
 
+
+def kill_tree(popen: subprocess.Popen[bytes], cgroup: RunCgroup | None) -> None:
+    """SIGKILL a process started in its own session with everything it started: the session, and every process
+    in its cgroup (which also catches one that left the session)."""
+    if popen.poll() is None:
+        try:
+            os.killpg(popen.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    if cgroup:
+        cgroup.kill_all()
+
 @dataclass
 class SandboxSpec:
     runtime: Path
@@ -120,13 +132,7 @@ class LocalProcess(SandboxProcess):
 
     def kill(self) -> None:
         """SIGKILL the whole tree: the pid namespace or session, and every process in the cgroup."""
-        if self.popen.poll() is None:
-            try:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        if self.cgroup:
-            self.cgroup.kill_all()
+        kill_tree(self.popen, self.cgroup)
         try:
             self.popen.wait(timeout=5)
         except subprocess.TimeoutExpired:
