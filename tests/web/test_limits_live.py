@@ -34,7 +34,27 @@ def response_to(port: int, head: bytes, chunks: int = 0) -> tuple[bytes, int]:
             except (BrokenPipeError, ConnectionResetError):
                 break
             sent += 65536
-        return s.recv(4096), sent
+        return read_answer(s), sent
+
+
+def read_answer(s: socket.socket) -> bytes:
+    """The whole answer: its head and the body its Content-Length names (it may come in more than one read)."""
+    answer = b""
+    while len(answer) < 65536:
+        head, found, body = answer.partition(b"\r\n\r\n")
+        if found:
+            length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")[1:]
+                           if line.lower().startswith(b"content-length:")), 0)
+            if len(body) >= length:
+                break
+        try:
+            data = s.recv(4096)
+        except ConnectionResetError:
+            break
+        if not data:
+            break
+        answer += data
+    return answer
 
 
 @pytest.mark.slow
