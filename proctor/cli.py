@@ -106,7 +106,7 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     import getpass
 
     from proctor.store import Store, users
-    from proctor.web.passwords import hash_password, password_problem
+    from proctor.store.passwords import hash_password, password_problem
 
     password = args.password
     if password is None:
@@ -292,20 +292,9 @@ def cmd_sandbox_build_image(args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox_gc(args: argparse.Namespace) -> int:
-    from proctor.grading.jobs import collect_orphan_jobs
-    from proctor.grading.sandbox.cgroups import collect_orphans
-    from proctor.grading.sandbox.docker import collect_garbage
+    from proctor.pipeline.janitor import sweep
 
-    groups, jobs = collect_orphans(), collect_orphan_jobs(get_settings().jobs_dir)
-    print(f"removed {groups} orphan sandbox cgroups and {jobs} job directories")
-    try:
-        containers, volumes = collect_garbage()
-        print(f"removed {containers} containers and {volumes} volumes")
-        from proctor.grading.docker_build import collect_build_garbage
-
-        print("removed {} Dockerfile build containers and {} images".format(*collect_build_garbage()))
-    except Exception as exc:  # noqa: BLE001 - no Docker here is not an error for gc
-        print(f"docker: skipped ({exc.__class__.__name__})")
+    print(sweep(get_settings(), docker=True, builds_always=True))
     return 0
 
 

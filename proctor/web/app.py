@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import ipaddress
 import logging
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,36 +19,42 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from proctor.grading.engine import grade, grader_isolation
 from proctor.grading.packs import Catalog
 from proctor.grading.results import RunResult
-from proctor.grading.pool import WarmPool
-from proctor.grading.suite_pool import SuitePool, start_suite_pool
-from proctor.grading.sandbox import SandboxUnavailable, choose_backend
-from proctor.grading.jobs import collect_orphan_jobs
-from proctor.grading.sandbox.cgroups import collect_orphans
-from proctor.grading.sandbox.docker import collect_garbage
-from proctor.grading.docker_build import collect_build_garbage_if_enabled
+from proctor.grading.sandbox import SandboxUnavailable
+from proctor.pipeline.deadlines import DeadlineSweeper
+from proctor.pipeline.lookup import ChallengeLookup
+from proctor.pipeline.startup import Grading
+from proctor.pipeline.startup import start as start_grading
 from proctor.settings import DEFAULT_SECRET_KEY, Settings, get_settings
 from proctor.store import Store
 from proctor.store.submissions import Submission
 from proctor.web import api_docs
 from proctor.web.api.router import api_router
 from proctor.web.body_limit import FORM_LIMITS, BodyLimitMiddleware
-from proctor.web.challenge_lookup import ChallengeLookup
-from proctor.web.deadlines import DeadlineSweeper
 from proctor.web.errors import install_error_handlers
 from proctor.web.logs import configure_logging
 from proctor.web.metrics import Metrics
 from proctor.web.observe import ObserveMiddleware
-from proctor.web.routes import activity
-from proctor.web.routes import custom_requests
-from proctor.web.routes import (accounts, assessments, authoring, catalog, challenges, dashboard, invitations,
-                                 operations, quizzes, reports, results, sittings, submissions)
+from proctor.web.routes import (
+    accounts,
+    activity,
+    assessments,
+    authoring,
+    catalog,
+    challenges,
+    custom_requests,
+    dashboard,
+    invitations,
+    operations,
+    quizzes,
+    reports,
+    results,
+    sittings,
+    submissions,
+)
 from proctor.web.security_headers import SecurityHeadersMiddleware
 from proctor.web.templating import PageCache, build_templates
-from proctor.web.validation_jobs import ValidationRunner
-from proctor.web.workers import WorkerPool
 
 log = logging.getLogger("proctor.web")
 STATIC_DIR = Path(__file__).parent / "static"
@@ -80,53 +85,24 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool: WorkerPool | None = None
-        warm: WarmPool | None = None
-        suites: SuitePool | None = None
+        grading: Grading | None = None
         if start_workers:
             try:
-                backend, warning = choose_backend(settings.sandbox, local_single_user=is_loopback(host),
-                                                  allow_process=settings.allow_process_sandbox)
+                grading = start_grading(settings, store, lookup, local_single_user=is_loopback(host),
+                                        on_finished=record_grading)
             except SandboxUnavailable as exc:
                 app.state.sandbox_problem = str(exc)
                 log.error("no sandbox, so nothing will be graded: %s", exc)
-            else:
-                if warning:
-                    log.warning(warning)
-                if backend.name == "docker":
-                    removed = collect_garbage()
-                    log.info("removed %d orphan containers and %d volumes", *removed)
-                    log.info("removed %d Dockerfile build containers and %d images",
-                             *collect_build_garbage_if_enabled(settings))
-                # Sandboxes and job directories of an engine that died (a crash, a kill -9) are cleaned now.
-                log.info("removed %d orphan sandbox cgroups and %d job directories",
-                         collect_orphans(), collect_orphan_jobs(settings.jobs_dir))
-                if settings.warm_pool > 0:
-                    warm = WarmPool(backend, size=settings.warm_pool, jobs_dir=settings.jobs_dir,
-                                    runtime=settings.runtime_dir, uid=settings.sandbox_uid, gid=settings.sandbox_gid,
-                                    grader_isolation=grader_isolation(settings))
-                suites = start_suite_pool(settings, backend, catalog_.all())
-                pool = WorkerPool(store=store, catalog=lookup, backend=backend,
-                                  count=settings.workers or os.cpu_count() or 1,
-                                  lease_seconds=settings.grading_lease_seconds,
-                                  grader=lambda *a, **kw: grade(*a, settings=settings, pool=warm,
-                                                                suite_pool=suites, **kw),
-                                  on_finished=record_grading,
-                                  validations=ValidationRunner(store, settings=settings, backend=backend))
-                pool.start()
-        app.state.workers = pool
-        sweeper = DeadlineSweeper(store, interval=app.state.sweep_seconds, on_submitted=pool.notify if pool else None)
+        app.state.workers = grading.workers if grading else None
+        sweeper = DeadlineSweeper(store, interval=app.state.sweep_seconds,
+                                  on_submitted=grading.workers.notify if grading else None)
         sweeper.start()
         try:
             yield
         finally:
             sweeper.stop()
-            if pool:
-                pool.stop()
-            if warm:
-                warm.close()
-            if suites:
-                suites.close()
+            if grading:
+                grading.stop()
             store.close()
 
     # Operators get Prometheus metrics at /metrics and structured logs; FastAPI's own OpenTelemetry hooks,

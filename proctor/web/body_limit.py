@@ -16,10 +16,12 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from proctor.grading.submission import MAX_TOTAL_BYTES
+
 # What the forms need (FastAPI's `form_limits`, and csrf.verify_csrf for forms without Form() parameters): the
 # biggest field is a 256 KiB file percent-encoded (up to 3 bytes per byte); the most fields, a 20-file
 # submission (name and content each) or an assessment's challenge checkboxes. Nothing is uploaded as a file.
-FORM_LIMITS: dict[str, int] = {"max_fields": 200, "max_files": 0, "max_part_size": 3 * 256 * 1024}
+FORM_LIMITS: dict[str, int] = {"max_fields": 200, "max_files": 0, "max_part_size": 3 * MAX_TOTAL_BYTES}
 
 
 class BodyTooLarge(HTTPException):

@@ -21,7 +21,7 @@ from servers import Server, free_port
 from test_browser import ARTEFACTS
 
 from proctor.store import Store, api_tokens, submissions, users
-from proctor.web.passwords import hash_password
+from proctor.store.passwords import hash_password
 
 pytestmark = pytest.mark.slow
 

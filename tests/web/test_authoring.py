@@ -13,7 +13,7 @@ from interviews import create_assessment, invite, staff, start
 
 from proctor.grading.packs import Challenge
 from proctor.settings import PROJECT_ROOT
-from proctor.web.validation_jobs import ValidationRunner, Validator
+from proctor.pipeline.validation import ValidationRunner, Validator
 
 pytestmark = pytest.mark.anyio
 STORED = "greeting-api-u1"  # as saved: ivy is the first account, and her slugs end in her namespace, -u1

@@ -16,7 +16,7 @@ from proctor.grading.results import RunResult, RunStatus
 from proctor.store import Store, submissions, users
 from proctor.store.migrations import MIGRATIONS
 from proctor.web.app import create_app
-from proctor.web.workers import WorkerPool
+from proctor.pipeline.worker import Workers
 
 pytestmark = pytest.mark.anyio
 
@@ -85,8 +85,8 @@ def test_infra_error_is_retried_and_recorded_once(data_dir: Path) -> None:
     class Backend:
         name = "fake"
 
-    pool = WorkerPool(store=store, catalog=default_catalog(), backend=Backend(), count=1,  # type: ignore[arg-type]
-                      lease_seconds=5, grader=grader)
+    pool = Workers(store=store, catalog=default_catalog(), backend=Backend(), count=1,  # type: ignore[arg-type]
+                      lease_seconds=5, grade=grader)
     pool.start()
     try:
         deadline = time.monotonic() + 5

@@ -14,7 +14,7 @@ from pagetree import parse
 from servers import Server, free_port
 
 from proctor.store import Store, users
-from proctor.web.passwords import hash_password
+from proctor.store.passwords import hash_password
 
 MiB = 1024 * 1024
 

@@ -18,8 +18,8 @@ from pagetree import Element, parse
 from proctor.grading.engine import grade
 from proctor.grading.quiz import load_key, load_quiz
 from proctor.store import assessment_sessions, drafts, snapshots, submissions
-from proctor.web.deadlines import DeadlineSweeper
-from proctor.web.workers import WorkerPool
+from proctor.pipeline.deadlines import DeadlineSweeper
+from proctor.pipeline.worker import Workers
 
 pytestmark = pytest.mark.anyio
 SLUG = "quiz-http-errors"
@@ -37,8 +37,8 @@ class NoSandbox:
 def grade_queued(app: FastAPI, timeout: float = 10.0) -> None:
     """Run real grading workers, as the server does, until the queue is empty."""
     store = app.state.store
-    pool = WorkerPool(store=store, catalog=app.state.challenges, backend=NoSandbox(), count=1,  # type: ignore[arg-type]
-                      lease_seconds=5, grader=lambda *a, **kw: grade(*a, pool=NoSandbox(), **kw))
+    pool = Workers(store=store, catalog=app.state.challenges, backend=NoSandbox(), count=1,  # type: ignore[arg-type]
+                      lease_seconds=5, grade=lambda *a, **kw: grade(*a, pool=NoSandbox(), **kw))
     pool.start()
     try:
         deadline = time.monotonic() + timeout

@@ -19,7 +19,7 @@ from pagetree import parse
 from servers import Server, free_port
 
 from proctor.store import Store, submissions, users
-from proctor.web.passwords import hash_password
+from proctor.store.passwords import hash_password
 
 # Slow to start, so the run is surely in progress when the server is stopped; then fully correct.
 SLOW_REFERENCE = "import time\ntime.sleep(3)\n" + REFERENCE

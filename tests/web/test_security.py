@@ -11,7 +11,7 @@ from pagetree import parse
 
 from proctor.store import sessions, submissions, users
 from proctor.web.auth import session_id_from
-from proctor.web.passwords import hash_password, verify_password
+from proctor.store.passwords import hash_password, verify_password
 
 pytestmark = pytest.mark.anyio
 

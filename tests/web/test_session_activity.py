@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from interviews import create_assessment, invite, staff, start
 
 from proctor.store import activity
-from proctor.web.effort import IDLE_AFTER, active_seconds, effort
+from proctor.review.effort import IDLE_AFTER, active_seconds, effort
 
 
 def test_active_time_counts_long_gaps_as_idle() -> None:

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from interviews import create_assessment, invite, staff, start
 
 from proctor.settings import PROJECT_ROOT
-from proctor.web.similarity import THRESHOLD, fingerprint, normalised_tokens, shared_lines, similarity
+from proctor.review.similarity import THRESHOLD, fingerprint, normalised_tokens, shared_lines, similarity
 
 HERE = Path(__file__).parent / "similar"
 STARTER = (PROJECT_ROOT / "challenges/request-body/starter/app.py").read_text()

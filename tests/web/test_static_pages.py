@@ -15,7 +15,7 @@ from proctor.grading.engine import grade
 from proctor.settings import PROJECT_ROOT, Settings
 from proctor.store import submissions
 from proctor.web.sections import section_title
-from proctor.web.workers import WorkerPool
+from proctor.pipeline.worker import Workers
 
 pytestmark = pytest.mark.anyio
 SLUG = "dockerfile"
@@ -26,8 +26,8 @@ NO_ENGINE = Settings(dockerfile_build="off")
 def grade_queued(app: FastAPI, timeout: float = 10.0) -> None:
     """Real grading workers, with Dockerfile builds off: this test is about the pages, not the engine."""
     store = app.state.store
-    pool = WorkerPool(store=store, catalog=app.state.challenges, backend=NoSandbox(), count=1,  # type: ignore[arg-type]
-                      lease_seconds=5, grader=lambda *a, **kw: grade(*a, **kw, pool=NoSandbox(), settings=NO_ENGINE))
+    pool = Workers(store=store, catalog=app.state.challenges, backend=NoSandbox(), count=1,  # type: ignore[arg-type]
+                      lease_seconds=5, grade=lambda *a, **kw: grade(*a, **kw, pool=NoSandbox(), settings=NO_ENGINE))
     pool.start()
     try:
         deadline = time.monotonic() + timeout

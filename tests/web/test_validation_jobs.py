@@ -14,7 +14,7 @@ from test_authoring import fake_validator, pack, run_validations
 
 from proctor.grading.packs import Challenge
 from proctor.store import authored_challenges, validations
-from proctor.web.validation_jobs import ValidationRunner
+from proctor.pipeline.validation import ValidationRunner
 
 pytestmark = pytest.mark.anyio
 

@@ -14,7 +14,7 @@ from proctor.store.submissions import Submission
 from proctor.web.api.responses import errors
 from proctor.web.api.schemas import SubmissionCreate, SubmissionPublic, SubmissionWithFiles
 from proctor.web.deps import ApiUser, CatalogDep, IdPath, StoreDep
-from proctor.web.intake import accept_submission
+from proctor.web.submit import accept_submission
 from proctor.web.routes.submissions import visible_result
 
 router = APIRouter(prefix="/submissions", tags=["submissions"])

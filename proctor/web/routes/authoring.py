@@ -15,7 +15,7 @@ from proctor.store.validations import Validation
 from proctor.store.users import User
 from proctor.web.access import managed_authored
 from proctor.web.authoring_packs import DIFFICULTIES, PackForm, form_of, pack_files, zip_pack
-from proctor.web.challenge_lookup import write_pack
+from proctor.pipeline.lookup import write_pack
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import StaffUser, StoreDep
 from proctor.web.markdown import render_markdown

@@ -9,11 +9,13 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 
 from proctor.grading.packs import Catalog, Challenge
+from proctor.grading.submission import MAX_TOTAL_BYTES
 from proctor.store import Store, drafts, practice, submissions
 from proctor.web.auth import login_url, signup_url
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import CatalogDep, CurrentUser, StoreDep, find_challenge, load_user
-from proctor.web.intake import accept_submission, hold_message
+from proctor.pipeline.intake import hold_message
+from proctor.web.submit import accept_submission
 from proctor.web.markdown import render_challenge_prompt
 from proctor.web.next_challenge import SOLVED_SCORE, solved_context
 from proctor.web.page_route import PageRoute
@@ -94,7 +96,7 @@ def save_draft(request: Request, slug: str, store: StoreDep, catalog: CatalogDep
     files = form_files(filename, content)
     given = challenge.given_files()
     files = {k: v for k, v in files.items() if k not in given}
-    if sum(len(v.encode()) for v in files.values()) > 256 * 1024:
+    if sum(len(v.encode()) for v in files.values()) > MAX_TOTAL_BYTES:
         raise HTTPException(413, "This draft is over the size limit, so it was not saved.")
     drafts.save(store, user_id=user.id, challenge=slug, files=files)
     if is_htmx(request):

@@ -20,7 +20,7 @@ from proctor.store.database import Store
 from proctor.store.submissions import Submission
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import CatalogDep, CurrentUser, IdPath, StoreDep, find_challenge
-from proctor.web.intake import accept_submission
+from proctor.web.submit import accept_submission
 from proctor.web.routes.challenges import form_files
 from proctor.web.routes.submissions import own_submission
 from proctor.web.templating import is_htmx, render

@@ -26,7 +26,8 @@ from proctor.store.submissions import Submission
 from proctor.web.auth import login_url, signup_url
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import CatalogDep, CurrentUser, IdPath, OptionalUser, SettingsDep, StoreDep, find_challenge
-from proctor.web.intake import accept_submission, hold_message
+from proctor.pipeline.intake import hold_message
+from proctor.web.submit import accept_submission
 from proctor.web.markdown import render_challenge_prompt, render_inline, render_prompt
 from proctor.web.quiz_answers import AnsweredQuestion, answered_questions, chosen_ids
 from proctor.web.routes.challenges import solved_note

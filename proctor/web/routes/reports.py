@@ -17,9 +17,9 @@ from proctor.web.access import managed_assessment, managed_session
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import MAX_ID, IdPath, IdQuery, StaffUser, StoreDep
 from proctor.web.diffs import diff_files
-from proctor.web.effort import effort
-from proctor.web.results_table import final_code, seconds_used, session_status, starter_code
-from proctor.web.similarity import MIN_FINGERPRINTS, THRESHOLD, fingerprint, joined, judgeable, shared_lines, \
+from proctor.review.effort import effort
+from proctor.review.results_table import final_code, seconds_used, session_status, starter_code
+from proctor.review.similarity import MIN_FINGERPRINTS, THRESHOLD, fingerprint, joined, judgeable, shared_lines, \
     shared_share
 from proctor.web.templating import is_htmx, render
 

@@ -10,8 +10,8 @@ from fastapi.responses import JSONResponse
 
 from proctor.web.access import managed_assessment
 from proctor.web.deps import IdPath, StaffUser, StoreDep
-from proctor.web.quiz_results import quiz_breakdowns
-from proctor.web.results_table import SORT_KEYS, build_rows, filter_and_sort
+from proctor.review.quiz_results import quiz_breakdowns
+from proctor.review.results_table import SORT_KEYS, build_rows, filter_and_sort
 from proctor.web.templating import render
 
 router = APIRouter(tags=["review"])

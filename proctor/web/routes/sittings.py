@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 
 from proctor.grading.packs import Challenge
+from proctor.grading.submission import MAX_TOTAL_BYTES
 from proctor.store import Store, assessment_sessions, assessments, snapshots, submissions
 from proctor.store.assessment_sessions import AssessmentSession
 from proctor.store.assessments import Assessment
@@ -22,7 +23,7 @@ from proctor.store.submissions import Submission
 from proctor.store.users import User
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import CurrentUser, IdPath, StoreDep
-from proctor.web.intake import accept_submission
+from proctor.web.submit import accept_submission
 from proctor.web.markdown import render_challenge_prompt
 from proctor.web.quiz_answers import answered_questions
 from proctor.web.routes.challenges import decode, form_files
@@ -30,7 +31,6 @@ from proctor.web.routes.submissions import visible_result
 from proctor.web.templating import is_htmx, render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["sessions"])
-MAX_DRAFT_BYTES = 256 * 1024
 
 
 def own_session(request: Request, store: Store, session_id: int, user: User) -> tuple[AssessmentSession, Assessment]:
@@ -166,7 +166,7 @@ def save_snapshot(request: Request, session_id: IdPath, slug: str, store: StoreD
     challenge = session_challenge(request, assessment, slug)
     given = challenge.given_files()
     files = {k: v for k, v in form_files(filename, content).items() if k not in given}
-    if sum(len(v.encode()) for v in files.values()) > MAX_DRAFT_BYTES:
+    if sum(len(v.encode()) for v in files.values()) > MAX_TOTAL_BYTES:
         raise HTTPException(413, "This draft is over the size limit, so it was not saved.")
     if keep_snapshot(request, session, slug, files) and \
             files != decode(challenge.starter_files()):

@@ -18,13 +18,13 @@ from proctor.grading.packs import Catalog, UnknownChallenge
 from proctor.grading.results import RunResult, RunStatus
 from proctor.grading.sandbox import Sandbox
 from proctor.grading.submission import SubmissionError
+from proctor.pipeline.validation import ValidationRunner
 from proctor.store import Store, submissions
 from proctor.store.submissions import Submission
-from proctor.web.validation_jobs import ValidationRunner
 
 log = logging.getLogger(__name__)
 
-Grader = Callable[..., RunResult]
+GradeFn = Callable[..., RunResult]  # engine.grade with the process's pools bound
 MAX_BACKOFF_SECONDS = 600.0
 
 
@@ -59,16 +59,16 @@ class Progress:
         return True
 
 
-class WorkerPool:
+class Workers:
     def __init__(self, *, store: Store, catalog: Catalog, backend: Sandbox, count: int, lease_seconds: float,
-                 grader: Grader, on_finished: Callable[[Submission, RunResult, float], None] | None = None,
+                 grade: GradeFn, on_finished: Callable[[Submission, RunResult, float], None] | None = None,
                  validations: ValidationRunner | None = None) -> None:
         self.store = store
         self.catalog = catalog
         self.backend = backend
         self.count = count
         self.lease_seconds = lease_seconds
-        self.grader = grader
+        self.grade = grade
         self.on_finished = on_finished
         self.validations = validations  # a second kind of job, taken when no submission waits
         self._stop = threading.Event()
@@ -162,7 +162,7 @@ class WorkerPool:
         files = {name: text.encode("utf-8") for name, text in submission.files.items()}
         started = time.monotonic()
         try:
-            result = self.grader(challenge, files, suite=submission.suite, backend=self.backend, on_event=on_event)
+            result = self.grade(challenge, files, suite=submission.suite, backend=self.backend, on_event=on_event)
         except SubmissionError as exc:
             self._finish_without_run(submission, token, str(exc))
             return

@@ -17,10 +17,10 @@ from collections.abc import Callable
 from proctor.grading.packs import Challenge, PackError
 from proctor.grading.sandbox import Sandbox
 from proctor.grading.validate import REFERENCE_RUNS, check_pack
+from proctor.pipeline.lookup import write_pack
 from proctor.settings import Settings
 from proctor.store import Store, validations
 from proctor.store.validations import Validation
-from proctor.web.challenge_lookup import write_pack
 
 log = logging.getLogger(__name__)
 

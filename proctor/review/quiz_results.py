@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from proctor.grading.quiz import load_quiz
+from proctor.pipeline.lookup import ChallengeLookup
+from proctor.review.results_table import Row
 from proctor.store import Store, assessment_sessions
 from proctor.store.assessments import Assessment
-from proctor.web.challenge_lookup import ChallengeLookup
-from proctor.web.results_table import Row
 
 
 @dataclass

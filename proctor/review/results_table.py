@@ -11,12 +11,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from proctor.grading.packs import UnknownChallenge
+from proctor.pipeline.lookup import ChallengeLookup
+from proctor.review.similarity import (
+    THRESHOLD,
+    fingerprint,
+    joined,
+    shared_share,
+    similarity,
+)
 from proctor.store import Store, assessment_sessions, reviews, snapshots, users
 from proctor.store.assessment_sessions import AssessmentSession
 from proctor.store.assessments import Assessment
 from proctor.store.database import now
-from proctor.web.challenge_lookup import ChallengeLookup
-from proctor.web.similarity import THRESHOLD, fingerprint, joined, shared_share, similarity
 
 SORT_KEYS = ("email", "total", "time", "status", "rating", "flags")
 

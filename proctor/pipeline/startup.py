@@ -1,0 +1,62 @@
+"""Starting grading in a process: choose the sandbox, sweep what a dead engine left, warm the pools, start the
+workers. The web server's lifespan calls `start` and `Grading.stop`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from proctor.grading.engine import grade, grader_isolation
+from proctor.grading.pool import WarmPool
+from proctor.grading.results import RunResult
+from proctor.grading.sandbox import Sandbox, choose_backend
+from proctor.grading.suite_pool import SuitePool, start_suite_pool
+from proctor.pipeline.janitor import sweep
+from proctor.pipeline.lookup import ChallengeLookup
+from proctor.pipeline.validation import ValidationRunner
+from proctor.pipeline.worker import Workers
+from proctor.settings import Settings
+from proctor.store import Store
+from proctor.store.submissions import Submission
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Grading:
+    backend: Sandbox
+    workers: Workers
+    warm: WarmPool | None
+    suites: SuitePool | None
+
+    def stop(self) -> None:
+        self.workers.stop()
+        if self.warm:
+            self.warm.close()
+        if self.suites:
+            self.suites.close()
+
+
+def start(settings: Settings, store: Store, lookup: ChallengeLookup, *, local_single_user: bool,
+          on_finished: Callable[[Submission, RunResult, float], None] | None = None) -> Grading:
+    """Raises SandboxUnavailable when no sandbox works here: then nothing can be graded."""
+    backend, warning = choose_backend(settings.sandbox, local_single_user=local_single_user,
+                                      allow_process=settings.allow_process_sandbox)
+    if warning:
+        log.warning(warning)
+    log.info("%s", sweep(settings, docker=backend.name == "docker"))
+    warm = None
+    if settings.warm_pool > 0:
+        warm = WarmPool(backend, size=settings.warm_pool, jobs_dir=settings.jobs_dir, runtime=settings.runtime_dir,
+                        uid=settings.sandbox_uid, gid=settings.sandbox_gid, grader_isolation=grader_isolation(settings))
+    suites = start_suite_pool(settings, backend, lookup.all())
+    workers = Workers(store=store, catalog=lookup, backend=backend, count=settings.workers or os.cpu_count() or 1,
+                         lease_seconds=settings.grading_lease_seconds,
+                         grade=lambda *a, **kw: grade(*a, settings=settings, pool=warm, suite_pool=suites, **kw),
+                         on_finished=on_finished,
+                         validations=ValidationRunner(store, settings=settings, backend=backend))
+    workers.start()
+    return Grading(backend, workers, warm, suites)

@@ -1,0 +1,1 @@
+"""What interviewers read about candidates: results tables, quiz columns, effort and similarity."""
