@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -46,9 +46,29 @@ def bwrap() -> Sandbox:
     return require_backend("bwrap")
 
 
-@pytest.fixture(scope="session", params=["bwrap", "docker"])
+@pytest.fixture(scope="session")
+def fork_sandbox() -> Iterator[Sandbox]:
+    """bwrap started from a fork server (grading/sandbox/forkserver.py): one for the whole session."""
+    from proctor.grading.sandbox.forkserver import ForkSandbox
+    from proctor.settings import get_settings
+
+    require_backend("bwrap")
+    settings = get_settings()
+    backend = ForkSandbox(venv=settings.runtime_dir, uid=settings.sandbox_uid, gid=settings.sandbox_gid)
+    problem = backend.available()
+    if problem:
+        if IN_CI:
+            pytest.fail(f"fork servers must work in CI: {problem}")
+        pytest.skip(f"fork servers unavailable here: {problem}")
+    yield backend
+    backend.close()
+
+
+@pytest.fixture(scope="session", params=["bwrap", "fork", "docker"])
 def sandbox(request: pytest.FixtureRequest) -> Sandbox:
-    """Each isolating backend in turn: the engine suite runs on both."""
+    """Each isolating backend in turn, and bwrap also started from a fork server: the engine suite runs on all."""
+    if request.param == "fork":
+        return request.getfixturevalue("fork_sandbox")
     return require_backend(request.param)
 
 
