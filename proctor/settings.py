@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     grader_sandbox: Literal["auto", "bwrap", "none"] = "auto"
     # Sandboxes (and graders) kept started ahead of submissions; 0 turns the warm pool off.
     warm_pool: int = 2
+    # How a bwrap sandbox starts: "fork" from a warm fork server (docs/decisions.md, "Fork servers"), "cold" as
+    # a fresh bwrap and Python per run; "auto" is fork where it works (root, for per-run cgroups), else cold.
+    sandbox_start: Literal["auto", "fork", "cold"] = "auto"
     session_days: int = 14
     submissions_per_minute: int = 10
     login_failures_allowed: int = 5

@@ -97,9 +97,13 @@ def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden
     if getattr(backend, "needs_runtime", True):
         runtime.check(settings.runtime_dir)
 
+    slot = None
+
     def result(outcome: Outcome) -> RunResult:
-        return _build_result(challenge, suite, backend, limits, settings, outcome,
-                             int((time.monotonic() - started) * 1000))
+        final = _build_result(challenge, suite, backend, limits, settings, outcome,
+                              int((time.monotonic() - started) * 1000))
+        final.start = "warm" if slot is not None else getattr(backend, "start_mode", "cold")
+        return final
 
     missing = [name for name in challenge.files if name not in files]
     if missing:

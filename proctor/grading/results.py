@@ -65,6 +65,7 @@ class RunResult(BaseModel):
     tests: list[TestResult]
     output: str = ""
     sandbox: str
+    start: str = "cold"  # how the app's sandbox started: "cold", "warm" (a pooled one) or "fork" (a fork server)
     duration_ms: int
     suite: str = "hidden"
     message: str = ""

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from proctor.grading.engine import grade, grader_isolation
 from proctor.grading.pool import WarmPool
 from proctor.grading.results import RunResult
-from proctor.grading.sandbox import Sandbox, choose_backend
+from proctor.grading.sandbox import Sandbox, SandboxUnavailable, choose_backend
+from proctor.grading.sandbox.forkserver import ForkSandbox
 from proctor.grading.suite_pool import SuitePool, start_suite_pool
 from proctor.pipeline.janitor import sweep
 from proctor.pipeline.lookup import ChallengeLookup
@@ -38,6 +39,22 @@ class Grading:
             self.warm.close()
         if self.suites:
             self.suites.close()
+        if isinstance(self.backend, ForkSandbox):
+            self.backend.close()
+
+
+def with_start_mode(backend: Sandbox, settings: Settings) -> Sandbox:
+    """bwrap from a fork server where settings allow and it works here; any other backend as it is."""
+    if backend.name != "bwrap" or settings.sandbox_start == "cold":
+        return backend
+    forked = ForkSandbox(venv=settings.runtime_dir, uid=settings.sandbox_uid, gid=settings.sandbox_gid)
+    problem = forked.available()
+    if problem is None:
+        return forked
+    if settings.sandbox_start == "fork":
+        raise SandboxUnavailable(f"PROCTOR_SANDBOX_START=fork: {problem}")
+    log.info("bwrap sandboxes start cold: %s", problem)
+    return backend
 
 
 def start(settings: Settings, store: Store, lookup: ChallengeLookup, *, local_single_user: bool,
@@ -47,6 +64,7 @@ def start(settings: Settings, store: Store, lookup: ChallengeLookup, *, local_si
                                       allow_process=settings.allow_process_sandbox)
     if warning:
         log.warning(warning)
+    backend = with_start_mode(backend, settings)
     log.info("%s", sweep(settings, docker=backend.name == "docker"))
     warm = None
     if settings.warm_pool > 0:
