@@ -239,6 +239,7 @@ class ForkServer:
             raise
         finally:
             creds.close()
+            creds_child.close()
         process = ForkedProcess(self, ticket, pipes.output_r, pipes.status_r, pipes.control_w, cgroup, pidfd)
         with self._lock:
             ended = self._replies.pop(f"exited:{ticket}", None)
