@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-KIND_LABELS = {"http": "Write the app", "pytest": "Write the tests", "static": "Dockerfile", "quiz": "Quiz"}
+KIND_LABELS = {"http": "You write the app", "pytest": "You write the tests", "static": "You write a Dockerfile",
+               "quiz": "Quiz"}
 
 
 def kind_label(kind: str) -> str:

@@ -95,7 +95,7 @@ async def test_a_pytest_pack_is_stored_as_the_format_and_validated_by_the_queued
     page = await ivy.page("/authoring/shop-tests-u1")
     assert page.by_id("pack-validated") is not None
     assert page.find("input", id="why-2").attrs["value"] == pytest_pack()["why"][1]  # round trip into the form
-    assert "Write the tests" in page.by_id("pack-kind").text()
+    assert "You write the tests" in page.by_id("pack-kind").text()
     # an edit keeps the kind, whatever the form says
     r = await ivy.post("/authoring/shop-tests-u1", {**pytest_pack(), "kind": "http", "title": "Shop tests 2"})
     assert r.status_code == 303
