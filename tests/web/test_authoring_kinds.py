@@ -40,6 +40,7 @@ choices = [{ id = "handler", text = "The handler runs" }, { id = "validate", tex
 '''
 KEY = '''[questions.bad-body]
 correct = ["b"]
+explanation = "Unprocessable Entity: validation fails before the endpoint runs."
 
 [questions.pydantic-does]
 correct = ["a", "b"]
