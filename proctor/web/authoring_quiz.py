@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from proctor.grading.quiz import AnswerKey, Quiz
+from proctor.web.sections import SECTION_TITLES
 
 QUESTIONS = "Questions (quiz.toml)"
 KEY = "Answer key (key.toml)"
@@ -39,7 +40,12 @@ def parsed(quiz_text: str, key_text: str) -> tuple[Quiz | None, AnswerKey | None
 
 def quiz_text_problems(quiz_text: str, key_text: str) -> list[str]:
     """Syntax and shape; the pack's own checks (quiz_problems: every question keyed, ordering keys) follow."""
-    return parsed(quiz_text, key_text)[2]
+    quiz, _, problems = parsed(quiz_text, key_text)
+    for q in quiz.questions if quiz else []:
+        if not set(q.sections) <= set(SECTION_TITLES):
+            problems.append(f"{QUESTIONS}: {q.id}: sections are guide sections, "
+                            f"{min(SECTION_TITLES)} to {max(SECTION_TITLES)}")
+    return problems
 
 
 def quiz_sections(quiz_text: str) -> list[int]:

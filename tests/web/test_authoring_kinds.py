@@ -129,6 +129,8 @@ async def test_a_quiz_is_checked_as_typed_then_validated_for_real(app: FastAPI) 
     assert "Put the steps in order." in r.text  # kept
     r = await ivy.post("/authoring", quiz_pack(quiz=QUIZ.replace('{ id = "a", text = "400" }, ', "")))
     assert r.status_code == 400 and "questions.0.choices: List should have at least 2 items" in r.text
+    r = await ivy.post("/authoring", quiz_pack(quiz=QUIZ.replace("sections = [8]", "sections = [99]", 1)))
+    assert r.status_code == 400 and "bad-body: sections are guide sections, 1 to 26" in r.text
     r = await ivy.post("/authoring", quiz_pack(key=KEY.split("[questions.lifecycle]")[0]))
     assert r.status_code == 400 and "lifecycle: no entry in key.toml" in r.text
     r = await ivy.post("/authoring", quiz_pack(key=KEY.replace('correct = ["b"]', 'correct = ["a", "b"]')))
