@@ -28,7 +28,8 @@ KINDS = {"http": "HTTP app: candidates write the app, your hidden tests grade it
 SUBMITTED = {"http": "app.py", "pytest": "test_app.py", "quiz": "answers.json"}
 PYTEST_LIMITS = "\n[limits]\nwall_seconds = 15\ntest_seconds = 3\n"  # as challenges/write-the-tests: 1 + N apps
 
-HTTP_TESTS = ("import pytest\n\n\n@pytest.mark.points(1)\n@pytest.mark.feedback(\"GET / should answer 200.\")\n"
+HTTP_TESTS = ("import pytest\n\n\n@pytest.mark.points(1)\n"
+              "@pytest.mark.feedback(\"GET / should answer 200.\")\n"
               "def test_root(client):\n    \"\"\"GET / answers.\"\"\"\n    assert client.get(\"/\").status_code == 200\n")
 QUIZ_TEMPLATE = '''[[questions]]
 id = "status-for-bad-body"

@@ -7,6 +7,7 @@ import pytest
 from conftest import Client
 from fastapi import FastAPI
 from interviews import create_assessment, invite, staff, start
+from pagetree import Element
 from test_api_tokens import api, bearer, create
 from test_authoring import run_validations
 from test_authoring_kinds import quiz_pack
@@ -17,8 +18,8 @@ pytestmark = pytest.mark.anyio
 ONE_OF_EACH = {"hello-route": "http", "write-the-tests": "pytest", "dockerfile": "static", "quiz-testing": "quiz"}
 
 
-def badges(element: object) -> dict[str, str]:
-    return {b.attrs["data-kind"]: b.text().strip() for b in element.find_all("span", class_="badge-kind")}  # type: ignore[attr-defined]
+def badges(element: Element) -> dict[str, str]:
+    return {b.attrs["data-kind"]: b.text().strip() for b in element.find_all("span", class_="badge-kind")}
 
 
 async def test_the_catalog_labels_every_kind(client: Client) -> None:
