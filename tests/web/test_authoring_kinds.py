@@ -153,3 +153,19 @@ async def test_a_quiz_whose_key_makes_the_starter_score_100_is_refused_by_the_ch
     key = KEY.replace('["route", "validate", "handler"]', '["handler", "route", "validate"]')
     r = await ivy.post("/authoring", quiz_pack(key=key))
     assert r.status_code == 400 and "already more than half in order" in r.text
+
+
+@pytest.mark.slow
+async def test_a_pytest_pack_whose_suite_misses_a_mutant_is_refused_by_the_real_check(app: FastAPI, bwrap: Any) -> None:
+    """The queued job runs check_pack in the sandbox: a mutant that behaves like the correct app survives the
+    reference suite, so the reference scores below 100 and the form names the survivor's description."""
+    ivy = await staff(app, "ivy@example.com")
+    await ivy.get("/authoring/new?kind=pytest")
+    pack = pytest_pack()
+    same = pack["app"] + "\n# only a comment differs\n"
+    r = await ivy.post("/authoring", {**pack, "why": [*pack["why"], "nothing at all is wrong"],
+                                      "mutant": [*pack["mutant"], same]})
+    assert r.status_code == 303
+    assert run_validations(app, backend=bwrap) == 1
+    problems = (await ivy.page("/authoring/shop-tests-u1")).by_id("pack-problems").text()
+    assert "the reference scored" in problems and "nothing at all is wrong" in problems

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from proctor.grading.packs import SLUG, PackError
+from proctor.grading.quiz import quiz_problems
 from proctor.store import authored_challenges, validations
 from proctor.store.validations import Validation
 from proctor.store.users import User
 from proctor.web.access import managed_authored
-from proctor.grading.quiz import quiz_problems
 from proctor.web.authoring_packs import (DIFFICULTIES, KINDS, MUTANTS, WRONG_CASES, Mutant, PackForm, form_of,
                                          kind_problems, new_form, pack_files, zip_pack)
 from proctor.web.challenge_lookup import write_pack
