@@ -1,5 +1,6 @@
 """Every kind of challenge (http, pytest, static, quiz) carries its label wherever challenges are listed: the catalog,
-the dashboard's mastery table, the API, the assessment form, and the candidate's session pages."""
+the dashboard's mastery table, the API, the authoring list, the assessment form, and the candidate's session
+pages."""
 
 from __future__ import annotations
 
@@ -56,6 +57,8 @@ async def test_the_assessment_form_and_the_session_pages_label_every_kind(app: F
     await ivy.get("/authoring/new?kind=quiz")
     assert (await ivy.post("/authoring", quiz_pack())).status_code == 303
     assert run_validations(app) == 1
+    listed = (await ivy.page("/authoring")).find("tr", data_slug="body-quiz-u1")
+    assert badges(listed) == {"quiz": "Quiz"}
     form = (await ivy.page("/assessments/new")).by_id("assessment-form")
     items = {li.find("input").attrs["value"]: li for li in form.find_all("li")}
     for slug, kind in {**ONE_OF_EACH, "body-quiz-u1": "quiz"}.items():  # her own quiz too, not only the catalog's

@@ -41,7 +41,8 @@ def form_page(request: Request, form: PackForm, *, creating: bool, problems: lis
 @router.get("/authoring")
 def list_authored(request: Request, store: StoreDep, user: StaffUser) -> Response:
     rows = authored_challenges.list_for(store, owner_id=None if user.role == "admin" else user.id)
-    return render(request, "authoring.html", {"rows": rows}, block="authored")
+    kinds = {a.slug: form_of(a.slug, a.files).kind for a in rows}
+    return render(request, "authoring.html", {"rows": rows, "kinds": kinds}, block="authored")
 
 
 @router.get("/authoring/new")
