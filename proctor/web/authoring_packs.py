@@ -22,9 +22,9 @@ WRONG_CASES = 3
 MUTANTS = 8  # slots on the form; mutant_problems asks for at least 3
 DESCRIPTION_CHARS = 200
 DIFFICULTIES = ("easy", "medium", "hard")
-KINDS = {"http": "HTTP app: candidates write the app, your hidden tests grade it",
-         "pytest": "Tests: candidates write the tests, graded by the mutants they catch",
-         "quiz": "Quiz: single, multiple choice and ordering questions"}
+KINDS = {"http": "Write the app: your hidden tests grade it",
+         "pytest": "Write the tests: your mutants grade them",
+         "quiz": "Quiz: choice and ordering questions"}
 SUBMITTED = {"http": "app.py", "pytest": "test_app.py", "quiz": "answers.json"}
 PYTEST_LIMITS = "\n[limits]\nwall_seconds = 15\ntest_seconds = 3\n"  # as challenges/write-the-tests: 1 + N apps
 

@@ -32,6 +32,7 @@ def choose_kind(page: Any, base: str, kind: str) -> None:
     page.get_by_role("button", name="Use this kind").click()
     page.wait_for_url(f"{base}/authoring/new?kind={kind}")
     assert page.locator("#pack-form input[name=kind]").input_value() == kind
+    shot(page, f"authoring-kinds-0-new-{kind}.png")
 
 
 def editor(page: Any, label: str) -> Any:
