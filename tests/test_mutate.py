@@ -183,3 +183,18 @@ def test_mutate_refuses_a_quiz_and_a_bad_max():
     done = subprocess.run([sys.executable, "-m", "proctor.cli", "challenges", "mutate", "hello-route", "--max", "0"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "--max must be at least 1" in done.stderr
+
+
+def test_every_recorded_equivalent_mutant_is_one_the_reference_still_yields(catalog):
+    """An edit to a reference shifts lines: a recorded id that no longer matches would quietly let that mutant
+    count as a survivor again (or excuse nothing). The timing packs' entries are among them."""
+    recorded = 0
+    for challenge in catalog.all():
+        equivalents = load_equivalents(challenge)
+        if not equivalents:
+            continue
+        ids = {m.id for m in mutations(challenge.reference_files(), challenge.given_files())}
+        assert set(equivalents) <= ids, (challenge.slug, sorted(set(equivalents) - ids))
+        recorded += len(equivalents)
+    assert {"caching", "websocket-chat"} <= {c.slug for c in catalog.all() if load_equivalents(c)}
+    assert recorded >= 21

@@ -21,6 +21,7 @@ class TopicMastery:
     percent: float  # the mean best score over the topic's challenges (unattempted ones count as 0)
     solved: int
     total: int
+    kinds: dict[str, int]  # how many of the topic's challenges are of each kind ("http", "pytest", "static", "quiz")
 
 
 def topic_mastery(challenges: list[Challenge], best: dict[str, float]) -> list[TopicMastery]:
@@ -31,8 +32,11 @@ def topic_mastery(challenges: list[Challenge], best: dict[str, float]) -> list[T
     rows = []
     for section, members in sorted(by_topic.items()):
         scores = [best.get(c.slug, 0.0) for c in members]
+        kinds: dict[str, int] = {}
+        for c in members:
+            kinds[c.kind] = kinds.get(c.kind, 0) + 1
         rows.append(TopicMastery(section, section_title(section), sum(scores) / len(scores),
-                                 sum(1 for s in scores if s >= 100), len(members)))
+                                 sum(1 for s in scores if s >= 100), len(members), kinds))
     return rows
 
 

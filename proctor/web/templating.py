@@ -18,6 +18,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 
 from proctor.web import csrf
+from proctor.web.kinds import kind_label
 from proctor.web.markdown import render_inline
 from proctor.web.sections import section_title
 
@@ -31,6 +32,7 @@ def build_templates() -> Jinja2Blocks:
     env.filters["when"] = _when
     env.filters["score"] = _score
     env.globals["section_title"] = section_title
+    env.globals["kind_label"] = kind_label
     env.filters["inline_markdown"] = lambda text: Markup(render_inline(str(text)))
     env.filters["plural"] = _plural
     return templates

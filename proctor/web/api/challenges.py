@@ -9,12 +9,14 @@ from proctor.grading.quiz import load_quiz
 from proctor.web.api.responses import errors
 from proctor.web.api.schemas import ChallengeDetail, ChallengePublic
 from proctor.web.deps import ApiUser, CatalogDep
+from proctor.web.kinds import kind_label
 
 router = APIRouter(prefix="/challenges", tags=["challenges"])
 
 
 def public(c: Challenge) -> ChallengePublic:
     return ChallengePublic(slug=c.slug, title=c.title, sections=c.sections, difficulty=c.difficulty, kind=c.kind,
+                           kind_label=kind_label(c.kind),
                            files=c.files, summary=c.summary, minutes=c.minutes)
 
 

@@ -15,7 +15,8 @@ class ChallengePublic(BaseModel):
     title: str
     sections: list[int]
     difficulty: str
-    kind: str
+    kind: Literal["http", "pytest", "static", "quiz"]
+    kind_label: str = Field(description="the kind in words, as the pages show it (e.g. “Write the tests”)")
     files: list[str]
     summary: str
     minutes: int

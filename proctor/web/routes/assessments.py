@@ -92,8 +92,10 @@ def check(request: Request, user: User, form: AssessmentForm,
 
 def form_page(request: Request, user: User, form: AssessmentForm, errors: list[str], action: str,
               status_code: int = 200) -> Response:
-    context = {"form": form, "errors": errors, "action": action, "choices": challenge_choices(request, user),
-               "visibilities": VISIBILITIES, "kinds": {c.slug: c.kind for c in request.app.state.catalog.all()}}
+    choices = challenge_choices(request, user)
+    kinds = {slug: request.app.state.challenges.kind(slug) for slug, _, _ in choices}  # authored packs too
+    context = {"form": form, "errors": errors, "action": action, "choices": choices,
+               "visibilities": VISIBILITIES, "kinds": kinds}
     return render(request, "assessment_form.html", context, block="assessment_form", status_code=status_code)
 
 

@@ -10,12 +10,14 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from proctor.grading.packs import SLUG, PackError
+from proctor.grading.quiz import quiz_problems
 from proctor.store import authored_challenges, validations
 from proctor.store.validations import Validation
 from proctor.store.users import User
 from proctor.web.access import managed_authored
-from proctor.web.authoring_packs import DIFFICULTIES, PackForm, form_of, pack_files, zip_pack
 from proctor.pipeline.lookup import write_pack
+from proctor.web.authoring_packs import (DIFFICULTIES, KINDS, MUTANTS, WRONG_CASES, Mutant, PackForm, form_of,
+                                         kind_problems, new_form, pack_files, zip_pack)
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import StaffUser, StoreDep
 from proctor.web.markdown import render_markdown
@@ -24,12 +26,13 @@ from proctor.web.templating import render
 router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["authoring"])
 MAX_FIELD = 64 * 1024
 Text = Annotated[str, Form(max_length=MAX_FIELD)]
+Texts = Annotated[list[str], Form()]  # each checked against MAX_FIELD in `save`; the body limit caps the rest
 
 
 def form_page(request: Request, form: PackForm, *, creating: bool, problems: list[str], validated: bool = False,
               validation: Validation | None = None, status_code: int = 200) -> Response:
     context = {"form": form, "creating": creating, "problems": problems, "validated": validated,
-               "difficulties": DIFFICULTIES, "validation": validation,
+               "difficulties": DIFFICULTIES, "kinds": KINDS, "validation": validation,
                "waiting": validation is not None and waiting(request, validation),
                "action": "/authoring" if creating else f"/authoring/{form.slug}"}
     return render(request, "authoring_form.html", context, block="pack_form", status_code=status_code)
@@ -38,12 +41,13 @@ def form_page(request: Request, form: PackForm, *, creating: bool, problems: lis
 @router.get("/authoring")
 def list_authored(request: Request, store: StoreDep, user: StaffUser) -> Response:
     rows = authored_challenges.list_for(store, owner_id=None if user.role == "admin" else user.id)
-    return render(request, "authoring.html", {"rows": rows}, block="authored")
+    kinds = {a.slug: form_of(a.slug, a.files).kind for a in rows}
+    return render(request, "authoring.html", {"rows": rows, "kinds": kinds}, block="authored")
 
 
 @router.get("/authoring/new")
-def new_authored(request: Request, user: StaffUser) -> Response:
-    return form_page(request, PackForm(), creating=True, problems=[])
+def new_authored(request: Request, user: StaffUser, kind: str = "http") -> Response:
+    return form_page(request, new_form(kind), creating=True, problems=[])
 
 
 @router.post("/authoring/preview")
@@ -83,17 +87,20 @@ def save(request: Request, user: User, form: PackForm, *, creating: bool) -> Res
         problems.append("Give the challenge a title.")
     if form.difficulty not in DIFFICULTIES:
         problems.append("Choose a difficulty.")
-    if not form.reference.strip():
-        problems.append("Write a reference solution.")
+    if any(len(text) > MAX_FIELD for text in [*form.wrong, *(m.code for m in form.mutants)]):
+        problems.append(f"Each code field holds at most {MAX_FIELD // 1024} KiB.")
+    problems += kind_problems(form)
     if problems:
         return form_page(request, form, creating=creating, problems=problems, status_code=400)
     if creating:
         form = replace(form, slug=authored_challenges.owned_slug(form.slug, user.id))
     files = pack_files(form)
     try:  # only reading the files here: the gradings run in a worker (docs/security.md)
-        write_pack(request.app.state.settings.data_dir / "authored", form.slug, files)
+        challenge = write_pack(request.app.state.settings.data_dir / "authored", form.slug, files)
     except PackError as exc:
         return form_page(request, form, creating=creating, problems=[str(exc).split(": ", 1)[-1]], status_code=400)
+    if form.kind == "quiz" and (unsound := quiz_problems(challenge)):  # data only: cheap to check here
+        return form_page(request, form, creating=creating, problems=unsound, status_code=400)
     try:
         authored_challenges.save(store, slug=form.slug, owner_id=user.id, title=form.title.strip(), files=files,
                                  problems=[], validated=False, create=creating)
@@ -101,7 +108,7 @@ def save(request: Request, user: User, form: PackForm, *, creating: bool) -> Res
         return form_page(request, form, creating=True, status_code=400,
                          problems=[f"You already have a challenge “{form.slug}”; choose another slug."])
     optional = ([] if form.examples.strip() else ["no visible examples"]) + (
-        [] if any(w.strip() for w in form.wrong) else ["no wrong/ cases"])
+        [] if any(w.strip() for w in form.wrong) and form.kind != "quiz" else ["no wrong/ cases"])
     validations.enqueue(store, slug=form.slug, owner_id=user.id, files=files, optional=optional)
     if request.app.state.workers:
         request.app.state.workers.notify()
@@ -115,17 +122,23 @@ def waiting(request: Request, validation: Validation) -> bool:
 
 
 def read_form(slug: str, title: str, difficulty: str, minutes: str, prompt: str, starter: str, examples: str,
-              tests: str, reference: str, wrong: list[str]) -> PackForm:
+              tests: str, reference: str, wrong: list[str], *, kind: str, app: str = "", why: list[str] | None = None,
+              mutant: list[str] | None = None, quiz: str = "", key: str = "") -> PackForm:
+    why, mutant = (why or [])[:MUTANTS], (mutant or [])[:MUTANTS]
+    mutants = [Mutant(w, m) for w, m in zip(why + [""] * (MUTANTS - len(why)), mutant + [""] * (MUTANTS - len(mutant)),
+                                            strict=True)]
     return PackForm(slug.strip(), title, difficulty, minutes, prompt, starter, examples, tests, reference,
-                    (wrong + ["", "", ""])[:3])
+                    (wrong + [""] * WRONG_CASES)[:WRONG_CASES], kind=kind if kind in KINDS else "http", app=app,
+                    mutants=mutants, quiz=quiz, key=key)
 
 
 @router.post("/authoring")
 def create_authored(request: Request, user: StaffUser, slug: Text = "", title: Text = "", difficulty: Text = "",
                     minutes: Text = "15", prompt: Text = "", starter: Text = "", examples: Text = "",
-                    tests: Text = "", reference: Text = "",
-                    wrong: Annotated[list[str], Form()] = []) -> Response:  # noqa: B006
-    form = read_form(slug, title, difficulty, minutes, prompt, starter, examples, tests, reference, wrong)
+                    tests: Text = "", reference: Text = "", kind: Text = "http", app: Text = "", quiz: Text = "",
+                    key: Text = "", wrong: Texts = [], why: Texts = [], mutant: Texts = []) -> Response:  # noqa: B006
+    form = read_form(slug, title, difficulty, minutes, prompt, starter, examples, tests, reference, wrong, kind=kind,
+                     app=app, why=why, mutant=mutant, quiz=quiz, key=key)
     return save(request, user, form, creating=True)
 
 
@@ -153,10 +166,12 @@ def show_validation(request: Request, slug: str, store: StoreDep, user: StaffUse
 @router.post("/authoring/{slug}")
 def update_authored(request: Request, slug: str, store: StoreDep, user: StaffUser, title: Text = "",
                     difficulty: Text = "", minutes: Text = "15", prompt: Text = "", starter: Text = "",
-                    examples: Text = "", tests: Text = "", reference: Text = "",
-                    wrong: Annotated[list[str], Form()] = []) -> Response:  # noqa: B006
-    managed_authored(store, slug, user)
-    form = read_form(slug, title, difficulty, minutes, prompt, starter, examples, tests, reference, wrong)
+                    examples: Text = "", tests: Text = "", reference: Text = "", app: Text = "", quiz: Text = "",
+                    key: Text = "", wrong: Texts = [], why: Texts = [], mutant: Texts = []) -> Response:  # noqa: B006
+    authored = managed_authored(store, slug, user)
+    kind = form_of(slug, authored.files).kind  # a pack keeps the kind it was created with
+    form = read_form(slug, title, difficulty, minutes, prompt, starter, examples, tests, reference, wrong, kind=kind,
+                     app=app, why=why, mutant=mutant, quiz=quiz, key=key)
     return save(request, user, form, creating=False)
 
 
