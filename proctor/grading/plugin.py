@@ -30,7 +30,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import ssl
 from functools import lru_cache
@@ -175,7 +175,7 @@ class step:  # noqa: N801 - used like a keyword: `with step("..."):`
     def __enter__(self) -> step:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> Literal[False]:
         if exc is not None and isinstance(exc, Exception) and not hasattr(exc, "proctor_step"):
             exc.proctor_step = self.message  # type: ignore[attr-defined]
         return False

@@ -15,6 +15,7 @@ from proctor.store import assessment_sessions, submissions
 from proctor.store.assessment_sessions import Hold
 from proctor.store.submissions import AlreadySubmitted, QueueLimits, RateLimited, Submission
 from proctor.store.users import User
+from proctor.web.state import state_of
 
 SUITES = ("hidden", "examples", "request")  # request: a custom request (routes/custom_requests.py)
 
@@ -28,7 +29,7 @@ def hold_message(hold: Hold) -> str:
 def refuse_held_practice(request: Request, *, user: User, challenge: str) -> None:
     """409 while a session the user is sitting includes this challenge: practice would grade the same code
     (or try every quiz answer) outside the session's rules."""
-    hold = assessment_sessions.holding(request.app.state.store, user_id=user.id, challenge=challenge)
+    hold = assessment_sessions.holding(state_of(request).store, user_id=user.id, challenge=challenge)
     if hold is not None:
         raise HTTPException(409, hold_message(hold))
 
@@ -59,7 +60,7 @@ def accept_submission(request: Request, *, user: User, challenge: Challenge, sui
         check_files(files)
     except SubmissionError as exc:
         raise HTTPException(400, str(exc)[:1].upper() + str(exc)[1:] + ".") from None
-    state = request.app.state
+    state = state_of(request)
     settings = state.settings
     limits = QueueLimits(per_minute=settings.submissions_per_minute, per_address=settings.max_queued_per_address,
                          total=settings.max_queued)

@@ -17,6 +17,7 @@ from proctor.web.access import challenge_choices, managed_assessment
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import IdPath, StaffUser, StoreDep, whole_number
 from proctor.web.markdown import render_markdown
+from proctor.web.state import state_of
 from proctor.web.templating import is_htmx, render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["interviewers"])
@@ -93,7 +94,7 @@ def check(request: Request, user: User, form: AssessmentForm,
 def form_page(request: Request, user: User, form: AssessmentForm, errors: list[str], action: str,
               status_code: int = 200) -> Response:
     context = {"form": form, "errors": errors, "action": action, "choices": challenge_choices(request, user),
-               "visibilities": VISIBILITIES, "kinds": {c.slug: c.kind for c in request.app.state.catalog.all()}}
+               "visibilities": VISIBILITIES, "kinds": {c.slug: c.kind for c in state_of(request).catalog.all()}}
     return render(request, "assessment_form.html", context, block="assessment_form", status_code=status_code)
 
 
@@ -131,7 +132,7 @@ def show_assessment(request: Request, assessment_id: IdPath, store: StoreDep, us
 
 def invitations_context(request: Request, store: Store, assessment: Assessment,
                         new_link: str | None = None, error: str | None = None) -> dict[str, Any]:
-    lookup = request.app.state.challenges
+    lookup = state_of(request).challenges
     return {"assessment": assessment, "invitations": invitations.list_for(store, assessment_id=assessment.id),
             "titles": {s: lookup.title(s) for s in assessment.challenges}, "now": now(), "new_link": new_link,
             "error": error, "intro_html": render_markdown(assessment.intro)}

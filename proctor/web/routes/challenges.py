@@ -19,6 +19,7 @@ from proctor.web.next_challenge import SOLVED_SCORE, solved_context
 from proctor.web.page_route import PageRoute
 from proctor.web.routes.submissions import status_context
 from proctor.web.sections import guide_link, section_title
+from proctor.web.state import state_of
 from proctor.web.templating import is_htmx, render, render_cached
 
 router = APIRouter(tags=["pages"], dependencies=[Depends(verify_csrf)])  # the forms; the page is `routes`
@@ -37,7 +38,7 @@ def form_files(filename: list[str], content: list[str]) -> dict[str, str]:
 async def show_challenge(request: Request) -> Response:
     # A plain Starlette route, like the catalog: async, its one indexed read on the event loop (docs/decisions.md).
     user = load_user(request)
-    store, catalog, settings = request.app.state.store, request.app.state.catalog, request.app.state.settings
+    store, catalog, settings = state_of(request).store, state_of(request).catalog, state_of(request).settings
     slug = request.path_params["slug"]
     challenge = find_challenge(catalog, slug)
     if challenge.kind == "quiz":

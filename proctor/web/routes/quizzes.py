@@ -35,6 +35,7 @@ from proctor.web.routes.sittings import (base_context, keep_snapshot, own_sessio
                                          scores_visible, session_challenge)
 from proctor.web.routes.submissions import status_context
 from proctor.web.sections import guide_link, section_title
+from proctor.web.state import state_of
 from proctor.web.templating import is_htmx, render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["pages"])
@@ -151,13 +152,13 @@ def submit_quiz(request: Request, slug: str, store: StoreDep, catalog: CatalogDe
 
 
 def require_unsubmitted(request: Request, session_id: int, slug: str) -> None:
-    if assessment_sessions.session_submissions(request.app.state.store, session_id=session_id, challenge=slug):
+    if assessment_sessions.session_submissions(state_of(request).store, session_id=session_id, challenge=slug):
         raise HTTPException(409, "You have submitted this quiz, so its answers are locked.")
 
 
 def session_quiz_context(request: Request, session: AssessmentSession, assessment: Assessment,
                          challenge: Challenge) -> dict[str, Any]:
-    store = request.app.state.store
+    store = state_of(request).store
     latest = snapshots.latest(store, assessment_session_id=session.id, challenge=challenge.slug)
     subs = assessment_sessions.session_submissions(store, session_id=session.id, challenge=challenge.slug)
     index = assessment.challenges.index(challenge.slug)
