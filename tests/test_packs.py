@@ -11,9 +11,10 @@ import pytest
 from proctor.grading.limits import DEFAULT_LIMITS
 from proctor.grading.packs import Catalog, PackError, UnknownChallenge, default_catalog, load_challenge
 from proctor.grading.quiz import load_key, load_quiz, quiz_problems
+from tests.conftest import SETTINGS
 
 GUIDE = Path(__file__).resolve().parents[2] / "shared" / "fastapi-guide.md"
-CHALLENGES = [default_catalog().get(s) for s in default_catalog().slugs()]
+CHALLENGES = [default_catalog(SETTINGS).get(s) for s in default_catalog(SETTINGS).slugs()]
 SLUGS = [c.slug for c in CHALLENGES if c.kind == "http"]
 QUIZ_SLUGS = [c.slug for c in CHALLENGES if c.kind == "quiz"]
 

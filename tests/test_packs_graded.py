@@ -14,8 +14,9 @@ from proctor.grading.feedback import CONNECTION_TROUBLE, REQUEST_TROUBLE, SETUP_
 from proctor.grading.results import RunResult
 from proctor.grading.validate import check_pack
 from tests.golden.update import golden_of, path_for
+from tests.conftest import SETTINGS
 
-CHALLENGES = [default_catalog().get(s) for s in default_catalog().slugs()]
+CHALLENGES = [default_catalog(SETTINGS).get(s) for s in default_catalog(SETTINGS).slugs()]
 SLUGS = [c.slug for c in CHALLENGES if c.kind == "http"]
 QUIZ_SLUGS = [c.slug for c in CHALLENGES if c.kind == "quiz"]
 
@@ -55,7 +56,7 @@ def test_pack_validates_and_matches_its_golden_verdicts(slug, catalog, sandbox):
     challenge = catalog.get(slug)
     # bwrap checks everything; docker must then give the very same verdict for every case (the golden file).
     full = sandbox.name == "bwrap"
-    report = check_pack(challenge, backend=sandbox, reference_runs=3 if full else 1, examples=full)
+    report = check_pack(challenge, backend=sandbox, reference_runs=3 if full else 1, examples=full, settings=SETTINGS)
     assert report.problems == []
     golden = path_for(slug)
     assert golden.is_file(), f"no golden verdicts for {slug}: run `.venv/bin/python tests/golden/update.py {slug}`"
@@ -67,7 +68,7 @@ def test_pack_validates_and_matches_its_golden_verdicts(slug, catalog, sandbox):
 @pytest.mark.parametrize("slug", QUIZ_SLUGS)
 def test_quiz_validates_and_matches_its_golden_verdicts(slug, catalog):
     """A quiz is graded in platform code: no sandbox, so no backend to parametrize over."""
-    report = check_pack(catalog.get(slug), backend=None)
+    report = check_pack(catalog.get(slug), backend=None, settings=SETTINGS)
     assert report.problems == []
     assert {label for label, r in report.results.items() if r.score == 100} == {
         "reference", "reference #2", "reference #3"}

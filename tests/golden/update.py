@@ -14,6 +14,7 @@ from proctor.grading.packs import default_catalog
 from proctor.grading.results import RunResult
 from proctor.grading.sandbox import get_backend
 from proctor.grading.validate import check_pack
+from tests.conftest import SETTINGS
 
 HERE = Path(__file__).parent
 GOLDEN_CASES = lambda label: label == "reference" or label == "starter" or label.startswith("wrong/")  # noqa: E731
@@ -33,10 +34,10 @@ def path_for(slug: str) -> Path:
 
 
 def main(slugs: list[str]) -> int:
-    catalog = default_catalog()
+    catalog = default_catalog(SETTINGS)
     backend = get_backend("bwrap")
     for challenge in [catalog.get(s) for s in slugs] if slugs else catalog.all():
-        report = check_pack(challenge, backend=backend)
+        report = check_pack(challenge, backend=backend, settings=SETTINGS)
         if report.problems:
             print(f"{challenge.slug}: not written, the pack has problems: {report.problems}")
             continue

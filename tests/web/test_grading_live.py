@@ -17,6 +17,7 @@ from proctor.store import Store, submissions, users
 from proctor.store.migrations import MIGRATIONS
 from proctor.web.app import create_app
 from proctor.web.workers import WorkerPool
+from tests.conftest import SETTINGS
 
 pytestmark = pytest.mark.anyio
 
@@ -85,7 +86,7 @@ def test_infra_error_is_retried_and_recorded_once(data_dir: Path) -> None:
     class Backend:
         name = "fake"
 
-    pool = WorkerPool(store=store, catalog=default_catalog(), backend=Backend(), count=1,  # type: ignore[arg-type]
+    pool = WorkerPool(store=store, catalog=default_catalog(SETTINGS), backend=Backend(), count=1,  # type: ignore[arg-type]
                       lease_seconds=5, grader=grader)
     pool.start()
     try:
