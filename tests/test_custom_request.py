@@ -6,14 +6,19 @@ import json
 
 import pytest
 
-from proctor.grading.custom_request import (MAX_BODY_BYTES, SHOWN_BODY_BYTES, CustomRequest, RequestError,
-                                            parse_request, request_file)
+from proctor.grading.custom_request import (
+    MAX_BODY_BYTES,
+    SHOWN_BODY_BYTES,
+    CustomRequest,
+    RequestError,
+    parse_request,
+    request_file,
+)
 from proctor.grading.engine import grade
 from proctor.grading.packs import Challenge
 from proctor.grading.results import RunResult, RunStatus, TestStatus
 from proctor.grading.sandbox import Sandbox
-from tests.conftest import SHORT
-from tests.conftest import SETTINGS
+from tests.conftest import SETTINGS, SHORT
 
 ECHO = '''
 from fastapi import FastAPI, Request

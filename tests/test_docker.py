@@ -18,10 +18,9 @@ from proctor.grading.sandbox import SandboxUnavailable, get_backend, image
 from proctor.grading.sandbox.base import SandboxSpec
 from proctor.grading.sandbox.docker import DockerSandbox, collect_garbage
 from proctor.settings import get_settings
-from tests.conftest import require_backend
+from tests.conftest import SETTINGS, require_backend
 from tests.leftovers import docker_leftovers
 from tests.test_hostile import assert_clean
-from tests.conftest import SETTINGS
 
 ROOT = Path(__file__).parent.parent
 

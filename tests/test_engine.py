@@ -161,4 +161,5 @@ def test_after_steps(client):
     no_health = (ROOT / "graders/hello-route/wrong/no-health/app.py").read_bytes()
     result = grade(demo, {"app.py": no_health}, backend=bwrap, settings=SETTINGS)
     messages = {t.name: t.message for t in result.tests}
-    assert messages == {"test_steps": "GET /health should answer 200 first", "test_after_steps": "the last check failed"}
+    assert messages == {"test_steps": "GET /health should answer 200 first",
+                        "test_after_steps": "the last check failed"}

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from proctor.grading.engine import grade
-from proctor.grading.packs import Challenge, load_challenge
 from proctor.grading.feedback import CONNECTION_TROUBLE, clean_failure
+from proctor.grading.packs import Challenge, load_challenge
 from proctor.grading.results import TestStatus
 from proctor.grading.sandbox import Sandbox
 from tests.conftest import SETTINGS

@@ -83,9 +83,12 @@ def test_quiz_problems_name_an_unsound_key(tmp_path, catalog):
     shutil.copytree(source.root, tmp_path / "challenges" / source.slug)
     shutil.copytree(source.grader_root, tmp_path / "graders" / source.slug)
     key = tmp_path / "graders" / source.slug / "key.toml"
-    text = key.read_text().replace('[questions.coercion]\ncorrect = ["b"]', '[questions.coercion]\ncorrect = ["b", "z"]')
-    key.write_text(text.replace("[questions.not-found]", "[questions.ghost]\ncorrect = [\"a\"]\n\n[questions.not-found]", 1)
-                   .replace('[questions.tuple-return]\ncorrect = ["b"]', '[questions.tuple-return]\ncorrect = ["a", "b"]'))
+    text = key.read_text().replace('[questions.coercion]\ncorrect = ["b"]',
+                                   '[questions.coercion]\ncorrect = ["b", "z"]')
+    key.write_text(text.replace("[questions.not-found]",
+                                "[questions.ghost]\ncorrect = [\"a\"]\n\n[questions.not-found]", 1)
+                   .replace('[questions.tuple-return]\ncorrect = ["b"]',
+                            '[questions.tuple-return]\ncorrect = ["a", "b"]'))
     problems = quiz_problems(load_challenge(tmp_path / "challenges", tmp_path / "graders", source.slug))
     assert any("coercion" in p and "z" in p for p in problems)
     assert any("tuple-return" in p and "exactly one" in p for p in problems)

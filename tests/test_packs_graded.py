@@ -9,12 +9,12 @@ import re
 import pytest
 
 from proctor.grading.engine import NOT_RUN
-from proctor.grading.packs import Challenge, default_catalog
 from proctor.grading.feedback import CONNECTION_TROUBLE, REQUEST_TROUBLE, SETUP_TROUBLE
+from proctor.grading.packs import Challenge, default_catalog
 from proctor.grading.results import RunResult
 from proctor.grading.validate import check_pack
-from tests.golden.update import golden_of, path_for
 from tests.conftest import SETTINGS
+from tests.golden.update import golden_of, path_for
 
 CHALLENGES = [default_catalog(SETTINGS).get(s) for s in default_catalog(SETTINGS).slugs()]
 SLUGS = [c.slug for c in CHALLENGES if c.kind == "http"]
@@ -24,7 +24,8 @@ QUIZ_SLUGS = [c.slug for c in CHALLENGES if c.kind == "quiz"]
 # The platform's own sentences for a test that did not get to judge the app (plugin.py, engine.py).
 PLATFORM_SENTENCES = (CONNECTION_TROUBLE, REQUEST_TROUBLE.split("(")[0], SETUP_TROUBLE, "No answer within ",
                       "The run's time limit was reached during this test.", *NOT_RUN.values())
-INTERNALS = re.compile(r"Use -v|-vv|Traceback|httpx\.|httpcore\.|h11\.|LocalProtocolError|^\w*(Error|Exception): ", re.M)
+INTERNALS = re.compile(r"Use -v|-vv|Traceback|httpx\.|httpcore\.|h11\.|LocalProtocolError|^\w*(Error|Exception): ",
+                       re.M)
 
 
 def authored_messages(challenge: Challenge) -> tuple[str, ...]:

@@ -8,8 +8,8 @@ from proctor.grading.engine import grade
 from proctor.grading.limits import Limits
 from proctor.grading.pool import WarmPool
 from proctor.settings import get_settings
-from tests.test_hostile import REFERENCE, assert_clean, with_prelude
 from tests.conftest import SETTINGS
+from tests.test_hostile import REFERENCE, assert_clean, with_prelude
 
 
 @pytest.fixture
@@ -50,6 +50,7 @@ def test_hostile_code_in_a_warm_slot_is_contained(hello, bwrap, pool):
 
 def test_runs_with_other_sandbox_limits_start_cold(hello, bwrap, pool):
     assert pool.take(Limits(memory_mib=256)) is None
-    result = grade(hello, {"app.py": REFERENCE.encode()}, backend=bwrap, pool=pool, limits=Limits(memory_mib=256), settings=SETTINGS)
+    result = grade(hello, {"app.py": REFERENCE.encode()}, backend=bwrap, pool=pool, limits=Limits(memory_mib=256),
+                   settings=SETTINGS)
     assert result.score == 100
     assert pool.ready_count() == 1  # the warm slot was left for a run that fits it

@@ -19,9 +19,8 @@ from proctor.grading.results import RunResult, RunStatus
 from proctor.grading.suite_pool import SuitePool
 from proctor.grading.validate import check_pack
 from proctor.settings import PROJECT_ROOT, get_settings
-from tests.conftest import require_backend
+from tests.conftest import SETTINGS, require_backend
 from tests.golden.update import golden_of, path_for
-from tests.conftest import SETTINGS
 
 PACK = PROJECT_ROOT / "graders/write-the-tests"
 REFERENCE_SUITE = (PACK / "reference/test_app.py").read_text()
@@ -130,7 +129,8 @@ def fingerprint():
     seen = [repr(sorted(os.environ.items())), os.getcwd(), open("/proc/self/mountinfo").read()]
     for top in ("/", "/tmp", "/opt", "/proc/self/fd"):
         for root, dirs, files in os.walk(top):
-            dirs[:] = [d for d in dirs if not d[:1].isdigit() and root.count("/") < 4 and d not in ("proc", "sys", "dev", "usr")]
+            dirs[:] = [d for d in dirs if not d[:1].isdigit() and root.count("/") < 4 and d not in ("proc", "sys",
+                                                                                                    "dev", "usr")]
             seen.append(root + repr(sorted(dirs + files)))
     for fd in os.listdir("/proc/self/fd"):
         try:
@@ -184,7 +184,8 @@ def test_a_looping_or_flooding_suite_ends_with_a_clear_status(small_pack: Challe
 
 
 def test_examples_run_the_suite_against_the_correct_app_only(small_pack: Challenge, clean) -> None:
-    result = grade(small_pack, {"test_app.py": REFERENCE_SUITE.encode()}, suite="examples", limits=LIMITS, settings=SETTINGS)
+    result = grade(small_pack, {"test_app.py": REFERENCE_SUITE.encode()}, suite="examples", limits=LIMITS,
+                   settings=SETTINGS)
     assert result.status == RunStatus.GRADED and result.score == 100
     assert "test_min_stock_includes_items_at_the_bound" in {t.name for t in result.tests}
 
@@ -205,7 +206,8 @@ def test_a_warm_suite_pool_gives_the_same_verdict_and_leaves_nothing(small_pack:
     try:
         assert pool.wait_ready(120)
         weak = REFERENCE_SUITE.replace('    assert response.headers["x-error"] == "item-missing"\n', "")
-        result = grade(small_pack, {"test_app.py": weak.encode()}, backend=bwrap, limits=LIMITS, suite_pool=pool, settings=SETTINGS)
+        result = grade(small_pack, {"test_app.py": weak.encode()}, backend=bwrap, limits=LIMITS, suite_pool=pool,
+                       settings=SETTINGS)
         assert (result.status, result.score) == (RunStatus.GRADED, 50)
         assert killed(result) == {"stock-not-persisted"}
         assert "passed in" not in result.output  # the pooled suites' throwaway session is not the candidate's
@@ -216,7 +218,8 @@ def test_a_warm_suite_pool_gives_the_same_verdict_and_leaves_nothing(small_pack:
 
 FORGED = {
     # Reports its test failed, whatever the app answers: it does so against the correct app too, so it scores 0.
-    "all-failed": ('import json, os\n\ndef test_forge(request, client):\n    assert client.get("/items/1").status_code == 200\n'
+    "all-failed": ('import json, os\n\ndef test_forge(request, client):\n'
+                   '    assert client.get("/items/1").status_code == 200\n'
                    '    fd = request.config.getoption("--proctor-events-fd")\n'
                    '    os.write(fd, (json.dumps({"event": "test", "name": "test_forge", "status": "failed", '
                    '"message": "forged", "points": 0, "max_points": 1}) + "\\n").encode())\n'

@@ -273,7 +273,8 @@ def previous(store: Store, *, submission: Submission) -> Submission | None:
     row = store.read().execute(
         "SELECT * FROM submissions WHERE user_id = ? AND challenge = ? AND suite = ? AND id < ? "
         "AND assessment_session_id IS ? ORDER BY id DESC LIMIT 1",
-        (submission.user_id, submission.challenge, submission.suite, submission.id, submission.assessment_session_id)).fetchone()
+        (submission.user_id, submission.challenge, submission.suite, submission.id,
+         submission.assessment_session_id)).fetchone()
     return _submission(row)
 
 
