@@ -25,6 +25,8 @@ import resource
 import sys
 import time
 import traceback
+from collections.abc import MutableMapping
+from typing import Any
 
 RLIMITS = {
     "cpu": resource.RLIMIT_CPU,
@@ -71,6 +73,7 @@ class Status:
     def open(cls, fd: int | None, path: str | None) -> Status:
         if fd is not None:
             return cls(fd)
+        assert path is not None, "the engine passes a status fd or a path"
         return cls(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600))
 
     def send(self, **message: object) -> None:
@@ -129,10 +132,11 @@ def read_control(fd: int | None, path: str | None) -> bytes:
                 break
             line += byte
         return bytes(line)
+    assert path is not None, "the engine passes a control fd or a path"
     while True:  # the engine writes the file whole, then renames it into place
         try:
             with open(path, "rb") as control:
-                return control.readline()
+                return bytes(control.readline())
         except FileNotFoundError:
             time.sleep(0.002)
 
@@ -168,7 +172,7 @@ def warm_up(full: bool) -> None:
         async def receive() -> dict[str, object]:
             return {"type": "http.request", "body": b"", "more_body": False}
 
-        async def send(message: dict[str, object]) -> None:
+        async def send(message: MutableMapping[str, Any]) -> None:
             pass
 
         await app(scope, receive, send)
@@ -191,7 +195,7 @@ def exit_when_engine_goes(fd: int | None) -> None:
     asyncio.get_running_loop().add_reader(fd, on_readable)
 
 
-async def serve(app: object, listen_fd: int | None, uds: str | None, status: Status, control_fd: int | None) -> None:
+async def serve(app: Any, listen_fd: int | None, uds: str | None, status: Status, control_fd: int | None) -> None:
     import uvicorn
 
     exit_when_engine_goes(control_fd)
