@@ -118,7 +118,7 @@ def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden
                       gid=settings.sandbox_gid, on_event=on_event, grader_isolation=grader_isolation(settings),
                       sandbox=slot.sandbox if slot else None, grader=slot.grader if slot else None,
                       suite_files=suite_files).execute()
-    except Exception:
+    except Exception:  # noqa: BLE001 - the platform's failure: an infra error, retried, never counted
         # As text: a record holding the traceback would keep the failed run's objects (sockets) alive.
         log.error("grading %s failed on the platform side\n%s", challenge.slug, traceback.format_exc())
         outcome = Outcome(status=RunStatus.INFRA_ERROR, message="the engine failed; see the server log")

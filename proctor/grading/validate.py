@@ -82,7 +82,7 @@ def check_pack(challenge: Challenge, *, backend: Sandbox | None, log: Callable[[
 
     # Cases are independent runs, each in its own sandbox; most of their time is spent waiting on the app.
     with ThreadPoolExecutor(max_workers=parallel) as executor:
-        report.results = dict(zip([c[0] for c in cases], executor.map(run, cases)))
+        report.results = dict(zip([c[0] for c in cases], executor.map(run, cases), strict=True))
 
     references = [report.results[c[0]] for c in cases if c[0].startswith("reference")]
     for result in references:

@@ -34,7 +34,8 @@ def start_session(request: Request, response: Response, *, user: User) -> None:
     lifetime = settings.session_days * 86400
     session_id = sessions.create(state_of(request).store, user_id=user.id, lifetime_seconds=lifetime)
     response.set_cookie(SESSION_COOKIE, _serializer(settings.secret_key).dumps(session_id), max_age=lifetime,
-                        httponly=True, samesite="lax", secure=settings.secure_cookies or request.url.scheme == "https", path="/")
+                        httponly=True, samesite="lax", path="/",
+                        secure=settings.secure_cookies or request.url.scheme == "https")
 
 
 def end_session(request: Request, response: Response) -> None:

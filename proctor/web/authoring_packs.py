@@ -26,8 +26,10 @@ class PackForm:
     prompt: str = "# Title\n\nDescribe the HTTP contract exactly.\n"
     starter: str = "from fastapi import FastAPI\n\napp = FastAPI()\n"
     examples: str = ""
-    tests: str = ("import pytest\n\n\n@pytest.mark.points(1)\n@pytest.mark.feedback(\"GET / should answer 200.\")\n"
-                  "def test_root(client):\n    \"\"\"GET / answers.\"\"\"\n    assert client.get(\"/\").status_code == 200\n")
+    tests: str = ("import pytest\n\n\n@pytest.mark.points(1)\n"
+                  "@pytest.mark.feedback(\"GET / should answer 200.\")\n"
+                  "def test_root(client):\n    \"\"\"GET / answers.\"\"\"\n"
+                  "    assert client.get(\"/\").status_code == 200\n")
     reference: str = ""
     wrong: list[str] = field(default_factory=lambda: [""] * WRONG_CASES)
 

@@ -17,7 +17,7 @@ from proctor.grading.validate import check_pack
 from tests.conftest import SETTINGS
 
 HERE = Path(__file__).parent
-GOLDEN_CASES = lambda label: label == "reference" or label == "starter" or label.startswith("wrong/")  # noqa: E731
+GOLDEN_CASES = lambda label: label == "reference" or label == "starter" or label.startswith("wrong/")
 
 
 def verdict(result: RunResult) -> dict[str, object]:

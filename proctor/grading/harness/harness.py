@@ -119,7 +119,8 @@ def load_app(module_name: str, attr: str, app_dir: str, status: Status) -> objec
     if app is None:
         status.fail("no_app", f"{module_name}.py defines no `{attr}`. Create it with `{attr} = FastAPI()`.")
     if not callable(app):
-        status.fail("no_app", f"`{attr}` in {module_name}.py is a {type(app).__name__}, not an ASGI app such as FastAPI().")
+        status.fail("no_app",
+                    f"`{attr}` in {module_name}.py is a {type(app).__name__}, not an ASGI app such as FastAPI().")
     return app
 
 
@@ -214,7 +215,8 @@ async def serve(app: Any, listen_fd: int | None, uds: str | None, status: Status
         await task
     else:
         exc = task.exception() if not task.cancelled() else None
-        detail = "".join(traceback.format_exception(exc)) if exc else "Your app's startup (lifespan) failed; see the output."
+        detail = ("".join(traceback.format_exception(exc)) if exc
+                  else "Your app's startup (lifespan) failed; see the output.")
         status.fail("startup_failed", detail)
 
 

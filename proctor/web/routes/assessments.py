@@ -115,7 +115,8 @@ def new_assessment(request: Request, user: StaffUser) -> Response:
 def create_assessment(request: Request, store: StoreDep, user: StaffUser, title: Annotated[str, Form()] = "",
                       intro: Annotated[str, Form()] = "", challenges: Annotated[list[str], Form()] = [],  # noqa: B006
                       time_limit_minutes: Annotated[str, Form()] = "", opens_at: Annotated[str, Form()] = "",
-                      closes_at: Annotated[str, Form()] = "", score_visibility: Annotated[str, Form()] = "") -> Response:
+                      closes_at: Annotated[str, Form()] = "",
+                      score_visibility: Annotated[str, Form()] = "") -> Response:
     form = AssessmentForm(title, intro, tuple(challenges), time_limit_minutes, opens_at, closes_at, score_visibility)
     values, errors = check(request, user, form)
     if errors:
@@ -171,7 +172,8 @@ def update_assessment(request: Request, assessment_id: IdPath, store: StoreDep, 
                       title: Annotated[str, Form()] = "", intro: Annotated[str, Form()] = "",
                       challenges: Annotated[list[str], Form()] = [],  # noqa: B006
                       time_limit_minutes: Annotated[str, Form()] = "", opens_at: Annotated[str, Form()] = "",
-                      closes_at: Annotated[str, Form()] = "", score_visibility: Annotated[str, Form()] = "") -> Response:
+                      closes_at: Annotated[str, Form()] = "",
+                      score_visibility: Annotated[str, Form()] = "") -> Response:
     assessment = managed_assessment(store, assessment_id, user)
     form = AssessmentForm(title, intro, tuple(challenges), time_limit_minutes, opens_at, closes_at, score_visibility)
     values, errors = check(request, user, form, keep=assessment.challenges)

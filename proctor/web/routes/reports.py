@@ -44,7 +44,8 @@ def challenge_report(store: Store, session: AssessmentSession, slug: str) -> dic
             "seconds": (max(times) - min(times)) if times else 0.0}
 
 
-def report_context(request: Request, store: Store, assessment: Assessment, session: AssessmentSession) -> dict[str, Any]:
+def report_context(request: Request, store: Store, assessment: Assessment,
+                   session: AssessmentSession) -> dict[str, Any]:
     lookup = state_of(request).challenges
     candidate = users.get(store, user_id=session.user_id)
     # The page's links and the review form's action: in the context, not a template `set`, because the review
@@ -145,9 +146,9 @@ def side(store: Store, assessment: Assessment, session_id: int, slug: str) -> di
     candidate = users.get(store, user_id=session.user_id)
     subs = [s for s in assessment_sessions.session_submissions(store, session_id=session.id, challenge=slug)
             if s.score is not None]
+    scores = [s.score for s in subs if s.score is not None]
     return {"session": session, "email": candidate.email if candidate else "(deleted)",
-            "code": final_code(store, session.id, slug) or {}, "best": max((s.score for s in subs if s.score is not None), default=None),
-            "count": len(subs)}
+            "code": final_code(store, session.id, slug) or {}, "best": max(scores, default=None), "count": len(subs)}
 
 
 @router.get("/assessments/{assessment_id}/compare")

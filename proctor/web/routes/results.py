@@ -44,7 +44,8 @@ def export_results_json(request: Request, assessment_id: IdPath, store: StoreDep
     body = {"assessment": {"id": assessment.id, "title": assessment.title, "challenges": assessment.challenges,
                            "time_limit_minutes": assessment.time_limit_minutes},
             "candidates": [r.as_dict(assessment.challenges) for r in rows]}
-    return JSONResponse(body, headers={"Content-Disposition": f'attachment; filename="assessment-{assessment.id}.json"'})
+    disposition = f'attachment; filename="assessment-{assessment.id}.json"'
+    return JSONResponse(body, headers={"Content-Disposition": disposition})
 
 
 @router.get("/assessments/{assessment_id}/results.csv")
