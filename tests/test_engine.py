@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from proctor.grading.engine import grade
 from proctor.grading.results import RunStatus, TestResult, TestStatus, compute_score
 from proctor.grading.sandbox import get_backend
@@ -95,6 +97,7 @@ app = FastAPI(lifespan=lifespan)""")
     assert "database unreachable" in result.output + result.message
 
 
+@pytest.mark.sandbox  # the process backend runs the app for real, only without isolation
 def test_the_process_backend_grades_too(hello):
     result = grade(hello, {"app.py": REFERENCE}, backend=get_backend("process"), settings=SETTINGS)
     assert (result.status, result.score, result.sandbox) == (RunStatus.GRADED, 100, "process")

@@ -47,12 +47,14 @@ def run_inner(tmp_path: Path, *, leave: bool) -> subprocess.CompletedProcess[str
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow  # a pytest run of its own
 def test_a_job_directory_left_behind_fails_the_run_that_passed(tmp_path: Path) -> None:
     left = run_inner(tmp_path, leave=True)
     assert left.returncode == pytest.ExitCode.TESTS_FAILED, left.stdout + left.stderr
     assert "1 passed" in left.stdout and "left-behind" in left.stdout
 
 
+@pytest.mark.slow
 def test_a_clean_run_passes(tmp_path: Path) -> None:
     clean = run_inner(tmp_path, leave=False)
     assert clean.returncode == pytest.ExitCode.OK, clean.stdout + clean.stderr

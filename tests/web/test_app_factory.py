@@ -11,10 +11,12 @@ import pytest
 from conftest import make_settings
 from fastapi import FastAPI
 
+from proctor.grading.sandbox import choose_backend
 from proctor.grading.sandbox.docker import DockerSandbox
 from proctor.settings import PROJECT_ROOT
 from proctor.web.app import create_app
 from proctor.web.state import AppState, app_state
+from tests.conftest import require_backend
 
 pytestmark = pytest.mark.anyio
 
@@ -28,13 +30,19 @@ def test_get_settings_is_called_only_at_the_edges() -> None:
     assert callers == {"proctor/cli.py", "proctor/web/app.py"}
 
 
+def test_choosing_the_docker_backend_passes_its_socket_root(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(DockerSandbox, "available", lambda self: None)  # the engine's answer is not the point here
+    backend, _ = choose_backend("docker", local_single_user=False, allow_process=False, docker_socket_root=tmp_path)
+    assert isinstance(backend, DockerSandbox) and backend.socket_root == tmp_path
+
+
 @pytest.mark.docker
 @pytest.mark.sandbox
 async def test_the_docker_backend_uses_the_apps_settings(data_dir: Path) -> None:
+    require_backend("docker")
     root = Path(tempfile.mkdtemp(prefix="proctor-sockets-", dir="/tmp"))
     settings = make_settings(data_dir, sandbox="docker", docker_socket_root=root, warm_pool=0)
-    if DockerSandbox(socket_root=root).available():
-        pytest.skip("no Docker engine here")
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         backend = app_state(app).backend
