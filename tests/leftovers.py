@@ -67,7 +67,10 @@ def check_session(session: pytest.Session, jobs_dir: Path, *, grace: float = GRA
     graded = [item for item in session.items if item.get_closest_marker("sandbox") or item.get_closest_marker("docker")]
     if not graded:
         return []
-    docker = any(item.get_closest_marker("docker") for item in graded) and _docker_reachable()
+    # Containers carry no pid: under pytest-xdist another worker's may still be running, so only a lone run
+    # (make test) checks them.
+    docker = (any(item.get_closest_marker("docker") for item in graded) and "PYTEST_XDIST_WORKER" not in os.environ
+              and _docker_reachable())
     found = leftovers(jobs_dir, docker=docker, grace=grace)
     if found:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
