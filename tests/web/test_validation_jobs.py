@@ -118,14 +118,19 @@ async def test_two_workers_never_run_two_checks_of_one_interviewer(app: FastAPI)
 
     def worker() -> None:  # one server's runner each, as two servers on one database would have
         runner = ValidationRunner(app.state.store, settings=app.state.settings, backend=None, validator=validator)
-        while not all(authored_challenges.get(app.state.store, slug=f"{s}-u1").validated for s in slugs):
-            runner.run_next(lease_seconds=60) or time.sleep(0.01)
+
+        def all_validated() -> bool:
+            runner.run_next(lease_seconds=60)
+            return all(authored_challenges.get(app.state.store, slug=f"{s}-u1").validated for s in slugs)
+
+        wait_until(all_validated, seconds=60, poll=0.01)
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    assert all(authored_challenges.get(app.state.store, slug=f"{s}-u1").validated for s in slugs)
     assert overlaps == []
 
 
