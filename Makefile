@@ -3,13 +3,19 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup sandbox sandbox-image bench clean
+.PHONY: run test check setup sandbox sandbox-image bench clean
 
 run: sandbox
 	$(BIN)/proctor serve
 
 test: sandbox
 	$(BIN)/python -m pytest --durations=15 $(PYTEST_ARGS)
+
+# The quick tier: lint, types, and the tests that need no sandbox, browser or Docker (README.md, "Tests").
+check: setup
+	$(BIN)/ruff check proctor tests
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -n 2 -m "not (sandbox or browser or docker or slow)" $(PYTEST_ARGS)
 
 setup: $(BIN)/proctor
 

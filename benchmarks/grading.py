@@ -92,7 +92,7 @@ def proctor_mode(challenge: Challenge, backend_name: str, warm: bool) -> tuple[M
         if pool is not None:
             pool.wait_ready(60)  # a warm pool refills between submissions; measure a submission that finds it warm
         started = time.perf_counter()
-        result = grade(challenge, files, backend=backend, pool=pool)
+        result = grade(challenge, files, backend=backend, pool=pool, settings=get_settings())
         elapsed = time.perf_counter() - started
         assert result.score == 100, result.to_json()
         return elapsed, sum(result.peak_memory_bytes.values())
@@ -143,7 +143,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--modes", default="bwrap-cold,bwrap-warm,pytest,docker-cold,docker-warm,docker-run")
     args = parser.parse_args()
-    challenge = default_catalog().get("hello-route")
+    challenge = default_catalog(get_settings()).get("hello-route")
     work = baseline_dir(challenge)
     modes: dict[str, Measure] = {}
     closers: list[Callable[[], None]] = []

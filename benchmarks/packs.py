@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from proctor.grading.engine import grade  # noqa: E402
 from proctor.grading.packs import Catalog, default_catalog  # noqa: E402
 from proctor.grading.sandbox import get_backend  # noqa: E402
+from proctor.settings import get_settings  # noqa: E402
 
 
 def busy_loop() -> None:
@@ -45,7 +46,7 @@ def main() -> int:
     parser.add_argument("--busy", type=int, default=0, help="busy loops to run alongside (nice 10)")
     parser.add_argument("--at", default="", help="grade the packs of this git revision")
     args = parser.parse_args()
-    catalog = default_catalog()
+    catalog = default_catalog(get_settings())
     if args.at:
         old = Path(tempfile.mkdtemp(prefix="proctor-packs-"))
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.at, "challenges", "graders"],
@@ -67,7 +68,7 @@ def main() -> int:
                 for case, files in (("reference", challenge.reference_files()),
                                     ("starter", challenge.starter_files())):
                     started = time.perf_counter()
-                    result = grade(challenge, files, backend=backend)
+                    result = grade(challenge, files, backend=backend, settings=get_settings())
                     elapsed = time.perf_counter() - started
                     if round_ == 0:
                         continue

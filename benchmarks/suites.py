@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--slug", default="write-the-tests")
     args = parser.parse_args()
-    challenge = default_catalog().get(args.slug)
+    challenge = default_catalog(get_settings()).get(args.slug)
     settings = get_settings()
     backend = get_backend("bwrap")
     files = {"test_app.py": (challenge.grader_root / "reference" / "test_app.py").read_bytes()}
@@ -40,7 +40,7 @@ def main() -> None:
 
     def one(mode: str, pool: SuitePool | None) -> None:
         started = time.monotonic()
-        result = grade(challenge, files, backend=backend, suite_pool=pool)
+        result = grade(challenge, files, backend=backend, suite_pool=pool, settings=get_settings())
         assert result.score == 100, result.message
         times[mode].append(time.monotonic() - started)
 

@@ -151,6 +151,7 @@ def log_in(base: str) -> tuple[str, str]:
     import httpx
 
     from proctor.grading.packs import default_catalog
+    from proctor.settings import get_settings
 
     with httpx.Client(base_url=base, timeout=30) as client:
         page = client.get("/signup")
@@ -163,7 +164,7 @@ def log_in(base: str) -> tuple[str, str]:
         token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
         assert token, "the logged-in page has no CSRF token"
         csrf = token.group(1)
-        reference = {k: v.decode() for k, v in default_catalog().get(CHALLENGE).reference_files().items()}
+        reference = {k: v.decode() for k, v in default_catalog(get_settings()).get(CHALLENGE).reference_files().items()}
         # A saved draft, and one graded submission: the challenge page then shows the draft, the latest
         # result and the best score, as it does for a candidate coming back to it.
         names, contents = list(reference), list(reference.values())

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from proctor.grading.packs import Catalog, PackError, UnknownChallenge, default_catalog
 from proctor.grading.results import RunResult
-from proctor.grading.sandbox import SandboxUnavailable, choose_backend, runtime
+from proctor.grading.sandbox import Sandbox, SandboxUnavailable, choose_backend, runtime
 from proctor.grading.submission import SubmissionError, read_submission
 from proctor.settings import get_settings
 
@@ -146,10 +146,11 @@ def cmd_db_backup(args: argparse.Namespace) -> int:
     return 0
 
 
-def resolve_backend(requested: str | None):
+def resolve_backend(requested: str | None) -> Sandbox:
     settings = get_settings()
     backend, warning = choose_backend(requested or settings.sandbox, local_single_user=True,
-                                      allow_process=settings.allow_process_sandbox)
+                                      allow_process=settings.allow_process_sandbox,
+                                      docker_socket_root=settings.docker_socket_root)
     if warning:
         print(f"proctor: warning: {warning}", file=sys.stderr)
     return backend
@@ -158,10 +159,12 @@ def resolve_backend(requested: str | None):
 def cmd_grade(args: argparse.Namespace) -> int:
     from proctor.grading.engine import grade
 
-    challenge = default_catalog().get(args.challenge)
+    settings = get_settings()
+    challenge = default_catalog(settings).get(args.challenge)
     files = read_submission(args.path, challenge.files[0])
     backend = resolve_backend(args.sandbox)
-    result = grade(challenge, files, backend=backend, suite="examples" if args.examples else "hidden")
+    result = grade(challenge, files, backend=backend, suite="examples" if args.examples else "hidden",
+                   settings=settings)
     print(result.to_json() if args.json else render_table(result, show_log=args.log))
     return 0
 
@@ -198,7 +201,7 @@ def render_table(result: RunResult, *, show_log: bool = False) -> str:
 
 
 def cmd_challenges_list(args: argparse.Namespace) -> int:
-    for c in default_catalog().all():
+    for c in default_catalog(get_settings()).all():
         sections = ",".join(map(str, c.sections))
         print(f"{c.slug:<24} §{sections:<8} {c.difficulty:<7} {c.kind:<6} {c.title}")
     return 0
@@ -207,12 +210,14 @@ def cmd_challenges_list(args: argparse.Namespace) -> int:
 def cmd_challenges_validate(args: argparse.Namespace) -> int:
     from proctor.grading.validate import validate_challenge
 
-    catalog: Catalog = default_catalog()
+    settings = get_settings()
+    catalog: Catalog = default_catalog(settings)
     challenges = [catalog.get(args.slug)] if args.slug else catalog.all()
     backend = resolve_backend(args.sandbox)
     failures = 0
     for challenge in challenges:
-        problems = validate_challenge(challenge, backend=backend, log=lambda line: print(f"  {line}"))
+        problems = validate_challenge(challenge, backend=backend, log=lambda line: print(f"  {line}"),
+                                      settings=settings)
         print(f"{'ok  ' if not problems else 'FAIL'} {challenge.slug}")
         for problem in problems:
             print(f"     - {problem}")
@@ -225,7 +230,8 @@ def cmd_challenges_mutate(args: argparse.Namespace) -> int:
 
     if args.max is not None and args.max < 1:
         raise UsageError("--max must be at least 1")
-    challenge = default_catalog().get(args.slug)
+    settings = get_settings()
+    challenge = default_catalog(settings).get(args.slug)
     backend = resolve_backend(args.sandbox)
 
     def show(o: Outcome) -> None:
@@ -234,7 +240,8 @@ def cmd_challenges_mutate(args: argparse.Namespace) -> int:
         if o.equivalent and not o.killed:
             print(f"           equivalent: {o.equivalent}")
 
-    report = run_mutants(challenge, backend=backend, count=args.max, seed=args.seed, jobs=args.jobs, log=show)
+    report = run_mutants(challenge, backend=backend, count=args.max, seed=args.seed, jobs=args.jobs, log=show,
+                         settings=settings)
     for stale in report.stale:
         print(f"  warning: equivalent-mutants.toml lists {stale!r}, which is no mutant of the reference")
     print(f"{challenge.slug}: mutation score {report.score:g}% ({len(report.killed)} killed, "
@@ -273,9 +280,10 @@ def check_runtime() -> None:
 def cmd_sandbox_check(args: argparse.Namespace) -> int:
     from proctor.grading.sandbox import BACKENDS, get_backend
 
+    root = get_settings().docker_socket_root
     for name in BACKENDS:
         try:
-            get_backend(name)
+            get_backend(name, docker_socket_root=root)
             print(f"{name:<8} works here")
         except SandboxUnavailable as exc:
             print(f"{name:<8} unavailable: {exc}")
@@ -300,14 +308,17 @@ def cmd_sandbox_gc(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from proctor.web.app import create_app, serve
+    from proctor.web.logs import configure_logging
 
     settings = get_settings()
+    configure_logging(json_lines=settings.log_json)
     host = args.host or settings.host
     port = args.port or settings.port
     if settings.sandbox != "auto":
         from proctor.grading.sandbox import get_backend
 
-        get_backend(settings.sandbox)  # an operator's explicit choice must work: fail at start, in one line
+        # an operator's explicit choice must work: fail at start, in one line
+        get_backend(settings.sandbox, docker_socket_root=settings.docker_socket_root)
     check_runtime()
     serve(create_app(settings, host=host), host=host, port=port, log_level="info")
     return 0

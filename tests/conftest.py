@@ -12,13 +12,17 @@ from proctor.grading.limits import Limits
 from proctor.grading.packs import Catalog, Challenge, default_catalog
 from proctor.grading.results import RunResult
 from proctor.grading.sandbox import Sandbox, SandboxUnavailable, get_backend
+from proctor.settings import Settings
 
 IN_CI = os.environ.get("CI") == "true"
+# The platform's settings as this checkout's environment gives them. Tests are an edge like the CLI: they pass
+# settings in (the engine, packs and backends never read a global).
+SETTINGS = Settings()
 
 
 def require_backend(name: str) -> Sandbox:
     try:
-        return get_backend(name)
+        return get_backend(name, docker_socket_root=SETTINGS.docker_socket_root)
     except SandboxUnavailable as exc:
         if IN_CI:
             pytest.fail(f"{name} must work in CI: {exc}")
@@ -30,15 +34,30 @@ def no_orphans_from_earlier_runs() -> None:
     """A test run killed half-way on a developer machine leaves sandboxes; clean them as the server would."""
     from proctor.grading.jobs import collect_orphan_jobs
     from proctor.grading.sandbox.cgroups import collect_orphans
-    from proctor.settings import get_settings
 
     collect_orphans()
-    collect_orphan_jobs(get_settings().jobs_dir)
+    collect_orphan_jobs(SETTINGS.jobs_dir)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quick_password_hashing() -> Iterator[None]:
+    """argon2id at its lowest cost in this process: hashing at the defaults (about 0.1-0.3 s each) was most of
+    the time of the tests that need no sandbox. Servers the tests start as processes keep the defaults."""
+    from pwdlib import PasswordHash
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
+    from proctor.store import passwords
+
+    quick = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+    original = passwords._hasher
+    passwords._hasher = lambda: quick
+    yield
+    passwords._hasher = original
 
 
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
-    return default_catalog()
+    return default_catalog(SETTINGS)
 
 
 @pytest.fixture(scope="session")
@@ -50,11 +69,9 @@ def bwrap() -> Sandbox:
 def fork_sandbox() -> Iterator[Sandbox]:
     """bwrap started from a fork server (grading/sandbox/forkserver.py): one for the whole session."""
     from proctor.grading.sandbox.forkserver import ForkSandbox
-    from proctor.settings import get_settings
 
     require_backend("bwrap")
-    settings = get_settings()
-    backend = ForkSandbox(venv=settings.runtime_dir, uid=settings.sandbox_uid, gid=settings.sandbox_gid)
+    backend = ForkSandbox(venv=SETTINGS.runtime_dir, uid=SETTINGS.sandbox_uid, gid=SETTINGS.sandbox_gid)
     problem = backend.available()
     if problem:
         if IN_CI:
@@ -86,6 +103,44 @@ GradeFn = Callable[..., RunResult]
 @pytest.fixture
 def grade_hello(hello: Challenge, sandbox: Sandbox) -> GradeFn:
     def run(source: str, limits: Limits = SHORT, backend: Sandbox | None = None, **kwargs: object) -> RunResult:
-        return grade(hello, {"app.py": source.encode()}, backend=backend or sandbox, limits=limits, **kwargs)
+        return grade(hello, {"app.py": source.encode()}, backend=backend or sandbox, limits=limits,
+                     **{"settings": SETTINGS, **kwargs})
 
     return run
+
+
+# Tiers (README.md, "Tests"). A test is marked by the fixtures it uses (their whole closure), so a new test that
+# takes `bwrap` or `browser` lands in its tier by itself; modules that start graders without such a fixture
+# are listed by name.
+FIXTURE_TIERS = {
+    "bwrap": ("sandbox",), "sandbox": ("sandbox",), "grade_hello": ("sandbox",), "pool": ("sandbox",),
+    "docker_backend": ("sandbox", "docker"), "docker_engine": ("docker",),
+    "browser": ("browser", "sandbox"), "browser_page": ("browser", "sandbox"), "page": ("browser", "sandbox"),
+}
+MODULE_TIERS = {
+    # a real server or a worker pool that grades in a sandbox, without a sandbox fixture
+    "test_restart.py": ("sandbox",), "test_grading_live.py": ("sandbox",), "test_grading_problem.py": ("sandbox",),
+    "test_limits_live.py": ("sandbox",), "test_pytest_kind.py": ("sandbox",), "test_docker_build.py": ("docker",),
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        tiers = set(MODULE_TIERS.get(item.path.name, ()))
+        if item.path.name.startswith("test_browser"):
+            tiers |= {"browser", "sandbox"}
+        for name in getattr(item, "fixturenames", ()):
+            tiers.update(FIXTURE_TIERS.get(name, ()))
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("sandbox") == "docker":
+            tiers.add("docker")
+        for tier in sorted(tiers):
+            item.add_marker(tier)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Nothing the suite graded is left behind (job directories, cgroups, containers); a leftover fails the run,
+    whatever order the tests ran in (tests/leftovers.py)."""
+    from tests.leftovers import check_session
+
+    check_session(session, SETTINGS.jobs_dir)

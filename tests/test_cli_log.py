@@ -5,6 +5,7 @@ from __future__ import annotations
 from proctor.cli import build_parser, render_table
 from proctor.grading.packs import default_catalog
 from proctor.grading.results import RunResult, RunStatus, TestResult, TestStatus
+from tests.conftest import SETTINGS
 
 LOG = "INFO started\nTraceback (most recent call last):\nRuntimeError: boom (the /boom route, on purpose)"
 
@@ -15,7 +16,7 @@ def result(*statuses: TestStatus) -> RunResult:
     passed = sum(t.points for t in tests)
     return RunResult(challenge="middleware", status=RunStatus.GRADED, score=100.0 * passed / len(tests),
                      points=passed, max_points=len(tests), tests=tests, output=LOG, sandbox="bwrap", duration_ms=5,
-                     limits=default_catalog().get("middleware").limits)
+                     limits=default_catalog(SETTINGS).get("middleware").limits)
 
 
 def test_a_perfect_run_folds_the_log_away() -> None:

@@ -6,13 +6,19 @@ import json
 
 import pytest
 
-from proctor.grading.custom_request import (MAX_BODY_BYTES, SHOWN_BODY_BYTES, CustomRequest, RequestError,
-                                            parse_request, request_file)
+from proctor.grading.custom_request import (
+    MAX_BODY_BYTES,
+    SHOWN_BODY_BYTES,
+    CustomRequest,
+    RequestError,
+    parse_request,
+    request_file,
+)
 from proctor.grading.engine import grade
 from proctor.grading.packs import Challenge
 from proctor.grading.results import RunResult, RunStatus, TestStatus
 from proctor.grading.sandbox import Sandbox
-from tests.conftest import SHORT
+from tests.conftest import SETTINGS, SHORT
 
 ECHO = '''
 from fastapi import FastAPI, Request
@@ -58,7 +64,7 @@ def shout():
 
 def send(hello: Challenge, backend: Sandbox, request: CustomRequest, source: str = ECHO) -> RunResult:
     return grade(hello, {"app.py": source.encode(), **request_file(request)}, suite="request", backend=backend,
-                 limits=SHORT)
+                 limits=SHORT, settings=SETTINGS)
 
 
 def test_the_request_reaches_the_app_and_its_answer_comes_back(hello, sandbox):
@@ -148,7 +154,7 @@ def test_a_request_takes_a_warm_slot_like_a_grading(hello, bwrap):
         assert pool.wait_ready(60)
         slot_job = pool._slots[0].job.root
         files = {"app.py": ECHO.encode(), **request_file(parse_request("POST", "/echo/7", "", "hi"))}
-        result = grade(hello, files, suite="request", backend=bwrap, pool=pool)
+        result = grade(hello, files, suite="request", backend=bwrap, pool=pool, settings=SETTINGS)
     finally:
         pool.close()
     assert result.run_id == slot_job.name  # it ran in the pre-started slot

@@ -18,8 +18,9 @@ from proctor.grading.sandbox import SandboxUnavailable, get_backend, image
 from proctor.grading.sandbox.base import SandboxSpec
 from proctor.grading.sandbox.docker import DockerSandbox, collect_garbage
 from proctor.settings import get_settings
-from tests.conftest import require_backend
-from tests.test_hostile import assert_clean, docker_leftovers
+from tests.conftest import SETTINGS, require_backend
+from tests.leftovers import docker_leftovers
+from tests.test_hostile import assert_clean
 
 ROOT = Path(__file__).parent.parent
 
@@ -72,7 +73,7 @@ def test_the_warm_pool_serves_docker_too(hello, docker_backend):
     try:
         assert pool.wait_ready(60)
         slot_run = pool._slots[0].job.run_id
-        result = grade(hello, hello.reference_files(), backend=docker_backend, pool=pool)
+        result = grade(hello, hello.reference_files(), backend=docker_backend, pool=pool, settings=SETTINGS)
         assert (result.status, result.score, result.run_id) == (RunStatus.GRADED, 100, slot_run)
         assert_clean(result)
     finally:
@@ -109,7 +110,7 @@ def test_an_unreachable_engine_is_an_infra_error(hello, docker_backend):
     backend = DockerSandbox()
     backend._client = docker.DockerClient(base_url="unix:///nonexistent/docker.sock", version="1.41")
     try:
-        result = grade(hello, hello.reference_files(), backend=backend)
+        result = grade(hello, hello.reference_files(), backend=backend, settings=SETTINGS)
     finally:
         backend._client.close()
         gc.collect()  # docker-py leaves the failed connection's socket to the collector: let it go here

@@ -49,9 +49,10 @@ def test_every_copied_path_exists():
 
 
 def test_the_requirements_pin_every_package():
-    lines = [l for l in (ROOT / "requirements.txt").read_text().splitlines() if l and not l.startswith("#")]
-    assert lines and all("==" in l for l in lines)
-    names = {l.split("==")[0].lower() for l in lines}
+    lines = [line for line in (ROOT / "requirements.txt").read_text().splitlines()
+             if line and not line.startswith("#")]
+    assert lines and all("==" in line for line in lines)
+    names = {line.split("==")[0].lower() for line in lines}
     assert {"fastapi", "uvicorn", "pytest", "httpx", "docker", "sqlite-utils"} <= names
 
 

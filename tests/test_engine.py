@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from proctor.grading.engine import grade
 from proctor.grading.results import RunStatus, TestResult, TestStatus, compute_score
 from proctor.grading.sandbox import get_backend
+from tests.conftest import SETTINGS
 
 ROOT = Path(__file__).parent.parent
 REFERENCE = (ROOT / "graders/hello-route/reference/app.py").read_bytes()
@@ -21,7 +24,7 @@ def test_score_is_points_passed_over_max_points():
 
 def test_the_reference_scores_100_and_records_how(hello, bwrap):
     events = []
-    result = grade(hello, {"app.py": REFERENCE}, backend=bwrap, on_event=events.append)
+    result = grade(hello, {"app.py": REFERENCE}, backend=bwrap, on_event=events.append, settings=SETTINGS)
     assert (result.status, result.score, result.points, result.max_points) == (RunStatus.GRADED, 100, 9, 9)
     assert result.sandbox == "bwrap"
     assert result.limits.wall_seconds == 20
@@ -35,7 +38,7 @@ def test_the_reference_scores_100_and_records_how(hello, bwrap):
 
 
 def test_examples_run_the_visible_tests_only(hello, bwrap):
-    result = grade(hello, {"app.py": REFERENCE}, backend=bwrap, suite="examples")
+    result = grade(hello, {"app.py": REFERENCE}, backend=bwrap, suite="examples", settings=SETTINGS)
     assert result.suite == "examples"
     assert [t.name for t in result.tests] == ["test_root_greets", "test_greet_by_name"]
     assert result.graders_sha256 != hello.suite_sha256("hidden")
@@ -43,7 +46,7 @@ def test_examples_run_the_visible_tests_only(hello, bwrap):
 
 def test_feedback_replaces_the_raw_assertion_but_staff_keep_it(hello, bwrap):
     wrong = (ROOT / "graders/hello-route/wrong/no-health/app.py").read_bytes()
-    result = grade(hello, {"app.py": wrong}, backend=bwrap)
+    result = grade(hello, {"app.py": wrong}, backend=bwrap, settings=SETTINGS)
     health = next(t for t in result.tests if t.name == "test_health")
     assert health.status == TestStatus.FAILED
     assert health.message == 'GET /health should answer 200 with {"status": "ok"}.'
@@ -75,7 +78,7 @@ def test_no_app_attribute_is_explained(grade_hello):
 
 
 def test_a_missing_submission_file_is_not_gradable(hello, bwrap):
-    result = grade(hello, {"main.py": REFERENCE}, backend=bwrap)
+    result = grade(hello, {"main.py": REFERENCE}, backend=bwrap, settings=SETTINGS)
     assert result.status == RunStatus.NOT_GRADABLE
     assert "no app.py" in result.message
 
@@ -94,8 +97,9 @@ app = FastAPI(lifespan=lifespan)""")
     assert "database unreachable" in result.output + result.message
 
 
+@pytest.mark.sandbox  # the process backend runs the app for real, only without isolation
 def test_the_process_backend_grades_too(hello):
-    result = grade(hello, {"app.py": REFERENCE}, backend=get_backend("process"))
+    result = grade(hello, {"app.py": REFERENCE}, backend=get_backend("process"), settings=SETTINGS)
     assert (result.status, result.score, result.sandbox) == (RunStatus.GRADED, 100, "process")
 
 
@@ -158,6 +162,7 @@ def test_after_steps(client):
         d.chmod(0o755)
     demo = load_challenge(tmp_path / "challenges", tmp_path / "graders", "demo")
     no_health = (ROOT / "graders/hello-route/wrong/no-health/app.py").read_bytes()
-    result = grade(demo, {"app.py": no_health}, backend=bwrap)
+    result = grade(demo, {"app.py": no_health}, backend=bwrap, settings=SETTINGS)
     messages = {t.name: t.message for t in result.tests}
-    assert messages == {"test_steps": "GET /health should answer 200 first", "test_after_steps": "the last check failed"}
+    assert messages == {"test_steps": "GET /health should answer 200 first",
+                        "test_after_steps": "the last check failed"}

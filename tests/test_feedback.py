@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from proctor.grading.engine import grade
-from proctor.grading.packs import Challenge, load_challenge
 from proctor.grading.feedback import CONNECTION_TROUBLE, clean_failure
+from proctor.grading.packs import Challenge, load_challenge
 from proctor.grading.results import TestStatus
 from proctor.grading.sandbox import Sandbox
+from tests.conftest import SETTINGS
 
 # Never in what a candidate reads: pytest's advice about its flags, tracebacks, the grader's HTTP stack.
 INTERNALS = ("Use -v", "-vv", "Traceback", "httpx.", "httpcore.", "h11.", "LocalProtocolError", "AssertionError",
@@ -94,7 +95,7 @@ def test_pytest_hints_are_stripped_and_the_assertion_kept():
 
 @pytest.mark.slow
 def test_every_failure_a_candidate_reads_is_authored(tmp_path: Path, bwrap: Sandbox):
-    result = grade(demo_pack(tmp_path), {"app.py": APP.encode()}, backend=bwrap)
+    result = grade(demo_pack(tmp_path), {"app.py": APP.encode()}, backend=bwrap, settings=SETTINGS)
     tests = {t.name: t for t in result.tests}
     for t in result.tests:
         assert t.status != TestStatus.PASSED
@@ -117,7 +118,7 @@ def test_every_failure_a_candidate_reads_is_authored(tmp_path: Path, bwrap: Sand
 
 def test_a_real_packs_examples_show_the_assertion_without_pytest_hints(hello: Challenge, bwrap: Sandbox):
     """hello-route's starter answers {} where the examples expect the greeting."""
-    result = grade(hello, hello.starter_files(), backend=bwrap, suite="examples")
+    result = grade(hello, hello.starter_files(), backend=bwrap, suite="examples", settings=SETTINGS)
     root = next(t for t in result.tests if t.name == "test_root_greets")
     assert root.status == TestStatus.FAILED
     assert root.message.startswith("assert {} == {'message': 'Hello World'}")

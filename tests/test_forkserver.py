@@ -21,7 +21,7 @@ from proctor.grading.packs import Challenge
 from proctor.grading.results import RunStatus
 from proctor.grading.sandbox.base import SandboxProcess, SandboxSpec
 from proctor.grading.sandbox.forkserver import ForkSandbox
-from proctor.settings import get_settings
+from tests.conftest import SETTINGS, SHORT
 
 REFERENCE = (Path(__file__).parent.parent / "graders/hello-route/reference/app.py").read_bytes()
 
@@ -79,7 +79,7 @@ time.sleep(30)  # stay alive while a sibling runs
 @pytest.fixture
 def start(fork_sandbox: ForkSandbox):
     """Start an app (its source runs at import) in a child of the session's fork server; yields a starter."""
-    settings = get_settings()
+    settings = SETTINGS
     started: list[tuple[Job, SandboxProcess]] = []
 
     def run(source: str) -> SandboxProcess:
@@ -147,13 +147,12 @@ def test_a_hostile_sibling_reaches_nothing_and_leaves_nothing(start):
     "import os\nfds = []\nwhile True:\n    fds.append(os.open('/dev/null', os.O_RDONLY))",
 ], ids=["memory", "fork", "descriptors"])
 def test_a_bomb_leaves_the_fork_server_and_its_next_run_graded_right(fork_sandbox, hello: Challenge, bomb):
-    from tests.conftest import SHORT
-
-    bombed = grade(hello, {"app.py": (bomb + "\n\n").encode() + REFERENCE}, backend=fork_sandbox, limits=SHORT)
+    bombed = grade(hello, {"app.py": (bomb + "\n\n").encode() + REFERENCE}, backend=fork_sandbox, limits=SHORT,
+                   settings=SETTINGS)
     assert bombed.status in (RunStatus.OOM, RunStatus.NOT_GRADABLE, RunStatus.TIMEOUT)
     assert bombed.score == 0
     server = fork_sandbox._server
-    result = grade(hello, {"app.py": REFERENCE}, backend=fork_sandbox)
+    result = grade(hello, {"app.py": REFERENCE}, backend=fork_sandbox, settings=SETTINGS)
     assert (result.status, result.score) == (RunStatus.GRADED, 100.0)
     assert fork_sandbox._server is server and server is not None and server.usable()
 
@@ -163,9 +162,9 @@ def test_a_fork_server_is_replaced_after_its_quota_of_children(fork_sandbox, hel
 
     first = fork_sandbox._current()
     monkeypatch.setattr(forkserver, "MAX_CHILDREN", first.started + 1)
-    assert grade(hello, {"app.py": REFERENCE}, backend=fork_sandbox).score == 100.0
+    assert grade(hello, {"app.py": REFERENCE}, backend=fork_sandbox, settings=SETTINGS).score == 100.0
     assert not first.usable()
-    assert grade(hello, {"app.py": REFERENCE}, backend=fork_sandbox).score == 100.0
+    assert grade(hello, {"app.py": REFERENCE}, backend=fork_sandbox, settings=SETTINGS).score == 100.0
     assert fork_sandbox._server is not first
     deadline = time.monotonic() + 10
     while first.popen.poll() is None and time.monotonic() < deadline:

@@ -73,7 +73,8 @@ def probes(tmp_path: Path):
     challenges, graders = tmp_path / "challenges" / "probes", tmp_path / "graders" / "probes"
     challenges.mkdir(parents=True)
     graders.mkdir(parents=True)
-    (challenges / "challenge.toml").write_text('slug = "probes"\ntitle = "Probes"\nsections = [6]\ndifficulty = "easy"\n')
+    (challenges / "challenge.toml").write_text(
+        'slug = "probes"\ntitle = "Probes"\nsections = [6]\ndifficulty = "easy"\n')
     platform_paths = [str(settings.database_path), str(settings.data_dir), str(settings.jobs_dir),
                       str(PROJECT_ROOT / "graders"), str(PROJECT_ROOT / "challenges"), str(tmp_path / "graders"),
                       "/etc/shadow", str(Path.home() / ".ssh")]

@@ -10,7 +10,6 @@ import ast
 import os
 import socket
 import threading
-import time
 import uuid
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from proctor.grading.limits import Limits
 from proctor.grading.results import RunResult, RunStatus
 from proctor.grading.submission import SubmissionError, read_submission
 from proctor.settings import get_settings
+from tests.leftovers import docker_leftovers, wait_until
 
 REFERENCE = (Path(__file__).parent.parent / "graders/hello-route/reference/app.py").read_text()
 HEALTH = '@app.get("/health")\nasync def health():\n    return {"status": "ok"}'
@@ -51,28 +51,17 @@ def leftovers(result: RunResult) -> list[str]:
     job = get_settings().jobs_dir / result.run_id
     if job.exists():
         found.append(f"job directory {job}")
-    for hierarchy in Path("/sys/fs/cgroup").glob("*/proctor"):
+    for hierarchy in [Path("/sys/fs/cgroup/proctor"), *Path("/sys/fs/cgroup").glob("*/proctor")]:  # v2, v1
         found += [f"cgroup {d}" for d in hierarchy.glob(f"{result.run_id}-*")]
     if result.sandbox == "docker":
         found += [f"docker {kind}" for kind in docker_leftovers(f"proctor.run={result.run_id}")]
     return found
 
 
-def docker_leftovers(label: str = "proctor=sandbox") -> list[str]:
-    import docker
-
-    client = docker.from_env()
-    # sparse: no inspect per container, which would race with a removal under way
-    return ([f"container {c.short_id}" for c in client.containers.list(all=True, sparse=True, filters={"label": label})]
-            + [f"volume {v.name}" for v in client.volumes.list(filters={"label": label})])
-
-
 def assert_clean(result: RunResult) -> None:
     """Nothing of the run is left; docker removes containers just after the result, so allow it a moment."""
     assert result.run_id
-    deadline = time.monotonic() + 10
-    while leftovers(result) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_until(lambda: not leftovers(result), seconds=10)
     assert leftovers(result) == []
 
 

@@ -9,7 +9,16 @@ import sys
 import pytest
 
 from proctor.grading.limits import Limits
-from proctor.grading.mutate import Mutation, MutationReport, Outcome, apply, load_equivalents, mutations, sample, verdict
+from proctor.grading.mutate import (
+    Mutation,
+    MutationReport,
+    Outcome,
+    apply,
+    load_equivalents,
+    mutations,
+    sample,
+    verdict,
+)
 from proctor.grading.packs import PackError
 from proctor.grading.results import RunResult, RunStatus, TestResult, TestStatus
 
@@ -109,7 +118,8 @@ def test_raise_becomes_return_or_pass():
     assert "raise" not in mutated("app.py:17: `raise` → `return`").split("LIMIT and skip in SEEN:")[1].split("\n")[1]
     assert mutated("app.py:17: `raise` → `pass`").count("raise") == 0
     # Outside a function, `return` would not compile: only `pass` is offered.
-    module_raise = [m.description for m in mutations({"a.py": b"if X:\n    raise SystemExit(1)\n"}) if m.kind == "raise"]
+    module_raise = [m.description for m in mutations({"a.py": b"if X:\n    raise SystemExit(1)\n"})
+                    if m.kind == "raise"]
     assert module_raise == ["`raise` → `pass`"]
 
 

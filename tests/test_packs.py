@@ -11,9 +11,10 @@ import pytest
 from proctor.grading.limits import DEFAULT_LIMITS
 from proctor.grading.packs import Catalog, PackError, UnknownChallenge, default_catalog, load_challenge
 from proctor.grading.quiz import load_key, load_quiz, quiz_problems
+from tests.conftest import SETTINGS
 
 GUIDE = Path(__file__).resolve().parents[2] / "shared" / "fastapi-guide.md"
-CHALLENGES = [default_catalog().get(s) for s in default_catalog().slugs()]
+CHALLENGES = [default_catalog(SETTINGS).get(s) for s in default_catalog(SETTINGS).slugs()]
 SLUGS = [c.slug for c in CHALLENGES if c.kind == "http"]
 QUIZ_SLUGS = [c.slug for c in CHALLENGES if c.kind == "quiz"]
 
@@ -82,9 +83,12 @@ def test_quiz_problems_name_an_unsound_key(tmp_path, catalog):
     shutil.copytree(source.root, tmp_path / "challenges" / source.slug)
     shutil.copytree(source.grader_root, tmp_path / "graders" / source.slug)
     key = tmp_path / "graders" / source.slug / "key.toml"
-    text = key.read_text().replace('[questions.coercion]\ncorrect = ["b"]', '[questions.coercion]\ncorrect = ["b", "z"]')
-    key.write_text(text.replace("[questions.not-found]", "[questions.ghost]\ncorrect = [\"a\"]\n\n[questions.not-found]", 1)
-                   .replace('[questions.tuple-return]\ncorrect = ["b"]', '[questions.tuple-return]\ncorrect = ["a", "b"]'))
+    text = key.read_text().replace('[questions.coercion]\ncorrect = ["b"]',
+                                   '[questions.coercion]\ncorrect = ["b", "z"]')
+    key.write_text(text.replace("[questions.not-found]",
+                                "[questions.ghost]\ncorrect = [\"a\"]\n\n[questions.not-found]", 1)
+                   .replace('[questions.tuple-return]\ncorrect = ["b"]',
+                            '[questions.tuple-return]\ncorrect = ["a", "b"]'))
     problems = quiz_problems(load_challenge(tmp_path / "challenges", tmp_path / "graders", source.slug))
     assert any("coercion" in p and "z" in p for p in problems)
     assert any("tuple-return" in p and "exactly one" in p for p in problems)

@@ -9,13 +9,14 @@ import re
 import pytest
 
 from proctor.grading.engine import NOT_RUN
-from proctor.grading.packs import Challenge, default_catalog
 from proctor.grading.feedback import CONNECTION_TROUBLE, REQUEST_TROUBLE, SETUP_TROUBLE
+from proctor.grading.packs import Challenge, default_catalog
 from proctor.grading.results import RunResult
 from proctor.grading.validate import check_pack
+from tests.conftest import SETTINGS
 from tests.golden.update import golden_of, path_for
 
-CHALLENGES = [default_catalog().get(s) for s in default_catalog().slugs()]
+CHALLENGES = [default_catalog(SETTINGS).get(s) for s in default_catalog(SETTINGS).slugs()]
 SLUGS = [c.slug for c in CHALLENGES if c.kind == "http"]
 QUIZ_SLUGS = [c.slug for c in CHALLENGES if c.kind == "quiz"]
 
@@ -23,7 +24,8 @@ QUIZ_SLUGS = [c.slug for c in CHALLENGES if c.kind == "quiz"]
 # The platform's own sentences for a test that did not get to judge the app (plugin.py, engine.py).
 PLATFORM_SENTENCES = (CONNECTION_TROUBLE, REQUEST_TROUBLE.split("(")[0], SETUP_TROUBLE, "No answer within ",
                       "The run's time limit was reached during this test.", *NOT_RUN.values())
-INTERNALS = re.compile(r"Use -v|-vv|Traceback|httpx\.|httpcore\.|h11\.|LocalProtocolError|^\w*(Error|Exception): ", re.M)
+INTERNALS = re.compile(r"Use -v|-vv|Traceback|httpx\.|httpcore\.|h11\.|LocalProtocolError|^\w*(Error|Exception): ",
+                       re.M)
 
 
 def authored_messages(challenge: Challenge) -> tuple[str, ...]:
@@ -56,7 +58,7 @@ def test_pack_validates_and_matches_its_golden_verdicts(slug, catalog, sandbox):
     # Cold bwrap checks everything; fork starts and docker must then give the very same verdict for every case
     # (the golden file).
     full = sandbox.name == "bwrap" and getattr(sandbox, "start_mode", "cold") == "cold"
-    report = check_pack(challenge, backend=sandbox, reference_runs=3 if full else 1, examples=full)
+    report = check_pack(challenge, backend=sandbox, reference_runs=3 if full else 1, examples=full, settings=SETTINGS)
     assert report.problems == []
     golden = path_for(slug)
     assert golden.is_file(), f"no golden verdicts for {slug}: run `.venv/bin/python tests/golden/update.py {slug}`"
@@ -68,7 +70,7 @@ def test_pack_validates_and_matches_its_golden_verdicts(slug, catalog, sandbox):
 @pytest.mark.parametrize("slug", QUIZ_SLUGS)
 def test_quiz_validates_and_matches_its_golden_verdicts(slug, catalog):
     """A quiz is graded in platform code: no sandbox, so no backend to parametrize over."""
-    report = check_pack(catalog.get(slug), backend=None)
+    report = check_pack(catalog.get(slug), backend=None, settings=SETTINGS)
     assert report.problems == []
     assert {label for label, r in report.results.items() if r.score == 100} == {
         "reference", "reference #2", "reference #3"}

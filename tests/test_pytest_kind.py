@@ -19,7 +19,7 @@ from proctor.grading.results import RunResult, RunStatus
 from proctor.grading.suite_pool import SuitePool
 from proctor.grading.validate import check_pack
 from proctor.settings import PROJECT_ROOT, get_settings
-from tests.conftest import require_backend
+from tests.conftest import SETTINGS, require_backend
 from tests.golden.update import golden_of, path_for
 
 PACK = PROJECT_ROOT / "graders/write-the-tests"
@@ -60,7 +60,7 @@ def clean() -> object:
 
 def grade_suite(challenge: Challenge, suite: str, limits: Limits = LIMITS, **files: str) -> RunResult:
     sources = {"test_app.py": suite.encode(), **{k.replace("__", "."): v.encode() for k, v in files.items()}}
-    return grade(challenge, sources, limits=limits)
+    return grade(challenge, sources, limits=limits, settings=SETTINGS)
 
 
 def killed(result: RunResult) -> set[str]:
@@ -69,7 +69,7 @@ def killed(result: RunResult) -> set[str]:
 
 def test_the_reference_suite_kills_every_mutant(catalog: Catalog, bwrap, clean) -> None:
     challenge = catalog.get("write-the-tests")
-    result = grade(challenge, {"test_app.py": REFERENCE_SUITE.encode()}, backend=bwrap)
+    result = grade(challenge, {"test_app.py": REFERENCE_SUITE.encode()}, backend=bwrap, settings=SETTINGS)
     assert (result.status, result.score) == (RunStatus.GRADED, 100)
     assert len(result.tests) >= 8 and killed(result) == {t.name for t in result.tests}
     assert result.message.startswith("Ran your tests against 2 × the correct app and 9 mutants in ")
@@ -82,7 +82,7 @@ def test_a_weak_suite_kills_few_and_shows_survivors_in_words_never_their_code(ca
     challenge = catalog.get("write-the-tests")
     for case in ("status-only", "no-assertions"):
         weak = (PACK / "wrong" / case / "test_app.py").read_bytes()
-        result = grade(challenge, {"test_app.py": weak}, backend=bwrap)
+        result = grade(challenge, {"test_app.py": weak}, backend=bwrap, settings=SETTINGS)
         assert result.status == RunStatus.GRADED and result.score < 50
         survivor = next(t for t in result.tests if t.name == "min-stock-off-by-one")
         assert survivor.status == "failed"
@@ -129,7 +129,8 @@ def fingerprint():
     seen = [repr(sorted(os.environ.items())), os.getcwd(), open("/proc/self/mountinfo").read()]
     for top in ("/", "/tmp", "/opt", "/proc/self/fd"):
         for root, dirs, files in os.walk(top):
-            dirs[:] = [d for d in dirs if not d[:1].isdigit() and root.count("/") < 4 and d not in ("proc", "sys", "dev", "usr")]
+            dirs[:] = [d for d in dirs if not d[:1].isdigit() and root.count("/") < 4 and d not in ("proc", "sys",
+                                                                                                    "dev", "usr")]
             seen.append(root + repr(sorted(dirs + files)))
     for fd in os.listdir("/proc/self/fd"):
         try:
@@ -183,7 +184,8 @@ def test_a_looping_or_flooding_suite_ends_with_a_clear_status(small_pack: Challe
 
 
 def test_examples_run_the_suite_against_the_correct_app_only(small_pack: Challenge, clean) -> None:
-    result = grade(small_pack, {"test_app.py": REFERENCE_SUITE.encode()}, suite="examples", limits=LIMITS)
+    result = grade(small_pack, {"test_app.py": REFERENCE_SUITE.encode()}, suite="examples", limits=LIMITS,
+                   settings=SETTINGS)
     assert result.status == RunStatus.GRADED and result.score == 100
     assert "test_min_stock_includes_items_at_the_bound" in {t.name for t in result.tests}
 
@@ -192,7 +194,7 @@ def test_examples_run_the_suite_against_the_correct_app_only(small_pack: Challen
 @pytest.mark.parametrize("slug", ["write-the-tests", "write-the-tests-auth"])
 def test_pytest_pack_validates_and_matches_its_golden_verdicts(slug: str, catalog: Catalog, bwrap) -> None:
     challenge = catalog.get(slug)
-    report = check_pack(challenge, backend=bwrap)
+    report = check_pack(challenge, backend=bwrap, settings=SETTINGS)
     assert report.problems == []
     assert golden_of(report.results) == json.loads(path_for(challenge.slug).read_text())
 
@@ -204,7 +206,8 @@ def test_a_warm_suite_pool_gives_the_same_verdict_and_leaves_nothing(small_pack:
     try:
         assert pool.wait_ready(120)
         weak = REFERENCE_SUITE.replace('    assert response.headers["x-error"] == "item-missing"\n', "")
-        result = grade(small_pack, {"test_app.py": weak.encode()}, backend=bwrap, limits=LIMITS, suite_pool=pool)
+        result = grade(small_pack, {"test_app.py": weak.encode()}, backend=bwrap, limits=LIMITS, suite_pool=pool,
+                       settings=SETTINGS)
         assert (result.status, result.score) == (RunStatus.GRADED, 50)
         assert killed(result) == {"stock-not-persisted"}
         assert "passed in" not in result.output  # the pooled suites' throwaway session is not the candidate's
@@ -215,7 +218,8 @@ def test_a_warm_suite_pool_gives_the_same_verdict_and_leaves_nothing(small_pack:
 
 FORGED = {
     # Reports its test failed, whatever the app answers: it does so against the correct app too, so it scores 0.
-    "all-failed": ('import json, os\n\ndef test_forge(request, client):\n    assert client.get("/items/1").status_code == 200\n'
+    "all-failed": ('import json, os\n\ndef test_forge(request, client):\n'
+                   '    assert client.get("/items/1").status_code == 200\n'
                    '    fd = request.config.getoption("--proctor-events-fd")\n'
                    '    os.write(fd, (json.dumps({"event": "test", "name": "test_forge", "status": "failed", '
                    '"message": "forged", "points": 0, "max_points": 1}) + "\\n").encode())\n'
@@ -238,7 +242,7 @@ def test_a_suite_forging_its_report_earns_nothing(small_pack: Challenge, case: s
 def test_with_docker_apps_the_suite_runs_under_bwrap_and_grades_alike(small_pack: Challenge, clean) -> None:
     docker = require_backend("docker")
     weak = REFERENCE_SUITE.replace('    assert response.headers["x-error"] == "item-missing"\n', "")
-    result = grade(small_pack, {"test_app.py": weak.encode()}, backend=docker, limits=LIMITS)
+    result = grade(small_pack, {"test_app.py": weak.encode()}, backend=docker, limits=LIMITS, settings=SETTINGS)
     assert (result.status, result.score, result.sandbox) == (RunStatus.GRADED, 50, "docker")
     assert killed(result) == {"stock-not-persisted"}
     deadline = time.monotonic() + 10  # docker removes containers just after the result

@@ -12,6 +12,7 @@ from proctor.grading.packs import Challenge
 from proctor.grading.quiz import CORRECT, NOT_QUITE, load_key, load_quiz
 from proctor.grading.results import RunStatus
 from proctor.grading.submission import SubmissionError
+from tests.conftest import SETTINGS
 
 SLUG = "quiz-http-errors"
 
@@ -37,7 +38,7 @@ class NoSandbox:
 
 def run(quiz: Challenge, answers: object, **kwargs: object):
     data = answers if isinstance(answers, bytes) else json.dumps(answers).encode()
-    return grade(quiz, {"answers.json": data}, backend=NoSandbox(), pool=NoSandbox(), **kwargs)  # type: ignore[arg-type]
+    return grade(quiz, {"answers.json": data}, backend=NoSandbox(), pool=NoSandbox(), settings=SETTINGS, **kwargs)  # type: ignore[arg-type]
 
 
 def test_the_reference_scores_100_without_a_sandbox(quiz, reference):
@@ -120,8 +121,8 @@ def test_an_unreadable_answers_file_is_not_gradable_with_a_reason(quiz, data, sa
 
 def test_non_utf8_and_missing_answers_are_explained(quiz):
     with pytest.raises(SubmissionError):  # the submission limits apply to a quiz as to any challenge
-        grade(quiz, {"answers.json": b"\xff\xfe{}"})
-    result = grade(quiz, {"app.py": b"print('hi')"})
+        grade(quiz, {"answers.json": b"\xff\xfe{}"}, settings=SETTINGS)
+    result = grade(quiz, {"app.py": b"print('hi')"}, settings=SETTINGS)
     assert result.status == RunStatus.NOT_GRADABLE and "no answers.json" in result.message
 
 

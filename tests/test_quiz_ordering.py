@@ -14,6 +14,7 @@ from proctor.grading.ordering import earned_points, longest_common_subsequence, 
 from proctor.grading.packs import Challenge, load_challenge
 from proctor.grading.quiz import CORRECT, load_key, load_quiz, quiz_problems
 from proctor.grading.results import RunStatus
+from tests.conftest import SETTINGS
 
 SLUG = "quiz-foundations"
 QUESTION = "request-lifecycle"
@@ -35,7 +36,7 @@ def key_order(quiz) -> list[str]:
 
 
 def lifecycle(quiz: Challenge, answers: dict[str, object], order: object):
-    result = grade(quiz, {"answers.json": json.dumps({**answers, QUESTION: order}).encode()})
+    result = grade(quiz, {"answers.json": json.dumps({**answers, QUESTION: order}).encode()}, settings=SETTINGS)
     assert result.status == RunStatus.GRADED
     return result, next(t for t in result.tests if t.name == QUESTION)
 

@@ -6,7 +6,12 @@ import pytest
 
 from proctor.grading.jobs import write_new_file
 from proctor.grading.submission import (
-    MAX_FILES, MAX_TOTAL_BYTES, SubmissionError, check_files, read_submission, with_given,
+    MAX_FILES,
+    MAX_TOTAL_BYTES,
+    SubmissionError,
+    check_files,
+    read_submission,
+    with_given,
 )
 
 

@@ -112,7 +112,8 @@ def suite_paths() -> list[Path]:
 
 # Runs in the trusted grader process. It reads the request as JSON and never evaluates any of it. The body is
 # read raw (no decompression, Accept-Encoding: identity unless asked) and only up to what is shown.
-REQUEST_TEST = f'''"""The candidate's custom request, sent to their app; the answer goes to the engine as a "response" event."""
+REQUEST_TEST = f'''"""The candidate's custom request, sent to their app; the answer goes to the engine as a "response"
+event."""
 
 import json
 from pathlib import Path

@@ -230,7 +230,7 @@ def _build(client: Any, context: bytes, tag: str, run_id: str, settings: Setting
             if "error" in chunk:
                 error = str(chunk["error"]).strip()
                 log.add(error + "\n")
-    except Exception:  # noqa: BLE001 - the connection closed at the deadline, or the engine went away
+    except Exception:  # the connection closed at the deadline, or the engine went away
         if not timed_out.is_set():
             raise
     finally:

@@ -21,7 +21,6 @@ from proctor.grading.grader_process import GRADER_LIMITS, GraderIsolation, resol
 from proctor.grading.jobs import Job
 from proctor.grading.limits import Limits
 from proctor.grading.mutants import grade_suite
-from proctor.grading.suite_pool import SuitePool
 from proctor.grading.packs import Challenge, PackError
 from proctor.grading.pool import WarmPool
 from proctor.grading.quiz import grade_quiz
@@ -30,7 +29,8 @@ from proctor.grading.run import Outcome, Run
 from proctor.grading.sandbox import Sandbox, choose_backend, runtime
 from proctor.grading.static_checks import grade_static
 from proctor.grading.submission import check_files, with_given
-from proctor.settings import Settings, get_settings
+from proctor.grading.suite_pool import SuitePool
+from proctor.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,10 @@ GRADER_OOM = "Not run: the hidden tests ran out of memory."
 INFRA_MESSAGE = "Grading failed for a reason that is not your code's fault. It will be retried; nothing was counted."
 
 
-def default_backend(settings: Settings | None = None, *, local_single_user: bool = False) -> tuple[Sandbox, str | None]:
-    settings = settings or get_settings()
+def default_backend(settings: Settings, *, local_single_user: bool = False) -> tuple[Sandbox, str | None]:
     return choose_backend(settings.sandbox, local_single_user=local_single_user,
-                          allow_process=settings.allow_process_sandbox)
+                          allow_process=settings.allow_process_sandbox,
+                          docker_socket_root=settings.docker_socket_root)
 
 
 def grader_isolation(settings: Settings) -> GraderIsolation:
@@ -59,7 +59,7 @@ def grader_isolation(settings: Settings) -> GraderIsolation:
 
 def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden", backend: Sandbox | None = None,
           limits: Limits | None = None, on_event: Callable[[dict[str, Any]], None] | None = None,
-          settings: Settings | None = None, pool: WarmPool | None = None,
+          settings: Settings, pool: WarmPool | None = None,
           suite_pool: SuitePool | None = None) -> RunResult:
     """Grade `files` against the challenge's hidden tests (or its visible `examples`).
 
@@ -75,7 +75,6 @@ def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden
         return grade_quiz(challenge, files, suite=suite, on_event=on_event)
     if challenge.kind == "static":
         return grade_static(challenge, files, suite=suite, on_event=on_event, settings=settings)
-    settings = settings or get_settings()
     if backend is None:
         backend, _ = default_backend(settings)
     limits = limits or challenge.limits
@@ -123,7 +122,7 @@ def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden
                       gid=settings.sandbox_gid, on_event=on_event, grader_isolation=grader_isolation(settings),
                       sandbox=slot.sandbox if slot else None, grader=slot.grader if slot else None,
                       suite_files=suite_files).execute()
-    except Exception:
+    except Exception:  # noqa: BLE001 - the platform's failure: an infra error, retried, never counted
         # As text: a record holding the traceback would keep the failed run's objects (sockets) alive.
         log.error("grading %s failed on the platform side\n%s", challenge.slug, traceback.format_exc())
         outcome = Outcome(status=RunStatus.INFRA_ERROR, message="the engine failed; see the server log")

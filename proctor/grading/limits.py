@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pydantic import BaseModel, ConfigDict, Field
 
 MiB = 1024 * 1024
@@ -22,7 +24,7 @@ class Limits(BaseModel):
     open_files: int = Field(512, ge=64, le=65536)
     cpus: float = Field(1.0, gt=0, le=64, description="CPU share of the app, where cgroups allow")
 
-    def merged(self, overrides: dict[str, object] | None) -> Limits:
+    def merged(self, overrides: Mapping[str, object] | None) -> Limits:
         """These limits with some fields replaced, validated again."""
         if not overrides:
             return self

@@ -35,8 +35,8 @@ from proctor.grading.packs import Challenge, PackError, read_tree
 from proctor.grading.results import RunResult, RunStatus, TestResult, TestStatus, compute_score
 from proctor.grading.sandbox.base import Sandbox, SandboxUnavailable
 from proctor.grading.submission import check_files
-from proctor.grading.suite_run import SuiteRun, SuiteVerdict
 from proctor.grading.suite_pool import SuitePool
+from proctor.grading.suite_run import SuiteRun, SuiteVerdict
 from proctor.grading.suite_sandbox import SuiteProcess, start_suite
 from proctor.settings import Settings
 
@@ -136,12 +136,12 @@ def grade_suite(challenge: Challenge, files: dict[str, bytes], *, suite: str, ba
         try:
             return run_variant(challenge, variants[i], texts, tests, backend=backend, limits=limits,
                                settings=settings, pool=pool if pool is not None and pool.backend is backend else None)
-        except Exception:  # noqa: BLE001 - the platform's failure: logged, never counted as a kill
+        except Exception:  # the platform's failure: logged, never counted as a kill
             log.exception("running a suite of %s against %s failed", challenge.slug, variants[i].name)
             return SuiteVerdict(False, "", RunStatus.INFRA_ERROR, platform_failed=True)
 
     with ThreadPoolExecutor(max_workers=min(PARALLEL, len(order))) as executor:
-        verdicts = dict(zip(order, executor.map(run, order)))
+        verdicts = dict(zip(order, executor.map(run, order), strict=True))
     if any(v.platform_failed for v in verdicts.values()):
         return result(RunStatus.INFRA_ERROR, [], INFRA_MESSAGE)
     references = [verdicts[i] for i, v in enumerate(variants) if v.name == "reference"]

@@ -24,6 +24,7 @@ import tomllib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from proctor.grading.engine import grade
 from proctor.grading.packs import Challenge, PackError
@@ -106,7 +107,7 @@ def _set(obj: object, name: str, value: object) -> Callable[[], None]:
     return lambda: setattr(obj, name, value)
 
 
-def _set_item(items: list, index: int, value: object) -> Callable[[], None]:
+def _set_item(items: list[Any], index: int, value: object) -> Callable[[], None]:
     def apply() -> None:
         items[index] = value
     return apply
@@ -121,8 +122,8 @@ def _changes(node: ast.AST, roles: dict[int, str], in_function: set[int]) -> Ite
             ops = [*node.ops[:i], new(), *node.ops[i + 1:]]
             yield "compare", f"`{SYMBOLS[type(op)]}` → `{SYMBOLS[new]}`", line, _set(node, "ops", ops)
     elif isinstance(node, (ast.BinOp, ast.AugAssign)) and type(node.op) in ARITH_SWAP:
-        new = ARITH_SWAP[type(node.op)]
-        yield "arith", f"`{SYMBOLS[type(node.op)]}` → `{SYMBOLS[new]}`", line, _set(node, "op", new())
+        swap = ARITH_SWAP[type(node.op)]
+        yield "arith", f"`{SYMBOLS[type(node.op)]}` → `{SYMBOLS[swap]}`", line, _set(node, "op", swap())
     elif isinstance(node, ast.Constant) and type(node.value) is int:
         role = roles.get(id(node), "")
         if role == "status":
@@ -256,7 +257,7 @@ class MutationReport:
 
 
 def run_mutants(challenge: Challenge, *, backend: Sandbox | None, count: int | None = None, seed: int = 0,
-                jobs: int = 1, settings: Settings | None = None,
+                jobs: int = 1, settings: Settings,
                 log: Callable[[Outcome], None] = lambda o: None) -> MutationReport:
     """Grade a sample of the reference's mutants with the hidden tests; raises PackError if the reference itself
     does not score 100 (every mutant would look killed)."""

@@ -10,11 +10,14 @@ import re
 import tomllib
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from proctor.grading.limits import DEFAULT_LIMITS, Limits
+
+if TYPE_CHECKING:  # settings.py imports grading (the sandbox runtime's home): only its type here
+    from proctor.settings import Settings
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
@@ -182,8 +185,6 @@ class Catalog:
             raise UnknownChallenge(slug, self.slugs()) from None
 
 
-def default_catalog() -> Catalog:
-    from proctor.settings import get_settings
-
-    settings = get_settings()
+def default_catalog(settings: Settings) -> Catalog:
+    """The public packs where `settings` say they are."""
     return Catalog(settings.challenges_dir, settings.graders_dir)

@@ -25,21 +25,19 @@ import resource
 import select
 import signal
 import socket
+import ssl
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Any
-
-import ssl
 from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
 
 import httpx
 import pytest
 
-from proctor.grading.feedback import (CONNECTION_TROUBLE, REQUEST_TROUBLE, SETUP_TROUBLE, clean_failure,
-                                      short_exception)
+from proctor.grading.feedback import CONNECTION_TROUBLE, REQUEST_TROUBLE, SETUP_TROUBLE, clean_failure, short_exception
 
 BASE_URL = "http://app.test"
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
@@ -126,7 +124,7 @@ def warm_server(path: Path) -> Iterator[None]:
     import threading
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             body = b'{"warm": true}'
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -175,7 +173,7 @@ class step:  # noqa: N801 - used like a keyword: `with step("..."):`
     def __enter__(self) -> step:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> Literal[False]:
         if exc is not None and isinstance(exc, Exception) and not hasattr(exc, "proctor_step"):
             exc.proctor_step = self.message  # type: ignore[attr-defined]
         return False

@@ -136,7 +136,7 @@ class WarmPool:
                 try:
                     slot = self._start_slot()
                     failures = 0
-                except Exception:  # noqa: BLE001 - the pool is an optimisation; cold runs still work
+                except Exception:  # the pool is an optimisation; cold runs still work
                     failures += 1
                     log.exception("could not start a warm sandbox")
                     time.sleep(min(30.0, 0.5 * 2**failures))

@@ -18,11 +18,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from proctor.grading.grader_process import (GraderIsolation, GraderProcess, grader_files, log_tail, reap_peak_rss,
-                                            resolve_isolation, start_grader)
+from proctor.grading.grader_process import (
+    GraderIsolation,
+    GraderProcess,
+    grader_files,
+    log_tail,
+    reap_peak_rss,
+    resolve_isolation,
+    start_grader,
+)
 from proctor.grading.jobs import Job
 from proctor.grading.limits import Limits
-from proctor.grading.results import RunStatus, TestResult, TestStatus
+from proctor.grading.results import RunStatus, TestResult
 from proctor.grading.sandbox.base import Sandbox, SandboxProcess, SandboxSpec
 
 MAX_RESTARTS = 3

@@ -17,8 +17,8 @@ import hashlib
 import io
 import logging
 import time
-import traceback
 import tomllib
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -30,7 +30,7 @@ from proctor.grading.dockerfile_checks import CHECKS, Unparsable, check_dockerfi
 from proctor.grading.packs import Challenge, PackError
 from proctor.grading.results import RunResult, RunStatus, TestResult, TestStatus, compute_score
 from proctor.grading.submission import check_files, with_given
-from proctor.settings import Settings, get_settings
+from proctor.settings import Settings
 
 CHECKS_FILE = "checks.toml"
 DOCKERFILE = "Dockerfile"
@@ -109,9 +109,8 @@ def _engine_test(name: str, check: Check, step: docker_build.Step) -> TestResult
 
 def grade_static(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden",
                  on_event: Callable[[dict[str, Any]], None] | None = None,
-                 settings: Settings | None = None) -> RunResult:
+                 settings: Settings) -> RunResult:
     """Check the Dockerfile; build and run it when the engine is there (never for the `examples` suite)."""
-    settings = settings or get_settings()
     started = time.monotonic()
     check_files(files)
     checks = load_checks(challenge)

@@ -25,13 +25,13 @@ class Report:
 
 
 def validate_challenge(challenge: Challenge, *, backend: Sandbox | None, log: Callable[[str], None] = lambda s: None,
-                       settings: Settings | None = None) -> list[str]:
+                       settings: Settings) -> list[str]:
     """Every way the pack breaks its promises, as sentences; empty when it is sound."""
     return check_pack(challenge, backend=backend, log=log, settings=settings).problems
 
 
 def check_pack(challenge: Challenge, *, backend: Sandbox | None, log: Callable[[str], None] = lambda s: None,
-               settings: Settings | None = None, reference_runs: int = REFERENCE_RUNS,
+               settings: Settings, reference_runs: int = REFERENCE_RUNS,
                examples: bool = True, parallel: int = 2) -> Report:
     """Grade the reference, starter and wrong cases; the problems found, and every result by case label.
 
@@ -82,7 +82,7 @@ def check_pack(challenge: Challenge, *, backend: Sandbox | None, log: Callable[[
 
     # Cases are independent runs, each in its own sandbox; most of their time is spent waiting on the app.
     with ThreadPoolExecutor(max_workers=parallel) as executor:
-        report.results = dict(zip([c[0] for c in cases], executor.map(run, cases)))
+        report.results = dict(zip([c[0] for c in cases], executor.map(run, cases), strict=True))
 
     references = [report.results[c[0]] for c in cases if c[0].startswith("reference")]
     for result in references:

@@ -61,6 +61,7 @@ def start(settings: Settings, store: Store, lookup: ChallengeLookup, *, local_si
           on_finished: Callable[[Submission, RunResult, float], None] | None = None) -> Grading:
     """Raises SandboxUnavailable when no sandbox works here: then nothing can be graded."""
     backend, warning = choose_backend(settings.sandbox, local_single_user=local_single_user,
+                                      docker_socket_root=settings.docker_socket_root,
                                       allow_process=settings.allow_process_sandbox)
     if warning:
         log.warning(warning)

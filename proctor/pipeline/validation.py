@@ -61,7 +61,7 @@ class ValidationRunner:
             if not validations.finish(self.store, validation_id=job.id, token=job.lease_token or "",
                                       problems=problems):
                 log.warning("validation %d: lease lost before the verdict was recorded; discarded", job.id)
-        except Exception:  # noqa: BLE001 - its lease runs out and the job is tried once more
+        except Exception:  # its lease runs out and the job is tried once more
             log.exception("validating %s (job %d) failed on the platform side", job.slug, job.id)
         finally:
             with self._lock:

@@ -29,7 +29,7 @@ MAX_BACKOFF_SECONDS = 600.0
 
 
 def backoff_seconds(attempts: int) -> float:
-    return min(MAX_BACKOFF_SECONDS, 5.0 * 2 ** max(0, attempts - 1))
+    return min(MAX_BACKOFF_SECONDS, 5.0 * 2.0 ** max(0, attempts - 1))
 
 
 class Progress:

@@ -149,7 +149,8 @@ def events(store: Store, *, session_id: int) -> list[Event]:
 def session_submissions(store: Store, *, session_id: int, challenge: str | None = None,
                         suite: str | None = "hidden") -> list[Submission]:
     """A session's submissions, oldest first."""
-    sql, args = "SELECT * FROM submissions WHERE assessment_session_id = ?", [session_id]
+    sql = "SELECT * FROM submissions WHERE assessment_session_id = ?"
+    args: list[object] = [session_id]
     if challenge is not None:
         sql, args = sql + " AND challenge = ?", [*args, challenge]
     if suite is not None:

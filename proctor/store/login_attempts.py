@@ -40,7 +40,7 @@ def wait_seconds(store: Store, *, email: str, ip: str, free_failures: int) -> fl
         (email, ip, t - WINDOW_SECONDS)).fetchone()
     if not failures:
         return 0.0
-    return max(0.0, last + delay_after(int(failures), free_failures=free_failures) - t)
+    return max(0.0, float(last) + delay_after(int(failures), free_failures=free_failures) - t)
 
 
 def slow_down(store: Store, *, email: str, ip: str) -> bool:

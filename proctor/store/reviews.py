@@ -29,7 +29,8 @@ def save(store: Store, *, assessment_session_id: int, reviewer_id: int, notes: s
         raise ValueError("a rating is 1 to 5")
     with store.write() as conn:
         conn.execute(
-            "INSERT INTO reviews (assessment_session_id, reviewer_id, notes, rating, updated_at) VALUES (?, ?, ?, ?, ?) "
+            "INSERT INTO reviews (assessment_session_id, reviewer_id, notes, rating, updated_at) "
+            "VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (assessment_session_id) DO UPDATE SET reviewer_id = excluded.reviewer_id, "
             "notes = excluded.notes, rating = excluded.rating, updated_at = excluded.updated_at",
             (assessment_session_id, reviewer_id, notes, rating, now()))

@@ -21,4 +21,4 @@ def wait_seconds(store: Store, *, ip: str, allowed: int) -> float:
                                 (ip, t - WINDOW_SECONDS, allowed)).fetchall()
     if len(rows) < allowed:
         return 0.0
-    return max(1.0, rows[-1][0] + WINDOW_SECONDS - t)
+    return max(1.0, float(rows[-1][0]) + WINDOW_SECONDS - t)

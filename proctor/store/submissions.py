@@ -259,7 +259,8 @@ def queue_position(store: Store, *, submission: Submission) -> int:
 
 def list_for(store: Store, *, user_id: int, challenge: str | None = None, suite: str | None = "hidden",
              limit: int = 100) -> list[Submission]:
-    sql, args = "SELECT * FROM submissions WHERE user_id = ? AND assessment_session_id IS NULL", [user_id]
+    sql = "SELECT * FROM submissions WHERE user_id = ? AND assessment_session_id IS NULL"
+    args: list[object] = [user_id]
     if challenge is not None:
         sql, args = sql + " AND challenge = ?", [*args, challenge]
     if suite is not None:
@@ -272,7 +273,8 @@ def previous(store: Store, *, submission: Submission) -> Submission | None:
     row = store.read().execute(
         "SELECT * FROM submissions WHERE user_id = ? AND challenge = ? AND suite = ? AND id < ? "
         "AND assessment_session_id IS ? ORDER BY id DESC LIMIT 1",
-        (submission.user_id, submission.challenge, submission.suite, submission.id, submission.assessment_session_id)).fetchone()
+        (submission.user_id, submission.challenge, submission.suite, submission.id,
+         submission.assessment_session_id)).fetchone()
     return _submission(row)
 
 

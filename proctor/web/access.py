@@ -12,6 +12,7 @@ from proctor.store.assessment_sessions import AssessmentSession
 from proctor.store.assessments import Assessment
 from proctor.store.authored_challenges import AuthoredChallenge
 from proctor.store.users import User
+from proctor.web.state import state_of
 
 
 def may_manage(user: User, owner_id: int) -> bool:
@@ -43,8 +44,8 @@ def managed_authored(store: Store, slug: str, user: User) -> AuthoredChallenge:
 def challenge_choices(request: Request, user: User) -> list[tuple[str, str, bool]]:
     """(slug, title, authored) a user may put in an assessment: their validated packs first (no candidate can
     have practised those), then the public catalog (anyone may have practised those beforehand)."""
-    store: Store = request.app.state.store
-    public = [(c.slug, c.title, False) for c in request.app.state.catalog.all()]
+    store: Store = state_of(request).store
+    public = [(c.slug, c.title, False) for c in state_of(request).catalog.all()]
     owner = None if user.role == "admin" else user.id
     mine = [(a.slug, a.title, True) for a in authored_challenges.list_for(store, owner_id=owner) if a.validated]
     return mine + public

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from proctor.web.state import state_of
+
 router = APIRouter()
 
 
 @router.get("/docs")
 async def show_api_docs(request: Request) -> Response:
-    return request.app.state.templates.TemplateResponse(
+    return state_of(request).templates.TemplateResponse(
         request, "api_docs.html", {"openapi_url": request.app.openapi_url})

@@ -33,7 +33,6 @@ from proctor.web import api_docs
 from proctor.web.api.router import api_router
 from proctor.web.body_limit import FORM_LIMITS, BodyLimitMiddleware
 from proctor.web.errors import install_error_handlers
-from proctor.web.logs import configure_logging
 from proctor.web.metrics import Metrics
 from proctor.web.observe import ObserveMiddleware
 from proctor.web.routes import (
@@ -54,6 +53,7 @@ from proctor.web.routes import (
     submissions,
 )
 from proctor.web.security_headers import SecurityHeadersMiddleware
+from proctor.web.state import AppState, app_state
 from proctor.web.templating import PageCache, build_templates
 
 log = logging.getLogger("proctor.web")
@@ -70,9 +70,10 @@ def is_loopback(host: str) -> bool:
 
 
 def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", start_workers: bool = True) -> FastAPI:
-    """The FastAPI app; `start_workers=False` serves pages without grading anything (tests of pages only)."""
+    """The FastAPI app; `start_workers=False` serves pages without grading anything (tests of pages only).
+
+    Logging is the caller's to set up (`proctor serve` does): building an app changes no logger."""
     settings = settings or get_settings()
-    configure_logging(json_lines=settings.log_json)
     store = Store.open(settings.database_path)
     catalog_ = Catalog(settings.challenges_dir, settings.graders_dir)
     # Grading and timed sessions also find interviewers' authored packs; practice pages see only catalog_.
@@ -85,16 +86,19 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = app_state(app)
         grading: Grading | None = None
         if start_workers:
             try:
                 grading = start_grading(settings, store, lookup, local_single_user=is_loopback(host),
                                         on_finished=record_grading)
             except SandboxUnavailable as exc:
-                app.state.sandbox_problem = str(exc)
+                state.sandbox_problem = str(exc)
                 log.error("no sandbox, so nothing will be graded: %s", exc)
-        app.state.workers = grading.workers if grading else None
-        sweeper = DeadlineSweeper(store, interval=app.state.sweep_seconds,
+            else:
+                state.backend = grading.backend
+        state.workers = grading.workers if grading else None
+        sweeper = DeadlineSweeper(store, interval=state.sweep_seconds,
                                   on_submitted=grading.workers.notify if grading else None)
         sweeper.start()
         try:
@@ -111,17 +115,9 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
     app = FastAPI(title="Proctor", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   telemetry={"tracing": False, "metrics": False, "logs": False}, form_limits=FORM_LIMITS,
                   description="Practise FastAPI interview challenges. The JSON API lives under /api/v1.")
-    app.state.settings = settings
-    app.state.store = store
-    app.state.catalog = catalog_
-    app.state.challenges = lookup
-    app.state.sweep_seconds = 5.0
-    app.state.templates = build_templates()
-    app.state.pages = PageCache()
-    app.state.metrics = metrics
-    app.state.workers = None
-    app.state.sandbox_problem = None
-    app.state.start_workers = start_workers
+    # Typed, in place of Starlette's attribute bag (proctor/web/state.py).
+    app.state = AppState(settings=settings, store=store, catalog=catalog_, challenges=lookup,  # type: ignore[assignment]
+                         templates=build_templates(), pages=PageCache(), metrics=metrics, start_workers=start_workers)
 
     app.add_middleware(ObserveMiddleware, metrics=metrics, secure_cookies=settings.secure_cookies)
     # Added last, so outermost: a body is bounded before anything reads it, and every answer has the headers.
@@ -158,7 +154,7 @@ def serve(app: FastAPI, *, host: str, port: int, **uvicorn_options: Any) -> None
     its route and time. The first two were found with benchmarks/web.py (docs/performance.md)."""
     import uvicorn
 
-    settings: Settings = app.state.settings
+    settings = app_state(app).settings
     if not is_loopback(host) and settings.secret_key == DEFAULT_SECRET_KEY:
         log.warning("listening on %s with the default secret key: anyone can forge a session cookie. "
                     "Set PROCTOR_SECRET_KEY (and PROCTOR_ENVIRONMENT=production).", host)

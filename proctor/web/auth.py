@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from proctor.store import sessions
 from proctor.store.users import User
+from proctor.web.state import state_of
 
 SESSION_COOKIE = "proctor_session"
 
@@ -29,17 +30,18 @@ def _serializer(secret_key: str) -> URLSafeTimedSerializer:
 
 
 def start_session(request: Request, response: Response, *, user: User) -> None:
-    settings = request.app.state.settings
+    settings = state_of(request).settings
     lifetime = settings.session_days * 86400
-    session_id = sessions.create(request.app.state.store, user_id=user.id, lifetime_seconds=lifetime)
+    session_id = sessions.create(state_of(request).store, user_id=user.id, lifetime_seconds=lifetime)
     response.set_cookie(SESSION_COOKIE, _serializer(settings.secret_key).dumps(session_id), max_age=lifetime,
-                        httponly=True, samesite="lax", secure=settings.secure_cookies or request.url.scheme == "https", path="/")
+                        httponly=True, samesite="lax", path="/",
+                        secure=settings.secure_cookies or request.url.scheme == "https")
 
 
 def end_session(request: Request, response: Response) -> None:
     session_id = session_id_from(request)
     if session_id:
-        sessions.delete(request.app.state.store, session_id=session_id)
+        sessions.delete(state_of(request).store, session_id=session_id)
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
@@ -47,7 +49,7 @@ def session_id_from(request: Request) -> str | None:
     raw = request.cookies.get(SESSION_COOKIE)
     if not raw:
         return None
-    settings = request.app.state.settings
+    settings = state_of(request).settings
     signed = _verified(settings.secret_key, raw)
     # The age is checked on every request; only the signature check is remembered.
     if signed is None or time.time() - signed[1] > settings.session_days * 86400:
@@ -69,7 +71,7 @@ def user_from_session(request: Request) -> User | None:
     session_id = session_id_from(request)
     if not session_id:
         return None
-    return sessions.user_for(request.app.state.store, session_id=session_id)
+    return sessions.user_for(state_of(request).store, session_id=session_id)
 
 
 def next_url_for(request: Request) -> str:

@@ -30,7 +30,8 @@ PYTEST_LIMITS = "\n[limits]\nwall_seconds = 15\ntest_seconds = 3\n"  # as challe
 
 HTTP_TESTS = ("import pytest\n\n\n@pytest.mark.points(1)\n"
               "@pytest.mark.feedback(\"GET / should answer 200.\")\n"
-              "def test_root(client):\n    \"\"\"GET / answers.\"\"\"\n    assert client.get(\"/\").status_code == 200\n")
+              "def test_root(client):\n    \"\"\"GET / answers.\"\"\"\n"
+              "    assert client.get(\"/\").status_code == 200\n")
 QUIZ_TEMPLATE = '''[[questions]]
 id = "status-for-bad-body"
 sections = [8]
@@ -82,7 +83,10 @@ class PackForm:
 
 def new_form(kind: str) -> PackForm:
     kind = kind if kind in KINDS else "http"
-    return PackForm(kind=kind, **{"tests": "", "starter": "", **DEFAULTS[kind]})
+    form = PackForm(kind=kind, tests="", starter="")
+    for name, value in DEFAULTS[kind].items():
+        setattr(form, name, value)
+    return form
 
 
 def toml_string(value: str) -> str:

@@ -11,6 +11,7 @@ chunk) of a body is ever held, whatever the client sends.
 from __future__ import annotations
 
 import json
+from typing import TypedDict
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -18,10 +19,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from proctor.grading.submission import MAX_TOTAL_BYTES
 
+
+class FormLimits(TypedDict, total=False):  # the shape of FastAPI's `form_limits` and request.form()'s arguments
+    max_fields: int
+    max_files: int
+    max_part_size: int
+
+
 # What the forms need (FastAPI's `form_limits`, and csrf.verify_csrf for forms without Form() parameters): the
 # biggest field is a 256 KiB file percent-encoded (up to 3 bytes per byte); the most fields, a 20-file
 # submission (name and content each) or an assessment's challenge checkboxes. Nothing is uploaded as a file.
-FORM_LIMITS: dict[str, int] = {"max_fields": 200, "max_files": 0, "max_part_size": 3 * MAX_TOTAL_BYTES}
+FORM_LIMITS: FormLimits = {"max_fields": 200, "max_files": 0, "max_part_size": 3 * MAX_TOTAL_BYTES}
 
 
 class BodyTooLarge(HTTPException):

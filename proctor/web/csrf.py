@@ -20,6 +20,7 @@ from fastapi import HTTPException, Request
 
 from proctor.web.auth import session_id_from
 from proctor.web.body_limit import FORM_LIMITS
+from proctor.web.state import state_of
 
 COOKIE = "proctor_csrf"
 FIELD = "csrf_token"
@@ -45,11 +46,11 @@ def token_is_valid(secret_key: str, cookie_value: str | None, token: str | None,
 
 def request_token(request: Request) -> str:
     """The token this request's pages carry: for its CSRF cookie and its login session."""
-    return token_for(request.app.state.settings.secret_key, request.state.csrf_cookie, session_id_from(request) or "")
+    return token_for(state_of(request).settings.secret_key, request.state.csrf_cookie, session_id_from(request) or "")
 
 
 def request_token_is_valid(request: Request, token: str | None) -> bool:
-    return token_is_valid(request.app.state.settings.secret_key, request.cookies.get(COOKIE), token,
+    return token_is_valid(state_of(request).settings.secret_key, request.cookies.get(COOKIE), token,
                           session_id_from(request) or "")
 
 

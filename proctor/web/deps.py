@@ -13,20 +13,21 @@ from proctor.store import Store, api_tokens, users
 from proctor.store.users import User
 from proctor.web import csrf
 from proctor.web.auth import LoginRequired, next_url_for, user_from_session
+from proctor.web.state import state_of
 
 
 # These three only read app.state, so they are async: FastAPI runs a plain `def` dependency in the threadpool,
 # and the hop costs far more than the attribute lookup (benchmarks/web.py, docs/performance.md).
 async def get_store(request: Request) -> Store:
-    return request.app.state.store  # type: ignore[no-any-return]
+    return state_of(request).store
 
 
 async def get_catalog(request: Request) -> Catalog:
-    return request.app.state.catalog  # type: ignore[no-any-return]
+    return state_of(request).catalog
 
 
 async def get_settings_dep(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return state_of(request).settings
 
 
 # The user dependencies are async as well: their reads are two indexed lookups on the event loop's own reader
@@ -62,7 +63,7 @@ async def get_api_user(request: Request, background: BackgroundTasks,
 
     A token that does not work is refused even beside a session cookie: whoever sent it meant to use it."""
     if credentials is not None:
-        store: Store = request.app.state.store
+        store: Store = state_of(request).store
         use = api_tokens.lookup(store, token=credentials.credentials)
         user = users.get(store, user_id=use.user_id) if use else None
         if use is None or user is None:

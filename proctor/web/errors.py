@@ -56,7 +56,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404 and exc.detail == "Not Found":
             message = "There is no page at this address."
         # The exception's headers belong to the answer: Allow on a 405, Retry-After on a 429.
-        return error_page(request, exc.status_code, message, headers=exc.headers)
+        return error_page(request, exc.status_code, message, headers=dict(exc.headers) if exc.headers else None)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_input(request: Request, exc: RequestValidationError) -> Response:

@@ -44,7 +44,8 @@ def _parser() -> MarkdownIt:
 
 
 def render_markdown(source: str) -> str:
-    return _parser().render(source)
+    html: str = _parser().render(source)
+    return html
 
 
 @lru_cache(maxsize=128)
@@ -64,4 +65,5 @@ def render_challenge_prompt(source: str) -> str:
 @lru_cache(maxsize=512)
 def render_inline(source: str) -> str:
     """One line of Markdown (a quiz choice) without the enclosing paragraph; the same escaping applies."""
-    return _parser().renderInline(source)
+    html: str = _parser().renderInline(source)
+    return html

@@ -9,12 +9,13 @@ from proctor.grading.packs import Challenge
 from proctor.pipeline import intake
 from proctor.store.submissions import Submission
 from proctor.store.users import User
+from proctor.web.state import state_of
 
 
 def accept_submission(request: Request, *, user: User, challenge: Challenge, suite: str,
                       files: dict[str, bytes], assessment_session_id: int | None = None,
                       once: bool = False, attachments: dict[str, str] | None = None) -> Submission:
-    state = request.app.state
+    state = state_of(request)
     try:
         return intake.accept(
             state.store, state.settings, user=user, challenge=challenge, suite=suite, files=files,

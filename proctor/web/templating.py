@@ -14,13 +14,13 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2_fragments import render_block
 from jinja2_fragments.fastapi import Jinja2Blocks
-
 from markupsafe import Markup
 
 from proctor.web import csrf
 from proctor.web.kinds import kind_label
 from proctor.web.markdown import render_inline
 from proctor.web.sections import section_title
+from proctor.web.state import state_of
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -68,7 +68,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
         "csrf_token": csrf.request_token(request),
         **(context or {}),
     }
-    templates: Jinja2Blocks = request.app.state.templates
+    templates: Jinja2Blocks = state_of(request).templates
     block_name = block if block and is_htmx(request) else None
     response = templates.TemplateResponse(request, name, full_context, status_code=status_code, headers=headers,
                                           block_name=block_name)
@@ -126,14 +126,14 @@ def render_cached(request: Request, name: str, key: Hashable | None, make_contex
     reads besides the viewer (which is added here); None renders without caching (a page still changing)."""
     if key is None:
         return render(request, name, make_context(), block=block)
-    cache: PageCache = request.app.state.pages
+    cache: PageCache = state_of(request).pages
     block_name = block if block and is_htmx(request) else None
     user = getattr(request.state, "user", None)
     full_key = (name, block_name, user, key)
     parts = cache.get(full_key)
     if parts is None:
         context = {"request": request, "user": user, "csrf_token": cache.hole, **make_context()}
-        env = request.app.state.templates.env
+        env = state_of(request).templates.env
         text = (render_block(env, name, block_name, **context) if block_name
                 else env.get_template(name).render(context))
         parts = cache.put(full_key, text)

@@ -14,9 +14,10 @@ from proctor.grading.packs import default_catalog
 from proctor.grading.results import RunResult
 from proctor.grading.sandbox import get_backend
 from proctor.grading.validate import check_pack
+from proctor.settings import get_settings
 
 HERE = Path(__file__).parent
-GOLDEN_CASES = lambda label: label == "reference" or label == "starter" or label.startswith("wrong/")  # noqa: E731
+GOLDEN_CASES = lambda label: label == "reference" or label == "starter" or label.startswith("wrong/")
 
 
 def verdict(result: RunResult) -> dict[str, object]:
@@ -33,10 +34,11 @@ def path_for(slug: str) -> Path:
 
 
 def main(slugs: list[str]) -> int:
-    catalog = default_catalog()
+    settings = get_settings()  # a script: an edge, like the CLI
+    catalog = default_catalog(settings)
     backend = get_backend("bwrap")
     for challenge in [catalog.get(s) for s in slugs] if slugs else catalog.all():
-        report = check_pack(challenge, backend=backend)
+        report = check_pack(challenge, backend=backend, settings=settings)
         if report.problems:
             print(f"{challenge.slug}: not written, the pack has problems: {report.problems}")
             continue

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Client
 from fastapi import FastAPI
 from interviews import create_assessment, staff
 from pagetree import parse

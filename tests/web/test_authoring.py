@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from interviews import create_assessment, invite, staff, start
 
 from proctor.grading.packs import Challenge
-from proctor.settings import PROJECT_ROOT
 from proctor.pipeline.validation import ValidationRunner, Validator
+from proctor.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.anyio
 STORED = "greeting-api-u1"  # as saved: ivy is the first account, and her slugs end in her namespace, -u1

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Client, make_settings
-from fastapi import FastAPI
-from fastapi import params
+from fastapi import FastAPI, params
 from fastapi.dependencies.utils import get_flat_params
 from fastapi.routing import APIRoute, iter_route_contexts
 from interviews import create_assessment, invite, staff, start
@@ -153,7 +152,7 @@ async def test_every_integer_parameter_is_in_the_list(world: World) -> None:
 def _matches(shape: str, listed: str) -> bool:
     """`/sessions/{}/challenges/{}` (the route) against `/sessions/{}/challenges/hello-route` (the list)."""
     a, b = shape.split("/"), listed.split("/")
-    return len(a) == len(b) and all(x == y or x == "{}" for x, y in zip(a, b))
+    return len(a) == len(b) and all(x == y or x == "{}" for x, y in zip(a, b, strict=True))
 
 
 # "²".isdigit() is True but int("²") fails, and int() refuses strings past 4,300 digits: both were 500s.

@@ -109,7 +109,8 @@ def test_reorder_intro_copy_link_and_a_blank_email(browser_server: tuple[Any, st
     assert titles(ivy) == ["hello-route", "request-body", "routers"]
 
     ivy.get_by_role("button", name="Move down Hello, route").click()
-    ivy.wait_for_function("() => document.querySelector('#assessment-challenges li').dataset.challenge !== 'hello-route'")
+    ivy.wait_for_function(
+        "() => document.querySelector('#assessment-challenges li').dataset.challenge !== 'hello-route'")
     assert titles(ivy) == ["request-body", "hello-route", "routers"]
     # By keyboard: the moved item's button keeps the focus, so Enter moves it again. (Once htmx has settled the
     # new list: within those 20 ms its forms are not yet enhanced, so a key faster than any hand posts a page.)

@@ -15,6 +15,7 @@ from test_browser import ARTEFACTS, CHROMIUM, FLAGS, require_browser
 
 from proctor.grading.packs import default_catalog
 from proctor.grading.quiz import load_key, load_quiz
+from tests.conftest import SETTINGS
 
 SLUG = "quiz-foundations"
 QUESTION = "request-lifecycle"
@@ -31,7 +32,7 @@ def shown(page) -> list[str]:  # type: ignore[no-untyped-def]
 def test_answer_an_ordering_question_in_a_browser(data_dir: Path) -> None:
     sync_playwright = require_browser()
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    challenge = default_catalog().get(SLUG)
+    challenge = default_catalog(SETTINGS).get(SLUG)
     reference = json.loads(challenge.reference_files()["answers.json"])
     key = list(load_key(challenge).questions[QUESTION].correct)
     listed = next(q for q in load_quiz(challenge).questions if q.id == QUESTION).choice_ids()

@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_browser_candidate import (ARTEFACTS, browser, new_page, replace_code, served, sign_up,  # noqa: F401
-                                    submit_and_wait)
+from test_browser_candidate import ARTEFACTS, browser, new_page, replace_code, served, sign_up, submit_and_wait  # noqa: F401
 
 from proctor.settings import PROJECT_ROOT
 
@@ -18,7 +17,7 @@ REFERENCE_SUITE = (PROJECT_ROOT / "graders/write-the-tests/reference/test_app.py
 PARTIAL_SUITE = REFERENCE_SUITE.split("\n\ndef test_min_stock_includes_items_at_the_bound")[0] + "\n"
 
 
-def test_a_candidate_submits_a_suite_and_sees_mutants_killed_and_survived(served: tuple[str, Any],
+def test_a_candidate_submits_a_suite_and_sees_mutants_killed_and_survived(served: tuple[str, Any],  # noqa: F811
                                                                          browser: Any) -> None:  # noqa: F811
     base, _ = served
     page = new_page(browser)

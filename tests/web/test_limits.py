@@ -201,15 +201,10 @@ def test_serve_passes_the_connection_limits_and_warns_about_the_default_key(
     monkeypatch.setattr(web_app.gc, "freeze", lambda: None)
     app = create_app(make_settings(data_dir, timeout_keep_alive=7, limit_concurrency=50,
                                    forwarded_allow_ips="10.0.0.5"), start_workers=False)
-    logger = logging.getLogger("proctor")
-    logger.addHandler(caplog.handler)
-    try:
-        with caplog.at_level(logging.WARNING, logger="proctor.web"):
-            serve(app, host="127.0.0.1", port=8000)
-            assert not caplog.records
-            serve(app, host="0.0.0.0", port=8000)
-    finally:
-        logger.removeHandler(caplog.handler)
+    with caplog.at_level(logging.WARNING, logger="proctor.web"):
+        serve(app, host="127.0.0.1", port=8000)
+        assert not caplog.records
+        serve(app, host="0.0.0.0", port=8000)
     assert [r.getMessage() for r in caplog.records if "default secret key" in r.getMessage()]
     assert runs[0]["timeout_keep_alive"] == 7 and runs[0]["limit_concurrency"] == 50
     assert runs[0]["forwarded_allow_ips"] == "10.0.0.5" and runs[0]["proxy_headers"] is True

@@ -43,13 +43,8 @@ async def test_csrf_cookie_is_secure_over_https(app: FastAPI) -> None:
 async def test_requests_are_counted_by_route_and_logged(app: FastAPI, caplog: pytest.LogCaptureFixture) -> None:
     async with client_for(app) as http:
         with caplog.at_level(logging.INFO, logger="proctor.web"):
-            logger = logging.getLogger("proctor")
-            logger.addHandler(caplog.handler)
-            try:
-                await http.get("/challenges/hello-route")  # logged out: the read-only page
-                await http.get("/static/vendor/htmx.min.js")
-            finally:
-                logger.removeHandler(caplog.handler)
+            await http.get("/challenges/hello-route")  # logged out: the read-only page
+            await http.get("/static/vendor/htmx.min.js")
         metrics = (await http.get("/metrics", headers=METRICS_AUTH)).text
     assert 'proctor_http_requests_total{method="GET",route="/challenges/{slug}",status="200"} 1.0' in metrics
     assert 'proctor_http_requests_total{method="GET",route="/static",status="200"} 1.0' in metrics
@@ -83,15 +78,10 @@ async def test_metrics_need_the_token_and_health_checks_stay_open(app: FastAPI, 
 
 async def test_invitation_tokens_never_reach_the_log(app: FastAPI, caplog: pytest.LogCaptureFixture) -> None:
     token = "InvItAtIoN-sEcReT.signature"
-    logger = logging.getLogger("proctor")
-    logger.addHandler(caplog.handler)
-    try:
-        with caplog.at_level(logging.INFO, logger="proctor.web"):
-            async with client_for(app) as http:
-                await http.get(f"/invite/{token}")
-                await http.post(f"/invite/{token}/start")
-    finally:
-        logger.removeHandler(caplog.handler)
+    with caplog.at_level(logging.INFO, logger="proctor.web"):
+        async with client_for(app) as http:
+            await http.get(f"/invite/{token}")
+            await http.post(f"/invite/{token}/start")
     logged = [r for r in caplog.records if r.getMessage() == "request"]
     assert [r.path for r in logged] == ["/invite/[redacted]", "/invite/[redacted]/start"]  # type: ignore[attr-defined]
     assert token not in caplog.text and all(token not in str(vars(r)) for r in caplog.records)

@@ -10,7 +10,6 @@ from pagetree import parse
 from proctor.store import submissions
 from proctor.web.templating import PageCache
 
-
 anyio = pytest.mark.anyio
 
 

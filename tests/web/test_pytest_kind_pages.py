@@ -9,7 +9,6 @@ from fastapi import FastAPI
 from interviews import create_assessment, invite, staff, start
 
 
-
 @pytest.mark.anyio
 async def test_the_catalog_marks_a_write_the_tests_challenge(client: Client) -> None:
     page = await client.page("/")
@@ -29,7 +28,8 @@ async def test_a_write_the_tests_challenge_can_be_sat_in_an_assessment(app: Fast
     base = f"/sessions/{sid}/challenges/write-the-tests"
     page = await client.page(base)
     assert "def test_hammer_is_listed(client)" in page.text()
-    sent = await client.post(base + "/submissions", {"filename": "test_app.py", "content": "def test_x(client):\n    pass\n"})
+    sent = await client.post(base + "/submissions", {"filename": "test_app.py",
+                                                     "content": "def test_x(client):\n    pass\n"})
     assert sent.status_code in (200, 303), sent.text  # queued, where a code route used to answer 404
     with app.state.store.read() as conn:
         rows = conn.execute("SELECT challenge FROM submissions WHERE assessment_session_id = ?", (sid,)).fetchall()

@@ -17,9 +17,10 @@ from pagetree import Element, parse
 
 from proctor.grading.engine import grade
 from proctor.grading.quiz import load_key, load_quiz
-from proctor.store import assessment_sessions, drafts, snapshots, submissions
 from proctor.pipeline.deadlines import DeadlineSweeper
 from proctor.pipeline.worker import Workers
+from proctor.store import assessment_sessions, drafts, snapshots, submissions
+from tests.conftest import SETTINGS
 
 pytestmark = pytest.mark.anyio
 SLUG = "quiz-http-errors"
@@ -38,7 +39,7 @@ def grade_queued(app: FastAPI, timeout: float = 10.0) -> None:
     """Run real grading workers, as the server does, until the queue is empty."""
     store = app.state.store
     pool = Workers(store=store, catalog=app.state.challenges, backend=NoSandbox(), count=1,  # type: ignore[arg-type]
-                      lease_seconds=5, grade=lambda *a, **kw: grade(*a, pool=NoSandbox(), **kw))
+                   lease_seconds=5, grade=lambda *a, **kw: grade(*a, pool=NoSandbox(), settings=SETTINGS, **kw))
     pool.start()
     try:
         deadline = time.monotonic() + timeout
@@ -54,7 +55,7 @@ def grade_queued(app: FastAPI, timeout: float = 10.0) -> None:
 
 def key_fragments(slug: str) -> list[str]:
     """A plain-words run from each explanation: enough to spot it in a page, whatever the escaping."""
-    quiz_key = load_key(pytest.importorskip("proctor.grading.packs").default_catalog().get(slug))
+    quiz_key = load_key(pytest.importorskip("proctor.grading.packs").default_catalog(SETTINGS).get(slug))
     return [max(re.split(r"[^A-Za-z ,]", e.explanation), key=len).strip() for e in quiz_key.questions.values()]
 
 

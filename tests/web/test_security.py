@@ -10,8 +10,8 @@ from fastapi import FastAPI
 from pagetree import parse
 
 from proctor.store import sessions, submissions, users
-from proctor.web.auth import session_id_from
 from proctor.store.passwords import hash_password, verify_password
+from proctor.web.auth import session_id_from
 
 pytestmark = pytest.mark.anyio
 

@@ -7,8 +7,8 @@ from conftest import Client
 from fastapi import FastAPI
 from interviews import create_assessment, invite, staff, start
 
-from proctor.store import activity
 from proctor.review.effort import IDLE_AFTER, active_seconds, effort
+from proctor.store import activity
 
 
 def test_active_time_counts_long_gaps_as_idle() -> None:
@@ -17,7 +17,8 @@ def test_active_time_counts_long_gaps_as_idle() -> None:
     assert active_seconds([]) == 0 and active_seconds([5]) == 0
     spent = effort([3640, 0, 10, 30, 3630], [])
     assert spent.active_seconds == 40 + IDLE_AFTER
-    assert [text for _, text in spent.timeline] == ["no edits for 60 min 0 s (at most 2 min 0 s of it counted as active)"]
+    assert [text for _,
+            text in spent.timeline] == ["no edits for 60 min 0 s (at most 2 min 0 s of it counted as active)"]
 
 
 async def session_with_candidate(app: FastAPI) -> tuple[Client, Client, int, int]:

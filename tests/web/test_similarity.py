@@ -9,8 +9,8 @@ from conftest import Client
 from fastapi import FastAPI
 from interviews import create_assessment, invite, staff, start
 
-from proctor.settings import PROJECT_ROOT
 from proctor.review.similarity import THRESHOLD, fingerprint, normalised_tokens, shared_lines, similarity
+from proctor.settings import PROJECT_ROOT
 
 HERE = Path(__file__).parent / "similar"
 STARTER = (PROJECT_ROOT / "challenges/request-body/starter/app.py").read_text()

@@ -12,10 +12,10 @@ from pagetree import parse
 from test_quiz_pages import NoSandbox
 
 from proctor.grading.engine import grade
+from proctor.pipeline.worker import Workers
 from proctor.settings import PROJECT_ROOT, Settings
 from proctor.store import submissions
 from proctor.web.sections import section_title
-from proctor.pipeline.worker import Workers
 
 pytestmark = pytest.mark.anyio
 SLUG = "dockerfile"

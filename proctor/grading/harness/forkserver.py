@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import array
 import ctypes
+import importlib.util
 import json
 import os
 import select
@@ -28,9 +29,20 @@ import signal
 import socket
 import sys
 import traceback
+from types import ModuleType
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import harness  # noqa: E402 - the sibling file, found by path because the harness runs with -I
+
+def _sibling(name: str) -> ModuleType:
+    """A file beside this one: the harness runs with -I, so its own directory is not on sys.path."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"{name}.py")
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+harness = _sibling("harness")
 
 libc = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET = (
@@ -165,14 +177,14 @@ def serve(control: socket.socket) -> None:
                 break
             run_id = children.pop(pid)
             control.send(json.dumps({"exited": run_id, "code": os.waitstatus_to_exitcode(wait_status)}).encode())
-        readable, _, _ = select.select([control, wake_r], [], [])
+        readable, _, _ = select.select([control.fileno(), wake_r], [], [])
         if wake_r in readable:
             while True:
                 try:
                     os.read(wake_r, 4096)
                 except BlockingIOError:
                     break
-        if control not in readable:
+        if control.fileno() not in readable:
             continue
         message, ancillary, _, _ = control.recvmsg(65536, socket.CMSG_SPACE(6 * fd_size))
         if not message:

@@ -25,6 +25,8 @@ import resource
 import sys
 import time
 import traceback
+from collections.abc import MutableMapping
+from typing import Any
 
 RLIMITS = {
     "cpu": resource.RLIMIT_CPU,
@@ -71,6 +73,7 @@ class Status:
     def open(cls, fd: int | None, path: str | None) -> Status:
         if fd is not None:
             return cls(fd)
+        assert path is not None, "the engine passes a status fd or a path"
         return cls(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600))
 
     def send(self, **message: object) -> None:
@@ -116,7 +119,8 @@ def load_app(module_name: str, attr: str, app_dir: str, status: Status) -> objec
     if app is None:
         status.fail("no_app", f"{module_name}.py defines no `{attr}`. Create it with `{attr} = FastAPI()`.")
     if not callable(app):
-        status.fail("no_app", f"`{attr}` in {module_name}.py is a {type(app).__name__}, not an ASGI app such as FastAPI().")
+        status.fail("no_app",
+                    f"`{attr}` in {module_name}.py is a {type(app).__name__}, not an ASGI app such as FastAPI().")
     return app
 
 
@@ -129,10 +133,11 @@ def read_control(fd: int | None, path: str | None) -> bytes:
                 break
             line += byte
         return bytes(line)
+    assert path is not None, "the engine passes a control fd or a path"
     while True:  # the engine writes the file whole, then renames it into place
         try:
             with open(path, "rb") as control:
-                return control.readline()
+                return bytes(control.readline())
         except FileNotFoundError:
             time.sleep(0.002)
 
@@ -142,8 +147,8 @@ def warm_up(full: bool) -> None:
     modules and, when there is time (`full`, a pooled sandbox), one request through a throwaway FastAPI app of
     our own (never the candidate's). A cold start skips that: the app's first request pays it anyway."""
     import fastapi
-    import uvicorn  # noqa: F401
-    import uvicorn.lifespan.on  # noqa: F401
+    import uvicorn
+    import uvicorn.lifespan.on
     import uvicorn.protocols.http.h11_impl  # noqa: F401
 
     for optional in ("uvloop", "httptools", "uvicorn.protocols.http.auto", "uvicorn.protocols.http.httptools_impl",
@@ -168,7 +173,7 @@ def warm_up(full: bool) -> None:
         async def receive() -> dict[str, object]:
             return {"type": "http.request", "body": b"", "more_body": False}
 
-        async def send(message: dict[str, object]) -> None:
+        async def send(message: MutableMapping[str, Any]) -> None:
             pass
 
         await app(scope, receive, send)
@@ -191,7 +196,7 @@ def exit_when_engine_goes(fd: int | None) -> None:
     asyncio.get_running_loop().add_reader(fd, on_readable)
 
 
-async def serve(app: object, listen_fd: int | None, uds: str | None, status: Status, control_fd: int | None) -> None:
+async def serve(app: Any, listen_fd: int | None, uds: str | None, status: Status, control_fd: int | None) -> None:
     import uvicorn
 
     exit_when_engine_goes(control_fd)
@@ -210,7 +215,8 @@ async def serve(app: object, listen_fd: int | None, uds: str | None, status: Sta
         await task
     else:
         exc = task.exception() if not task.cancelled() else None
-        detail = "".join(traceback.format_exception(exc)) if exc else "Your app's startup (lifespan) failed; see the output."
+        detail = ("".join(traceback.format_exception(exc)) if exc
+                  else "Your app's startup (lifespan) failed; see the output.")
         status.fail("startup_failed", detail)
 
 

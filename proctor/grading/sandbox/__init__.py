@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from proctor.grading.sandbox.base import Sandbox, SandboxProcess, SandboxSpec, SandboxUnavailable
 
 __all__ = ["Sandbox", "SandboxProcess", "SandboxSpec", "SandboxUnavailable", "get_backend", "BACKENDS"]
@@ -9,8 +11,10 @@ __all__ = ["Sandbox", "SandboxProcess", "SandboxSpec", "SandboxUnavailable", "ge
 BACKENDS = ("bwrap", "process", "docker")
 
 
-def get_backend(name: str) -> Sandbox:
-    """The backend called `name`, if it can run here; SandboxUnavailable says why not."""
+def get_backend(name: str, *, docker_socket_root: Path | None = None) -> Sandbox:
+    """The backend called `name`, if it can run here; SandboxUnavailable says why not.
+
+    `docker_socket_root` is Settings.docker_socket_root, passed in: the caller's settings, never the global."""
     if name == "bwrap":
         from proctor.grading.sandbox.bwrap import BwrapSandbox
 
@@ -21,9 +25,8 @@ def get_backend(name: str) -> Sandbox:
         backend = ProcessSandbox()
     elif name == "docker":
         from proctor.grading.sandbox.docker import DockerSandbox
-        from proctor.settings import get_settings
 
-        backend = DockerSandbox(socket_root=get_settings().docker_socket_root)
+        backend = DockerSandbox(socket_root=docker_socket_root)
     else:
         raise SandboxUnavailable(f"unknown sandbox {name!r}; choose one of {', '.join(BACKENDS)}")
     problem = backend.available()
@@ -32,13 +35,14 @@ def get_backend(name: str) -> Sandbox:
     return backend
 
 
-def choose_backend(requested: str, *, local_single_user: bool, allow_process: bool) -> tuple[Sandbox, str | None]:
+def choose_backend(requested: str, *, local_single_user: bool, allow_process: bool,
+                   docker_socket_root: Path | None) -> tuple[Sandbox, str | None]:
     """Resolve 'auto' (bwrap, else process only for a local single user or an operator's opt-in).
 
     Returns the backend and a warning to show, if any.
     """
     if requested != "auto":
-        backend = get_backend(requested)
+        backend = get_backend(requested, docker_socket_root=docker_socket_root)
         warning = None if backend.isolates else _process_warning()
         return backend, warning
     try:

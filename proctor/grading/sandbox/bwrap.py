@@ -14,7 +14,14 @@ from pathlib import Path
 
 from proctor.grading.sandbox import runtime
 from proctor.grading.sandbox.base import (
-    HARNESS, SANDBOX_ENV, Pipes, SandboxProcess, SandboxSpec, SandboxUnavailable, harness_args, rlimits_for, spawn,
+    HARNESS,
+    SANDBOX_ENV,
+    Pipes,
+    SandboxProcess,
+    SandboxSpec,
+    harness_args,
+    rlimits_for,
+    spawn,
 )
 from proctor.grading.sandbox.cgroups import RunCgroup
 

@@ -13,7 +13,7 @@ import time
 import uuid
 from pathlib import Path
 
-from proctor.grading.limits import MiB, Limits
+from proctor.grading.limits import Limits, MiB
 
 ROOT = Path("/sys/fs/cgroup")
 GROUP = "proctor"

@@ -8,8 +8,8 @@ container (docs/deployment.md). Output comes from the container's log stream. Tw
 and status into pipes, so the engine supervises a container exactly like a local sandbox.
 
 The app can rewrite that directory at any time, so nothing in it is trusted: status is read without
-following links, and once the app is ready its socket is pinned by an O_PATH descriptor, which the grader receives and connects
-through, so a link planted later cannot redirect the grader. (uvicorn makes the socket 0666, so a grader of
+following links, and once the app is ready its socket is pinned by an O_PATH descriptor, which the grader receives
+and connects through, so a link planted later cannot redirect the grader. (uvicorn makes the socket 0666, so a grader of
 another uid may connect.)
 """
 

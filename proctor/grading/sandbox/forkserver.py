@@ -28,7 +28,13 @@ from pathlib import Path
 from proctor.grading.limits import DEFAULT_LIMITS, Limits
 from proctor.grading.sandbox import runtime
 from proctor.grading.sandbox.base import (
-    HARNESS, SANDBOX_ENV, Pipes, SandboxProcess, SandboxSpec, SandboxUnavailable, rlimits_for,
+    HARNESS,
+    SANDBOX_ENV,
+    Pipes,
+    SandboxProcess,
+    SandboxSpec,
+    SandboxUnavailable,
+    rlimits_for,
 )
 from proctor.grading.sandbox.bwrap import HARNESS_DIR, BwrapSandbox, bwrap_base
 from proctor.grading.sandbox.cgroups import RunCgroup

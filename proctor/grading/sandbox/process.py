@@ -10,7 +10,14 @@ import logging
 
 from proctor.grading.sandbox import runtime
 from proctor.grading.sandbox.base import (
-    HARNESS, SANDBOX_ENV, Pipes, SandboxProcess, SandboxSpec, harness_args, rlimits_for, spawn,
+    HARNESS,
+    SANDBOX_ENV,
+    Pipes,
+    SandboxProcess,
+    SandboxSpec,
+    harness_args,
+    rlimits_for,
+    spawn,
 )
 from proctor.grading.sandbox.cgroups import RunCgroup
 

@@ -13,6 +13,7 @@ import shutil
 import stat
 import subprocess
 import sys
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -131,7 +132,7 @@ def _interpreter_for(uid: int | None) -> str:
     )
 
 
-def setup(runtime: Path, uid: int | None, log=print) -> bool:
+def setup(runtime: Path, uid: int | None, log: Callable[[str], None] = print) -> bool:
     """Create or update the runtime venv. Returns False when it was already current."""
     if is_current(runtime):
         return False

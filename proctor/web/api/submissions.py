@@ -14,15 +14,16 @@ from proctor.store.submissions import Submission
 from proctor.web.api.responses import errors
 from proctor.web.api.schemas import SubmissionCreate, SubmissionPublic, SubmissionWithFiles
 from proctor.web.deps import ApiUser, CatalogDep, IdPath, StoreDep
-from proctor.web.submit import accept_submission
 from proctor.web.routes.submissions import visible_result
+from proctor.web.state import state_of
+from proctor.web.submit import accept_submission
 
 router = APIRouter(prefix="/submissions", tags=["submissions"])
 
 
 def public(request: Request, s: Submission) -> SubmissionPublic:
-    position = submissions.queue_position(request.app.state.store, submission=s) if s.status == "queued" else None
-    return SubmissionPublic(id=s.id, challenge=s.challenge, suite=s.suite, status=s.status,  # type: ignore[arg-type]
+    position = submissions.queue_position(state_of(request).store, submission=s) if s.status == "queued" else None
+    return SubmissionPublic(id=s.id, challenge=s.challenge, suite=s.suite, status=s.status,
                             created_at=s.created_at, finished_at=s.finished_at, queue_position=position,
                             progress=s.progress if s.status == "running" else None, result_status=s.result_status,
                             score=s.score, url=f"/api/v1/submissions/{s.id}")

@@ -12,11 +12,11 @@ from fastapi.responses import RedirectResponse
 
 from proctor.store import Store, api_tokens, login_attempts, signup_attempts, users
 from proctor.store.database import now
+from proctor.store.passwords import dummy_hash, hash_password, password_problem, verify_password
 from proctor.store.users import User
 from proctor.web.auth import end_session, safe_next, start_session
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import CurrentUser, IdPath, OptionalUser, SettingsDep, StoreDep
-from proctor.store.passwords import dummy_hash, hash_password, password_problem, verify_password
 from proctor.web.templating import is_htmx, render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["accounts"])

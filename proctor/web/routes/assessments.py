@@ -17,6 +17,7 @@ from proctor.web.access import challenge_choices, managed_assessment
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import IdPath, StaffUser, StoreDep, whole_number
 from proctor.web.markdown import render_markdown
+from proctor.web.state import state_of
 from proctor.web.templating import is_htmx, render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["interviewers"])
@@ -93,7 +94,7 @@ def check(request: Request, user: User, form: AssessmentForm,
 def form_page(request: Request, user: User, form: AssessmentForm, errors: list[str], action: str,
               status_code: int = 200) -> Response:
     choices = challenge_choices(request, user)
-    kinds = {slug: request.app.state.challenges.kind(slug) for slug, _, _ in choices}  # authored packs too
+    kinds = {slug: state_of(request).challenges.kind(slug) for slug, _, _ in choices}  # authored packs too
     context = {"form": form, "errors": errors, "action": action, "choices": choices,
                "visibilities": VISIBILITIES, "kinds": kinds}
     return render(request, "assessment_form.html", context, block="assessment_form", status_code=status_code)
@@ -116,7 +117,8 @@ def new_assessment(request: Request, user: StaffUser) -> Response:
 def create_assessment(request: Request, store: StoreDep, user: StaffUser, title: Annotated[str, Form()] = "",
                       intro: Annotated[str, Form()] = "", challenges: Annotated[list[str], Form()] = [],  # noqa: B006
                       time_limit_minutes: Annotated[str, Form()] = "", opens_at: Annotated[str, Form()] = "",
-                      closes_at: Annotated[str, Form()] = "", score_visibility: Annotated[str, Form()] = "") -> Response:
+                      closes_at: Annotated[str, Form()] = "",
+                      score_visibility: Annotated[str, Form()] = "") -> Response:
     form = AssessmentForm(title, intro, tuple(challenges), time_limit_minutes, opens_at, closes_at, score_visibility)
     values, errors = check(request, user, form)
     if errors:
@@ -133,7 +135,7 @@ def show_assessment(request: Request, assessment_id: IdPath, store: StoreDep, us
 
 def invitations_context(request: Request, store: Store, assessment: Assessment,
                         new_link: str | None = None, error: str | None = None) -> dict[str, Any]:
-    lookup = request.app.state.challenges
+    lookup = state_of(request).challenges
     return {"assessment": assessment, "invitations": invitations.list_for(store, assessment_id=assessment.id),
             "titles": {s: lookup.title(s) for s in assessment.challenges}, "now": now(), "new_link": new_link,
             "error": error, "intro_html": render_markdown(assessment.intro)}
@@ -172,7 +174,8 @@ def update_assessment(request: Request, assessment_id: IdPath, store: StoreDep, 
                       title: Annotated[str, Form()] = "", intro: Annotated[str, Form()] = "",
                       challenges: Annotated[list[str], Form()] = [],  # noqa: B006
                       time_limit_minutes: Annotated[str, Form()] = "", opens_at: Annotated[str, Form()] = "",
-                      closes_at: Annotated[str, Form()] = "", score_visibility: Annotated[str, Form()] = "") -> Response:
+                      closes_at: Annotated[str, Form()] = "",
+                      score_visibility: Annotated[str, Form()] = "") -> Response:
     assessment = managed_assessment(store, assessment_id, user)
     form = AssessmentForm(title, intro, tuple(challenges), time_limit_minutes, opens_at, closes_at, score_visibility)
     values, errors = check(request, user, form, keep=assessment.challenges)

@@ -11,16 +11,28 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from proctor.grading.packs import SLUG, PackError
 from proctor.grading.quiz import quiz_problems
-from proctor.store import authored_challenges, validations
-from proctor.store.validations import Validation
-from proctor.store.users import User
-from proctor.web.access import managed_authored
 from proctor.pipeline.lookup import write_pack
-from proctor.web.authoring_packs import (DIFFICULTIES, KINDS, MUTANTS, WRONG_CASES, Mutant, PackForm, form_of,
-                                         kind_problems, new_form, pack_files, zip_pack)
+from proctor.store import authored_challenges, validations
+from proctor.store.users import User
+from proctor.store.validations import Validation
+from proctor.web.access import managed_authored
+from proctor.web.authoring_packs import (
+    DIFFICULTIES,
+    KINDS,
+    MUTANTS,
+    WRONG_CASES,
+    Mutant,
+    PackForm,
+    form_of,
+    kind_problems,
+    new_form,
+    pack_files,
+    zip_pack,
+)
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import StaffUser, StoreDep
 from proctor.web.markdown import render_markdown
+from proctor.web.state import state_of
 from proctor.web.templating import render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["authoring"])
@@ -62,7 +74,7 @@ def slug_problem(request: Request, slug: str, owner_id: int) -> str | None:
     if not SLUG.match(slug) or len(slug) > 50 or not SLUG.match(stored):
         return "The slug is 1 to 50 lower-case letters, digits and dashes, starting with a letter or digit " \
                "(e.g. orders-api)."
-    if stored in request.app.state.catalog.slugs() or authored_challenges.get(request.app.state.store, slug=stored):
+    if stored in state_of(request).catalog.slugs() or authored_challenges.get(state_of(request).store, slug=stored):
         return f"You already have a challenge “{stored}”; choose another slug."
     return None
 
@@ -77,7 +89,7 @@ def check_slug(request: Request, user: StaffUser, slug: Annotated[str, Form(max_
 
 
 def save(request: Request, user: User, form: PackForm, *, creating: bool) -> Response:
-    store = request.app.state.store
+    store = state_of(request).store
     problems = []
     if creating:
         problem = slug_problem(request, form.slug, user.id)
@@ -96,7 +108,7 @@ def save(request: Request, user: User, form: PackForm, *, creating: bool) -> Res
         form = replace(form, slug=authored_challenges.owned_slug(form.slug, user.id))
     files = pack_files(form)
     try:  # only reading the files here: the gradings run in a worker (docs/security.md)
-        challenge = write_pack(request.app.state.settings.data_dir / "authored", form.slug, files)
+        challenge = write_pack(state_of(request).settings.data_dir / "authored", form.slug, files)
     except PackError as exc:
         return form_page(request, form, creating=creating, problems=[str(exc).split(": ", 1)[-1]], status_code=400)
     if form.kind == "quiz" and (unsound := quiz_problems(challenge)):  # data only: cheap to check here
@@ -110,15 +122,16 @@ def save(request: Request, user: User, form: PackForm, *, creating: bool) -> Res
     optional = ([] if form.examples.strip() else ["no visible examples"]) + (
         [] if any(w.strip() for w in form.wrong) and form.kind != "quiz" else ["no wrong/ cases"])
     validations.enqueue(store, slug=form.slug, owner_id=user.id, files=files, optional=optional)
-    if request.app.state.workers:
-        request.app.state.workers.notify()
+    workers = state_of(request).workers
+    if workers:
+        workers.notify()
     return RedirectResponse(f"/authoring/{form.slug}", status_code=303)
 
 
 def waiting(request: Request, validation: Validation) -> bool:
     """A queued check that waits for another of its interviewer's (one runs at a time per interviewer)."""
     return validation.status == "queued" and validations.running_count(
-        request.app.state.store, owner_id=validation.owner_id) > 0
+        state_of(request).store, owner_id=validation.owner_id) > 0
 
 
 def read_form(slug: str, title: str, difficulty: str, minutes: str, prompt: str, starter: str, examples: str,

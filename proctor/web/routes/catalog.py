@@ -12,8 +12,8 @@ from proctor.store import practice
 from proctor.web.deps import load_user, whole_number
 from proctor.web.page_route import PageRoute
 from proctor.web.sections import section_title
+from proctor.web.state import state_of
 from proctor.web.templating import render_cached
-
 
 DIFFICULTIES = ("easy", "medium", "hard")
 STATUSES = {"not-started": "Not started", "attempted": "Attempted", "solved": "Solved"}
@@ -38,7 +38,7 @@ async def show_catalog(request: Request) -> Response:
     # A plain Starlette route, async, so its one indexed read runs on the event loop: FastAPI's dependency
     # solving and a threadpool hop each cost this busiest page more than its own work (docs/decisions.md).
     user = load_user(request)
-    store, catalog = request.app.state.store, request.app.state.catalog
+    store, catalog = state_of(request).store, state_of(request).catalog
     tried = practice.catalog_state(store, user_id=user.id) if user else {}
     best = {slug: score for slug, score in tried.items() if score is not None}
     # An unknown filter value filters nothing, so it is dropped, which also keeps the page cache's keys to the

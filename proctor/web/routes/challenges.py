@@ -10,17 +10,18 @@ from fastapi.responses import RedirectResponse
 
 from proctor.grading.packs import Catalog, Challenge
 from proctor.grading.submission import MAX_TOTAL_BYTES
+from proctor.pipeline.intake import hold_message
 from proctor.store import Store, drafts, practice, submissions
 from proctor.web.auth import login_url, signup_url
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import CatalogDep, CurrentUser, StoreDep, find_challenge, load_user
-from proctor.pipeline.intake import hold_message
-from proctor.web.submit import accept_submission
 from proctor.web.markdown import render_challenge_prompt
 from proctor.web.next_challenge import SOLVED_SCORE, solved_context
 from proctor.web.page_route import PageRoute
 from proctor.web.routes.submissions import status_context
 from proctor.web.sections import guide_link, section_title
+from proctor.web.state import state_of
+from proctor.web.submit import accept_submission
 from proctor.web.templating import is_htmx, render, render_cached
 
 router = APIRouter(tags=["pages"], dependencies=[Depends(verify_csrf)])  # the forms; the page is `routes`
@@ -39,7 +40,7 @@ def form_files(filename: list[str], content: list[str]) -> dict[str, str]:
 async def show_challenge(request: Request) -> Response:
     # A plain Starlette route, like the catalog: async, its one indexed read on the event loop (docs/decisions.md).
     user = load_user(request)
-    store, catalog, settings = request.app.state.store, request.app.state.catalog, request.app.state.settings
+    store, catalog, settings = state_of(request).store, state_of(request).catalog, state_of(request).settings
     slug = request.path_params["slug"]
     challenge = find_challenge(catalog, slug)
     if challenge.kind == "quiz":

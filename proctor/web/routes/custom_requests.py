@@ -20,9 +20,10 @@ from proctor.store.database import Store
 from proctor.store.submissions import Submission
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import CatalogDep, CurrentUser, IdPath, StoreDep, find_challenge
-from proctor.web.submit import accept_submission
 from proctor.web.routes.challenges import form_files
 from proctor.web.routes.submissions import own_submission
+from proctor.web.state import state_of
+from proctor.web.submit import accept_submission
 from proctor.web.templating import is_htmx, render
 
 router = APIRouter(tags=["pages"], dependencies=[Depends(verify_csrf)])
@@ -45,7 +46,7 @@ def response_context(request: Request, submission: Submission) -> dict[str, Any]
     # else the request's own sentence (a timeout, a closed connection).
     reason = result.get("message", "") if submission.result_status != "graded" else ""
     reason = reason or next((t.get("message") for t in tests if t.get("message")), "")
-    position = (submissions.queue_position(request.app.state.store, submission=submission)
+    position = (submissions.queue_position(state_of(request).store, submission=submission)
                 if submission.status == "queued" else None)
     return {"submission": submission, "result": result, "response": result.get("response"), "reason": reason,
             "position": position, "sent": json.loads(submission.files.get(REQUEST_FILE, "{}"))}

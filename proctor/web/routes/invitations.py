@@ -23,6 +23,7 @@ from proctor.web.csrf import verify_csrf
 from proctor.web.deps import IdPath, OptionalUser, SettingsDep, StaffUser, StoreDep, whole_number
 from proctor.web.markdown import render_markdown
 from proctor.web.routes.assessments import invitations_context
+from proctor.web.state import state_of
 from proctor.web.templating import is_htmx, render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["invitations"])
@@ -39,10 +40,10 @@ def invitation_path(secret_key: str, secret: str) -> str:
 
 def invitation_from_link(request: Request, token: str) -> Invitation:
     try:
-        secret = _signer(request.app.state.settings.secret_key).loads(token)
+        secret = _signer(state_of(request).settings.secret_key).loads(token)
     except BadSignature:
         secret = None
-    found = invitations.find(request.app.state.store, secret=secret) if isinstance(secret, str) else None
+    found = invitations.find(state_of(request).store, secret=secret) if isinstance(secret, str) else None
     if found is None:
         raise HTTPException(404, "This invitation link is not valid. Check that you copied all of it.")
     return found

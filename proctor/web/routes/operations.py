@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from proctor.grading.sandbox import runtime
+from proctor.web.state import state_of
 
 router = APIRouter(tags=["operations"])
 FAVICON = Path(__file__).parent.parent / "static" / "favicon.svg"
@@ -24,12 +25,12 @@ async def show_health() -> dict[str, str]:
 @router.get("/ready")
 def show_readiness(request: Request) -> Response:
     """Readiness: the database answers and, when grading is on, the workers and the sandbox are there."""
-    state = request.app.state
+    state = state_of(request)
     checks: dict[str, str] = {}
     try:
         state.store.ping()
         checks["database"] = "ok"
-    except Exception as exc:  # any failure means not ready; say which
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready; say which
         checks["database"] = f"failed: {exc}"
     if state.start_workers:
         if state.sandbox_problem:
@@ -49,14 +50,14 @@ def show_readiness(request: Request) -> Response:
 def show_metrics(request: Request) -> Response:
     """Prometheus metrics, for a scraper holding PROCTOR_METRICS_TOKEN: they name routes, counts and queue sizes,
     which are nobody else's business. Without a configured token the endpoint does not exist."""
-    expected = request.app.state.settings.metrics_token
+    expected = state_of(request).settings.metrics_token
     if not expected:
         raise HTTPException(404, "Not Found")
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
         raise HTTPException(401, "Metrics need Authorization: Bearer <PROCTOR_METRICS_TOKEN>.",
                             headers={"WWW-Authenticate": "Bearer"})
-    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(state_of(request).metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/favicon.ico")

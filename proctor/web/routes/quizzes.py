@@ -18,6 +18,7 @@ from starlette.datastructures import FormData
 
 from proctor.grading.packs import Catalog, Challenge
 from proctor.grading.quiz import ANSWERS_FILE, Quiz, load_quiz
+from proctor.pipeline.intake import hold_message
 from proctor.store import assessment_sessions, drafts, snapshots, submissions
 from proctor.store.assessment_sessions import AssessmentSession
 from proctor.store.assessments import Assessment
@@ -26,16 +27,23 @@ from proctor.store.submissions import Submission
 from proctor.web.auth import login_url, signup_url
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import CatalogDep, CurrentUser, IdPath, OptionalUser, SettingsDep, StoreDep, find_challenge
-from proctor.pipeline.intake import hold_message
-from proctor.web.submit import accept_submission
 from proctor.web.markdown import render_challenge_prompt, render_inline, render_prompt
 from proctor.web.quiz_answers import AnsweredQuestion, answered_questions, chosen_ids
-from proctor.web.routes.challenges import solved_note
 from proctor.web.quiz_ordering import ordering_choices, ordering_from_form
-from proctor.web.routes.sittings import (base_context, keep_snapshot, own_session, panel_context, require_open,
-                                         scores_visible, session_challenge)
+from proctor.web.routes.challenges import solved_note
+from proctor.web.routes.sittings import (
+    base_context,
+    keep_snapshot,
+    own_session,
+    panel_context,
+    require_open,
+    scores_visible,
+    session_challenge,
+)
 from proctor.web.routes.submissions import status_context
 from proctor.web.sections import guide_link, section_title
+from proctor.web.state import state_of
+from proctor.web.submit import accept_submission
 from proctor.web.templating import is_htmx, render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["pages"])
@@ -152,13 +160,13 @@ def submit_quiz(request: Request, slug: str, store: StoreDep, catalog: CatalogDe
 
 
 def require_unsubmitted(request: Request, session_id: int, slug: str) -> None:
-    if assessment_sessions.session_submissions(request.app.state.store, session_id=session_id, challenge=slug):
+    if assessment_sessions.session_submissions(state_of(request).store, session_id=session_id, challenge=slug):
         raise HTTPException(409, "You have submitted this quiz, so its answers are locked.")
 
 
 def session_quiz_context(request: Request, session: AssessmentSession, assessment: Assessment,
                          challenge: Challenge) -> dict[str, Any]:
-    store = request.app.state.store
+    store = state_of(request).store
     latest = snapshots.latest(store, assessment_session_id=session.id, challenge=challenge.slug)
     subs = assessment_sessions.session_submissions(store, session_id=session.id, challenge=challenge.slug)
     index = assessment.challenges.index(challenge.slug)

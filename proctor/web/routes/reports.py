@@ -9,6 +9,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
+from proctor.review.effort import effort
+from proctor.review.results_table import final_code, seconds_used, session_status, starter_code
+from proctor.review.similarity import (
+    MIN_FINGERPRINTS,
+    THRESHOLD,
+    fingerprint,
+    joined,
+    judgeable,
+    shared_lines,
+    shared_share,
+)
 from proctor.store import Store, activity, assessment_sessions, reviews, snapshots, users
 from proctor.store.assessment_sessions import AssessmentSession
 from proctor.store.assessments import Assessment
@@ -17,10 +28,7 @@ from proctor.web.access import managed_assessment, managed_session
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import MAX_ID, IdPath, IdQuery, StaffUser, StoreDep
 from proctor.web.diffs import diff_files
-from proctor.review.effort import effort
-from proctor.review.results_table import final_code, seconds_used, session_status, starter_code
-from proctor.review.similarity import MIN_FINGERPRINTS, THRESHOLD, fingerprint, joined, judgeable, shared_lines, \
-    shared_share
+from proctor.web.state import state_of
 from proctor.web.templating import is_htmx, render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["review"])
@@ -43,8 +51,9 @@ def challenge_report(store: Store, session: AssessmentSession, slug: str) -> dic
             "seconds": (max(times) - min(times)) if times else 0.0}
 
 
-def report_context(request: Request, store: Store, assessment: Assessment, session: AssessmentSession) -> dict[str, Any]:
-    lookup = request.app.state.challenges
+def report_context(request: Request, store: Store, assessment: Assessment,
+                   session: AssessmentSession) -> dict[str, Any]:
+    lookup = state_of(request).challenges
     candidate = users.get(store, user_id=session.user_id)
     # The page's links and the review form's action: in the context, not a template `set`, because the review
     # block is also rendered alone (jinja2-fragments), where variables set outside the block do not exist.
@@ -78,7 +87,7 @@ def show_playback(request: Request, assessment_id: IdPath, session_id: IdPath, s
         raise HTTPException(404, "No drafts were saved for this challenge.")
     index = at if 0 <= at < len(snaps) else len(snaps) - 1
     context = {"assessment": assessment, "session": session, "slug": slug, "snapshots": snaps, "index": index,
-               "snap": snaps[index], "title": request.app.state.challenges.title(slug)}
+               "snap": snaps[index], "title": state_of(request).challenges.title(slug)}
     return render(request, "playback.html", context, block="playback")
 
 
@@ -144,9 +153,9 @@ def side(store: Store, assessment: Assessment, session_id: int, slug: str) -> di
     candidate = users.get(store, user_id=session.user_id)
     subs = [s for s in assessment_sessions.session_submissions(store, session_id=session.id, challenge=slug)
             if s.score is not None]
+    scores = [s.score for s in subs if s.score is not None]
     return {"session": session, "email": candidate.email if candidate else "(deleted)",
-            "code": final_code(store, session.id, slug) or {}, "best": max((s.score for s in subs), default=None),
-            "count": len(subs)}
+            "code": final_code(store, session.id, slug) or {}, "best": max(scores, default=None), "count": len(subs)}
 
 
 @router.get("/assessments/{assessment_id}/compare")
@@ -157,7 +166,7 @@ def compare_candidates(request: Request, assessment_id: IdPath, store: StoreDep,
         raise HTTPException(404, "That challenge is not part of this assessment.")
     left, right = side(store, assessment, a, challenge), side(store, assessment, b, challenge)
     context = {"assessment": assessment, "challenge": challenge, "left": left, "right": right,
-               "title": request.app.state.challenges.title(challenge), "mode": "compare",
+               "title": state_of(request).challenges.title(challenge), "mode": "compare",
                "diff": diff_files(left["code"], right["code"])}
     return render(request, "compare.html", context)
 
@@ -169,14 +178,14 @@ def show_similarity(request: Request, assessment_id: IdPath, store: StoreDep, us
     if challenge not in assessment.challenges:
         raise HTTPException(404, "That challenge is not part of this assessment.")
     left, right = side(store, assessment, a, challenge), side(store, assessment, b, challenge)
-    starter = starter_code(request.app.state.challenges, challenge)
+    starter = starter_code(state_of(request).challenges, challenge)
     code_a, code_b = joined(left["code"]), joined(right["code"])
     fa, fb = fingerprint(code_a, ignore=starter), fingerprint(code_b, ignore=starter)
     left["lines"] = list(enumerate(code_a.splitlines(), 1))
     right["lines"] = list(enumerate(code_b.splitlines(), 1))
     left["shared"], right["shared"] = shared_lines(fa, fb), shared_lines(fb, fa)
     context = {"assessment": assessment, "challenge": challenge, "left": left, "right": right,
-               "title": request.app.state.challenges.title(challenge), "mode": "similarity",
+               "title": state_of(request).challenges.title(challenge), "mode": "similarity",
                "score": shared_share(fa, fb), "shared": len(fa.hashes.keys() & fb.hashes.keys()),
                "smaller": min(len(fa), len(fb)), "judgeable": judgeable(fa, fb), "minimum": MIN_FINGERPRINTS,
                "threshold": THRESHOLD}

@@ -8,10 +8,11 @@ import io
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from proctor.web.access import managed_assessment
-from proctor.web.deps import IdPath, StaffUser, StoreDep
 from proctor.review.quiz_results import quiz_breakdowns
 from proctor.review.results_table import SORT_KEYS, build_rows, filter_and_sort
+from proctor.web.access import managed_assessment
+from proctor.web.deps import IdPath, StaffUser, StoreDep
+from proctor.web.state import state_of
 from proctor.web.templating import render
 
 router = APIRouter(tags=["review"])
@@ -22,7 +23,7 @@ STATUSES = ("in progress", "finished", "expired")
 def show_results(request: Request, assessment_id: IdPath, store: StoreDep, user: StaffUser, q: str = "",
                  status: str = "", flagged: str = "", sort: str = "email", dir: str = "asc") -> Response:
     assessment = managed_assessment(store, assessment_id, user)
-    lookup = request.app.state.challenges
+    lookup = state_of(request).challenges
     rows, flags = build_rows(store, lookup, assessment)
     if sort not in SORT_KEYS and not (sort.startswith("score:") and sort[6:] in assessment.challenges):
         sort = "email"
@@ -39,17 +40,18 @@ def show_results(request: Request, assessment_id: IdPath, store: StoreDep, user:
 @router.get("/assessments/{assessment_id}/results.json")
 def export_results_json(request: Request, assessment_id: IdPath, store: StoreDep, user: StaffUser) -> Response:
     assessment = managed_assessment(store, assessment_id, user)
-    rows, _ = build_rows(store, request.app.state.challenges, assessment)
+    rows, _ = build_rows(store, state_of(request).challenges, assessment)
     body = {"assessment": {"id": assessment.id, "title": assessment.title, "challenges": assessment.challenges,
                            "time_limit_minutes": assessment.time_limit_minutes},
             "candidates": [r.as_dict(assessment.challenges) for r in rows]}
-    return JSONResponse(body, headers={"Content-Disposition": f'attachment; filename="assessment-{assessment.id}.json"'})
+    disposition = f'attachment; filename="assessment-{assessment.id}.json"'
+    return JSONResponse(body, headers={"Content-Disposition": disposition})
 
 
 @router.get("/assessments/{assessment_id}/results.csv")
 def export_results_csv(request: Request, assessment_id: IdPath, store: StoreDep, user: StaffUser) -> Response:
     assessment = managed_assessment(store, assessment_id, user)
-    rows, _ = build_rows(store, request.app.state.challenges, assessment)
+    rows, _ = build_rows(store, state_of(request).challenges, assessment)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["email", "status", "seconds_used", *assessment.challenges, "total", "rating", "flags"])

@@ -23,11 +23,12 @@ from proctor.store.submissions import Submission
 from proctor.store.users import User
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import CurrentUser, IdPath, StoreDep
-from proctor.web.submit import accept_submission
 from proctor.web.markdown import render_challenge_prompt
 from proctor.web.quiz_answers import answered_questions
 from proctor.web.routes.challenges import decode, form_files
 from proctor.web.routes.submissions import visible_result
+from proctor.web.state import state_of
+from proctor.web.submit import accept_submission
 from proctor.web.templating import is_htmx, render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["sessions"])
@@ -40,7 +41,7 @@ def own_session(request: Request, store: Store, session_id: int, user: User) -> 
         raise HTTPException(404, "There is no assessment session with that number among yours.")
     if found.status == "active" and now() >= found.deadline:
         if assessment_sessions.close(store, session_id=found.id, status="expired"):
-            workers = request.app.state.workers
+            workers = state_of(request).workers
             if workers:
                 workers.notify()
         found = assessment_sessions.get(store, session_id=session_id)
@@ -52,10 +53,10 @@ def own_session(request: Request, store: Store, session_id: int, user: User) -> 
 
 def keep_snapshot(request: Request, session: AssessmentSession, slug: str, files: dict[str, str]) -> bool:
     """Save the candidate's draft as a snapshot, within the settings' bounds (snapshots.SnapshotLimits)."""
-    settings = request.app.state.settings
+    settings = state_of(request).settings
     limits = SnapshotLimits(keep=settings.snapshots_kept, max_bytes=settings.snapshot_bytes,
                             interval=settings.snapshot_interval_seconds)
-    return snapshots.save(request.app.state.store, assessment_session_id=session.id, challenge=slug, files=files,
+    return snapshots.save(state_of(request).store, assessment_session_id=session.id, challenge=slug, files=files,
                           limits=limits)
 
 
@@ -69,7 +70,7 @@ def session_challenge(request: Request, assessment: Assessment, slug: str, *, ki
     the code routes (which would let them be submitted more than once)."""
     if slug not in assessment.challenges:
         raise HTTPException(404, "That challenge is not part of this assessment.")
-    challenge: Challenge = request.app.state.challenges.get(slug)
+    challenge: Challenge = state_of(request).challenges.get(slug)
     if kind is not None and (challenge.kind == "quiz") != (kind == "quiz"):  # http, pytest, ...: code routes
         raise HTTPException(404, f"“{slug}” is not a {'quiz' if kind == 'quiz' else 'coding challenge'}.")
     return challenge
@@ -102,7 +103,7 @@ def list_sessions(request: Request, store: StoreDep, user: CurrentUser) -> Respo
 @router.get("/sessions/{session_id}")
 def show_session(request: Request, session_id: IdPath, store: StoreDep, user: CurrentUser) -> Response:
     session, assessment = own_session(request, store, session_id, user)
-    lookup = request.app.state.challenges
+    lookup = state_of(request).challenges
     show_scores = scores_visible(session, assessment)
     items = []
     for slug in assessment.challenges:
@@ -205,7 +206,7 @@ def show_session_submission(request: Request, session_id: IdPath, submission_id:
     here = urlsplit(request.headers.get("HX-Current-URL", "")).path
     if (is_htmx(request) and here == f"/sessions/{session.id}/quizzes/{found.challenge}" and found.status == "done"
             and found.result_status == "graded" and context["show_scores"]):
-        context["verdicts"] = answered_questions(request.app.state.challenges.get(found.challenge), found.files,
+        context["verdicts"] = answered_questions(state_of(request).challenges.get(found.challenge), found.files,
                                                  found.result, explain=False, guide_url="")
     return render(request, "_session_submission.html", context)
 
@@ -214,6 +215,7 @@ def show_session_submission(request: Request, session_id: IdPath, submission_id:
 def finish_session(request: Request, session_id: IdPath, store: StoreDep, user: CurrentUser) -> Response:
     session, _ = own_session(request, store, session_id, user)
     require_open(session)
-    if assessment_sessions.close(store, session_id=session.id, status="finished") and request.app.state.workers:
-        request.app.state.workers.notify()
+    workers = state_of(request).workers
+    if assessment_sessions.close(store, session_id=session.id, status="finished") and workers:
+        workers.notify()
     return RedirectResponse(f"/sessions/{session.id}", status_code=303)

@@ -15,6 +15,7 @@ from proctor.web.deps import CatalogDep, CurrentUser, IdPath, StoreDep, find_cha
 from proctor.web.diffs import diff_files
 from proctor.web.next_challenge import solved_context
 from proctor.web.quiz_answers import AnsweredQuestion, answered_questions
+from proctor.web.state import state_of
 from proctor.web.templating import is_htmx, render
 
 router = APIRouter(tags=["pages"])
@@ -37,7 +38,7 @@ SUITE_HINTS = {
 def is_suite(request: Request, submission: Submission) -> bool:
     """Whether the submission is a candidate's own test suite (kind = "pytest")."""
     try:
-        return request.app.state.challenges.get(submission.challenge).kind == "pytest"
+        return state_of(request).challenges.get(submission.challenge).kind == "pytest"
     except (LookupError, ValueError):  # a pack gone or broken since: show the usual wording
         return False
 
@@ -59,7 +60,7 @@ def status_context(request: Request, submission: Submission, *, shown: int | Non
                                "hint": None, "percent": 0, "shown": shown, "header": None,
                                "suite_output": is_suite(request, submission)}
     if submission.status == "queued":
-        context["position"] = submissions.queue_position(request.app.state.store, submission=submission)
+        context["position"] = submissions.queue_position(state_of(request).store, submission=submission)
     elif submission.status == "running" and progress.get("total"):
         context["percent"] = int(100 * progress.get("done", 0) / progress["total"])
     elif submission.result:
@@ -76,12 +77,12 @@ def practice_header(request: Request, submission: Submission) -> dict[str, Any] 
     """The practice page's best score and "Solved" note, sent out of band with a finished submission so the
     header follows it; only to a panel polling from that challenge's own page (elsewhere it has no target)."""
     here = urlsplit(request.headers.get("HX-Current-URL", "")).path
-    catalog = request.app.state.catalog
+    catalog = state_of(request).catalog
     if (not is_htmx(request) or submission.suite != "hidden" or submission.assessment_session_id is not None
             or submission.challenge not in catalog.slugs()
             or here not in (f"/challenges/{submission.challenge}", f"/quizzes/{submission.challenge}")):
         return None
-    best = submissions.best_scores(request.app.state.store, user_id=submission.user_id)
+    best = submissions.best_scores(state_of(request).store, user_id=submission.user_id)
     challenge = catalog.get(submission.challenge)
     return {"best": best.get(challenge.slug), **solved_context(catalog, challenge, best),
             "verdicts": quiz_verdicts(request, challenge, submission)}
@@ -92,7 +93,7 @@ def quiz_verdicts(request: Request, challenge: Challenge, submission: Submission
     if challenge.kind != "quiz" or submission.result_status != "graded":
         return []
     return answered_questions(challenge, submission.files, submission.result, explain=True,
-                              guide_url=request.app.state.settings.guide_url)
+                              guide_url=state_of(request).settings.guide_url)
 
 
 def own_submission(store: Any, submission_id: int, user_id: int) -> Submission:
