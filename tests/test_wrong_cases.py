@@ -34,11 +34,13 @@ expect_failing = ["async-tests", "server-exceptions", "testclient-transport"]
 
 
 def pack_with(tmp_path: Path, catalog: Catalog, files: dict[str, str]) -> Challenge:
-    """A copy of the quiz pack whose wrong/ holds exactly `files`."""
+    """A copy of the quiz pack whose wrong/ holds one full copy (testclient-is-a-server/) and `files`."""
     source = catalog.get(SLUG)
     shutil.copytree(source.root, tmp_path / "challenges" / SLUG)
-    shutil.copytree(source.grader_root, tmp_path / "graders" / SLUG,
-                    ignore=lambda d, names: [n for n in names if Path(d).name == "wrong" and n != "testclient-is-a-server"])
+    shutil.copytree(source.grader_root, tmp_path / "graders" / SLUG, ignore=shutil.ignore_patterns("wrong"))
+    full_copy = tmp_path / "graders" / SLUG / "wrong" / "testclient-is-a-server"
+    full_copy.mkdir(parents=True)
+    (full_copy / "answers.json").write_bytes(source.wrong_cases()["testclient-is-a-server"].files["answers.json"])
     for rel, text in files.items():
         (tmp_path / "graders" / SLUG / "wrong" / rel).write_text(text)
     return Catalog(tmp_path / "challenges", tmp_path / "graders").get(SLUG)
