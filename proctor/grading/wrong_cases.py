@@ -60,22 +60,25 @@ def read_specs(path: Path) -> dict[str, CaseSpec]:
     return specs
 
 
-def load_wrong_cases(wrong: Path, reference: dict[str, bytes], read_tree: Callable[[Path], dict[str, bytes]]) -> dict[str, WrongCase]:
+def load_wrong_cases(wrong: Path, reference: dict[str, bytes],
+                     read_tree: Callable[[Path], dict[str, bytes]]) -> dict[str, WrongCase]:
     """Every case under `wrong`, by name, with patches applied to `reference`; WrongCaseError for a broken one."""
     if not wrong.is_dir():
         return {}
     folders: dict[str, Path] = {}
     patches: dict[str, Path] = {}
     for entry in sorted(wrong.iterdir()):
+        if entry.name.startswith(".") or entry.name == "__pycache__":
+            continue
         if entry.is_dir():
-            if entry.name != "__pycache__":
-                folders[entry.name] = entry
+            folders[entry.name] = entry
         elif entry.name.endswith(PATCH_SUFFIX):
             patches[entry.name.removesuffix(PATCH_SUFFIX)] = entry
         elif entry.name != CASES_FILE:
             raise WrongCaseError(f"wrong/{entry.name}: not a case (a folder or a .patch) nor {CASES_FILE}")
-    for name in folders.keys() & patches.keys():
-        raise WrongCaseError(f"wrong/{name}/ and wrong/{name}{PATCH_SUFFIX} are two cases of one name")
+    both = sorted(folders.keys() & patches.keys())
+    if both:
+        raise WrongCaseError(f"wrong/{both[0]}/ and wrong/{both[0]}{PATCH_SUFFIX} are two cases of one name")
     specs = read_specs(wrong / CASES_FILE) if (wrong / CASES_FILE).is_file() else {}
     unknown = sorted(specs.keys() - folders.keys() - patches.keys())
     if unknown:
