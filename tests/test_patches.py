@@ -32,7 +32,8 @@ def test_hunks_at_the_start_and_end_and_a_file_created_and_one_deleted():
 def test_git_headers_timestamps_and_a_missing_final_newline_are_understood():
     patch = ("diff --git a/app.py b/app.py\nindex 1234567..89abcde 100644\n"
              "--- a/app.py\t2026-01-01 00:00:00\n+++ b/app.py\t2026-01-01 00:00:01\n"
-             "@@ -7,2 +7,2 @@\n def root():\n-    return {'ok': True}\n+    return {'ok': 1}\n\\ No newline at end of file\n")
+             "@@ -7,2 +7,2 @@\n def root():\n-    return {'ok': True}\n+    return {'ok': 1}\n"
+             "\\ No newline at end of file\n")
     assert apply_patch(REFERENCE, patch)["app.py"] == APP.replace("{'ok': True}\n", "{'ok': 1}").encode()
 
 

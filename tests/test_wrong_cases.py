@@ -33,6 +33,10 @@ expect_failing = ["async-tests", "server-exceptions", "testclient-transport"]
 """
 
 
+def cases_toml(*expected: str) -> str:
+    return CASES.format(expected=list(expected)).replace("'", '"')
+
+
 def pack_with(tmp_path: Path, catalog: Catalog, files: dict[str, str]) -> Challenge:
     """A copy of the quiz pack whose wrong/ holds one full copy (testclient-is-a-server/) and `files`."""
     source = catalog.get(SLUG)
@@ -48,7 +52,7 @@ def pack_with(tmp_path: Path, catalog: Catalog, files: dict[str, str]) -> Challe
 
 def test_a_patch_case_is_the_reference_patched_with_its_why_and_expectations(tmp_path, catalog):
     pack = pack_with(tmp_path, catalog, {"validation-is-400.patch": PATCH,
-                                         "cases.toml": CASES.format(expected='["async-tests", "validation-status"]')})
+                                         "cases.toml": cases_toml("async-tests", "validation-status")})
     cases = pack.wrong_cases()
     assert sorted(cases) == ["testclient-is-a-server", "validation-is-400"]
     case = cases["validation-is-400"]
@@ -62,7 +66,7 @@ def test_a_patch_case_is_the_reference_patched_with_its_why_and_expectations(tmp
 
 def test_validate_passes_when_each_case_fails_exactly_its_expected_tests(tmp_path, catalog):
     pack = pack_with(tmp_path, catalog, {"validation-is-400.patch": PATCH,
-                                         "cases.toml": CASES.format(expected='["async-tests", "validation-status"]')})
+                                         "cases.toml": cases_toml("async-tests", "validation-status")})
     report = check_pack(pack, backend=None)
     assert report.problems == []
     assert report.results["wrong/validation-is-400"].score < 100
@@ -70,7 +74,7 @@ def test_validate_passes_when_each_case_fails_exactly_its_expected_tests(tmp_pat
 
 def test_validate_reports_a_case_that_fails_a_test_it_should_not_and_passes_one_it_should_fail(tmp_path, catalog):
     pack = pack_with(tmp_path, catalog, {"validation-is-400.patch": PATCH,
-                                         "cases.toml": CASES.format(expected='["validation-status", "lifespan-in-tests"]')})
+                                         "cases.toml": cases_toml("validation-status", "lifespan-in-tests")})
     report = check_pack(pack, backend=None)
     assert report.problems == [
         "wrong/validation-is-400 should fail exactly lifespan-in-tests, validation-status, "
@@ -79,14 +83,14 @@ def test_validate_reports_a_case_that_fails_a_test_it_should_not_and_passes_one_
 
 def test_validate_reports_an_expected_test_that_does_not_exist(tmp_path, catalog):
     pack = pack_with(tmp_path, catalog, {"validation-is-400.patch": PATCH,
-                                         "cases.toml": CASES.format(expected='["async-tests", "validation-status", "typo"]')})
+                                         "cases.toml": cases_toml("async-tests", "validation-status", "typo")})
     assert check_pack(pack, backend=None).problems == [
         "wrong/validation-is-400: expect_failing names typo, which the run has no test of"]
 
 
 def test_validate_reports_a_patch_that_no_longer_applies_without_grading(tmp_path, catalog):
     pack = pack_with(tmp_path, catalog, {"validation-is-400.patch": PATCH.replace('"b",\n+', '"c",\n+'),
-                                         "cases.toml": CASES.format(expected='["async-tests"]')})
+                                         "cases.toml": cases_toml("async-tests")})
     report = check_pack(pack, backend=None)
     assert report.problems == ["wrong/validation-is-400.patch: answers.json: hunk 1 does not apply: lines 6-7 of the "
                                "reference differ from its context (the reference changed since the patch was made?)"]
@@ -104,7 +108,8 @@ def test_validate_reports_a_patch_that_no_longer_applies_without_grading(tmp_pat
     ({"notes.txt": "hi"}, r"wrong/notes.txt: not a case"),
     ({"testclient-is-a-server.patch": PATCH}, "two cases of one name"),
     ({"bad.patch": "--- a/answers.json\n+++ b/answers.json\n@@ -2 +2 @@\n-x\n+y\n",
-      "cases.toml": '[bad]\nwhy = "x"\nexpect_failing = ["a"]\n' + CASES.split("\n\n")[1]}, r"wrong/bad.patch: answers.json: hunk 1 does not"),
+      "cases.toml": '[bad]\nwhy = "x"\nexpect_failing = ["a"]\n' + CASES.split("\n\n")[1]},
+     r"wrong/bad.patch: answers.json: hunk 1 does not"),
 ])
 def test_a_wrong_folder_that_cannot_be_read_is_a_pack_error(tmp_path, catalog, files, message):
     pack = pack_with(tmp_path, catalog, files)
