@@ -97,6 +97,12 @@ def test_overlapping_hunks_are_refused():
         apply_patch(REFERENCE, patch)
 
 
+@pytest.mark.parametrize("header", ["@@ -0,1 +0,1 @@\n-x\n+y\n", "@@ -20,0 +21 @@\n+late\n"])
+def test_a_hunk_outside_the_file_is_refused(header):
+    with pytest.raises(PatchError, match="outside the reference's 8 lines"):
+        apply_patch(REFERENCE, "--- a/app.py\n+++ b/app.py\n" + header)
+
+
 def test_the_input_is_not_changed():
     files = dict(REFERENCE)
     apply_patch(files, unified(APP, APP.replace("True", "False")))

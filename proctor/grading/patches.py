@@ -142,6 +142,9 @@ def apply_hunks(original: list[str], hunks: list[Hunk], path: str) -> list[str]:
     for n, hunk in enumerate(hunks, 1):
         # With no old lines, the start names the line after which the new ones go.
         start = hunk.old_start if not hunk.old else hunk.old_start - 1
+        if start < 0 or start > len(original):
+            raise PatchError(f"{path}: hunk {n} starts at line {hunk.old_start}, outside the reference's "
+                             f"{len(original)} lines")
         if start < at:
             raise PatchError(f"{path}: hunk {n} starts at line {hunk.old_start}, before the previous one ended")
         if original[start:start + len(hunk.old)] != hunk.old:
