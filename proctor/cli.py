@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     c = csub.add_parser("validate", help="check that each pack's reference, starter and wrong cases score as they must")
     c.add_argument("slug", nargs="?")
     c.add_argument("--sandbox", choices=["auto", "bwrap", "process", "docker"], default=None)
+    c.add_argument("--write-golden", action="store_true",
+                   help="record each case's verdict in graders/<slug>/golden.json when the pack is sound")
     c.set_defaults(func=cmd_challenges_validate)
     c = csub.add_parser("mutate", help="grade small mutations of a pack's reference and list the ones its tests miss")
     c.add_argument("slug")
@@ -208,7 +210,8 @@ def cmd_challenges_list(args: argparse.Namespace) -> int:
 
 
 def cmd_challenges_validate(args: argparse.Namespace) -> int:
-    from proctor.grading.validate import validate_challenge
+    from proctor.grading.golden import write_golden
+    from proctor.grading.validate import check_pack
 
     settings = get_settings()
     catalog: Catalog = default_catalog(settings)
@@ -216,9 +219,12 @@ def cmd_challenges_validate(args: argparse.Namespace) -> int:
     backend = resolve_backend(args.sandbox)
     failures = 0
     for challenge in challenges:
-        problems = validate_challenge(challenge, backend=backend, log=lambda line: print(f"  {line}"),
-                                      settings=settings)
+        report = check_pack(challenge, backend=backend, log=lambda line: print(f"  {line}"), settings=settings)
+        problems = report.problems
         print(f"{'ok  ' if not problems else 'FAIL'} {challenge.slug}")
+        if args.write_golden and not problems:
+            write_golden(challenge, report.results)
+            print(f"     golden verdicts written to {challenge.grader_root}/golden.json")
         for problem in problems:
             print(f"     - {problem}")
         failures += bool(problems)

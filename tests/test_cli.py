@@ -14,8 +14,9 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*PROCTOR, *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
 
 
-def test_grade_json_prints_exactly_one_object(bwrap):
-    done = run("grade", "--challenge", "hello-route", "--json", "graders/hello-route/wrong/no-health/app.py")
+def test_grade_json_prints_exactly_one_object(bwrap, catalog, tmp_path):
+    (tmp_path / "app.py").write_bytes(catalog.get("hello-route").wrong_cases()["no-health"].files["app.py"])
+    done = run("grade", "--challenge", "hello-route", "--json", str(tmp_path / "app.py"))
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     for key in ("schema", "challenge", "status", "score", "points", "max_points", "tests", "output", "sandbox",
@@ -85,3 +86,18 @@ def test_users_create_says_which_database_it_wrote_to(tmp_path):
                           cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert str(tmp_path / "proctor.db") in done.stdout and "PROCTOR_DATA_DIR" in done.stdout
+
+
+def test_challenges_validate_write_golden_records_the_verdicts_in_the_pack(tmp_path, catalog, bwrap):
+    import shutil
+
+    pack = catalog.get("quiz-testing")
+    shutil.copytree(pack.root, tmp_path / "challenges" / pack.slug)
+    shutil.copytree(pack.grader_root, tmp_path / "graders" / pack.slug, ignore=shutil.ignore_patterns("golden.json"))
+    env = {**os.environ, "PROCTOR_CHALLENGES_DIR": str(tmp_path / "challenges"),
+           "PROCTOR_GRADERS_DIR": str(tmp_path / "graders")}
+    done = subprocess.run([*PROCTOR, "challenges", "validate", pack.slug, "--write-golden"], capture_output=True,
+                          text=True, cwd=ROOT, env=env, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    written = tmp_path / "graders" / pack.slug / "golden.json"
+    assert written.read_text() == (pack.grader_root / "golden.json").read_text()

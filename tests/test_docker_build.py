@@ -125,7 +125,7 @@ def test_a_container_that_never_serves_fails_the_run_and_is_removed(dockerfile):
 
 
 def test_an_app_bound_to_localhost_is_not_reachable(dockerfile):
-    result = grade(dockerfile, dockerfile.wrong_cases()["localhost-bind"], settings=LIMITED)
+    result = grade(dockerfile, dockerfile.wrong_cases()["localhost-bind"].files, settings=LIMITED)
     assert step(result, "build")[0] == "passed"
     assert step(result, "run")[0] == "failed"
     assert {t.name for t in result.tests if t.status == TestStatus.FAILED} == {"exec-cmd", "run"}

@@ -45,8 +45,7 @@ def test_examples_run_the_visible_tests_only(hello, bwrap):
 
 
 def test_feedback_replaces_the_raw_assertion_but_staff_keep_it(hello, bwrap):
-    wrong = (ROOT / "graders/hello-route/wrong/no-health/app.py").read_bytes()
-    result = grade(hello, {"app.py": wrong}, backend=bwrap, settings=SETTINGS)
+    result = grade(hello, hello.wrong_cases()["no-health"].files, backend=bwrap, settings=SETTINGS)
     health = next(t for t in result.tests if t.name == "test_health")
     assert health.status == TestStatus.FAILED
     assert health.message == 'GET /health should answer 200 with {"status": "ok"}.'
@@ -133,7 +132,7 @@ def test_a_sandbox_that_cannot_start_is_an_infra_error_not_a_zero(hello, bwrap, 
     assert "not your code's fault" in result.message
 
 
-def test_a_failing_step_shows_its_own_message(tmp_path, bwrap):
+def test_a_failing_step_shows_its_own_message(tmp_path, bwrap, catalog):
     from proctor.grading.packs import load_challenge
 
     challenges, graders = tmp_path / "challenges" / "demo", tmp_path / "graders" / "demo"
@@ -161,8 +160,7 @@ def test_after_steps(client):
     for d in (tmp_path, tmp_path / "challenges", tmp_path / "graders", challenges, graders):
         d.chmod(0o755)
     demo = load_challenge(tmp_path / "challenges", tmp_path / "graders", "demo")
-    no_health = (ROOT / "graders/hello-route/wrong/no-health/app.py").read_bytes()
-    result = grade(demo, {"app.py": no_health}, backend=bwrap, settings=SETTINGS)
+    result = grade(demo, catalog.get("hello-route").wrong_cases()["no-health"].files, backend=bwrap, settings=SETTINGS)
     messages = {t.name: t.message for t in result.tests}
     assert messages == {"test_steps": "GET /health should answer 200 first",
                         "test_after_steps": "the last check failed"}

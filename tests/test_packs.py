@@ -131,3 +131,19 @@ def test_bad_packs_are_reported(tmp_path, toml, error):
 def test_an_unknown_slug_lists_the_known_ones(catalog):
     with pytest.raises(UnknownChallenge, match="known: .*hello-route"):
         catalog.get("no-such-thing")
+
+
+@pytest.mark.parametrize("slug", [c.slug for c in CHALLENGES])
+def test_every_wrong_case_says_why_and_agrees_with_the_golden_verdicts(slug, catalog):
+    """Without grading: each case has its why and expect_failing, and they name what golden.json records failing."""
+    from proctor.grading.golden import read_golden
+
+    c = catalog.get(slug)
+    golden = read_golden(c)
+    assert golden is not None, f"no graders/{slug}/golden.json"
+    cases = c.wrong_cases()
+    assert {f"wrong/{name}" for name in cases} == {label for label in golden if label.startswith("wrong/")}
+    for name, case in cases.items():
+        assert case.why and case.expect_failing, f"wrong/{name} lacks its why or expect_failing"
+        recorded = golden[f"wrong/{name}"]["tests"]
+        assert sorted(case.expect_failing) == sorted(t for t, status in recorded.items() if status != "passed"), name

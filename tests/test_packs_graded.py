@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import ast
-import json
 import re
 
 import pytest
 
 from proctor.grading.engine import NOT_RUN
 from proctor.grading.feedback import CONNECTION_TROUBLE, REQUEST_TROUBLE, SETUP_TROUBLE
+from proctor.grading.golden import golden_of, read_golden
 from proctor.grading.packs import Challenge, default_catalog
 from proctor.grading.results import RunResult
 from proctor.grading.validate import check_pack
 from tests.conftest import SETTINGS
-from tests.golden.update import golden_of, path_for
 
 CHALLENGES = [default_catalog(SETTINGS).get(s) for s in default_catalog(SETTINGS).slugs()]
 SLUGS = [c.slug for c in CHALLENGES if c.kind == "http"]
@@ -60,9 +59,9 @@ def test_pack_validates_and_matches_its_golden_verdicts(slug, catalog, sandbox):
     full = sandbox.name == "bwrap" and getattr(sandbox, "start_mode", "cold") == "cold"
     report = check_pack(challenge, backend=sandbox, reference_runs=3 if full else 1, examples=full, settings=SETTINGS)
     assert report.problems == []
-    golden = path_for(slug)
-    assert golden.is_file(), f"no golden verdicts for {slug}: run `.venv/bin/python tests/golden/update.py {slug}`"
-    assert golden_of(report.results) == json.loads(golden.read_text())
+    golden = read_golden(challenge)
+    assert golden is not None, f"no golden verdicts for {slug}: run `proctor challenges validate {slug} --write-golden`"
+    assert golden_of(report.results) == golden
     # A candidate reads the pack's sentences or the platform's, never the grader's internals or pytest's hints.
     assert unauthored_feedback(challenge, report.results) == []
 
@@ -75,6 +74,6 @@ def test_quiz_validates_and_matches_its_golden_verdicts(slug, catalog):
     assert {label for label, r in report.results.items() if r.score == 100} == {
         "reference", "reference #2", "reference #3"}
     assert all(r.sandbox == "none" for r in report.results.values())
-    golden = path_for(slug)
-    assert golden.is_file(), f"no golden verdicts for {slug}: run `.venv/bin/python tests/golden/update.py {slug}`"
-    assert golden_of(report.results) == json.loads(golden.read_text())
+    golden = read_golden(catalog.get(slug))
+    assert golden is not None, f"no golden verdicts for {slug}: run `proctor challenges validate {slug} --write-golden`"
+    assert golden_of(report.results) == golden

@@ -23,7 +23,7 @@ def pool(bwrap):
 
 
 def test_a_warm_run_gives_the_cold_verdict(hello, bwrap, pool):
-    wrong = hello.wrong_cases()["no-health"]
+    wrong = hello.wrong_cases()["no-health"].files
     cold = grade(hello, wrong, backend=bwrap, settings=SETTINGS)
     warm_slot_job = pool._slots[0].job.root
     warm = grade(hello, wrong, backend=bwrap, pool=pool, settings=SETTINGS)

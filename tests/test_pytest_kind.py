@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from proctor.grading.engine import grade
+from proctor.grading.golden import golden_of, read_golden
 from proctor.grading.limits import Limits
 from proctor.grading.mutants import Variant, correct_app, mutants, run_variant, suite_texts
 from proctor.grading.packs import Catalog, Challenge, load_challenge
@@ -20,7 +20,6 @@ from proctor.grading.suite_pool import SuitePool
 from proctor.grading.validate import check_pack
 from proctor.settings import PROJECT_ROOT, get_settings
 from tests.conftest import SETTINGS, require_backend
-from tests.golden.update import golden_of, path_for
 
 PACK = PROJECT_ROOT / "graders/write-the-tests"
 REFERENCE_SUITE = (PACK / "reference/test_app.py").read_text()
@@ -196,7 +195,7 @@ def test_pytest_pack_validates_and_matches_its_golden_verdicts(slug: str, catalo
     challenge = catalog.get(slug)
     report = check_pack(challenge, backend=bwrap, settings=SETTINGS)
     assert report.problems == []
-    assert golden_of(report.results) == json.loads(path_for(challenge.slug).read_text())
+    assert golden_of(report.results) == read_golden(challenge)
 
 
 def test_a_warm_suite_pool_gives_the_same_verdict_and_leaves_nothing(small_pack: Challenge, bwrap, clean) -> None:

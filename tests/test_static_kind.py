@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import gc
-import json
 
 import pytest
 
 from proctor.grading import docker_build
 from proctor.grading.engine import grade
+from proctor.grading.golden import golden_of, read_golden
 from proctor.grading.packs import Catalog
 from proctor.grading.results import RunStatus, TestStatus
 from proctor.grading.submission import SubmissionError
 from proctor.grading.validate import check_pack
 from proctor.settings import Settings
-from tests.golden.update import golden_of, path_for
 
 STATIC = ("slim-base", "layer-cache", "pip-no-cache", "non-root-user", "exec-cmd", "no-secrets", "narrow-context")
 NO_ENGINE = Settings(dockerfile_build="off")
@@ -98,8 +97,7 @@ def test_the_pack_validates_with_the_engine_and_matches_its_golden_verdicts(dock
     report = check_pack(dockerfile, backend=None, settings=Settings(dockerfile_build="on"))
     assert report.problems == []
     assert all(r.sandbox == "docker" for r in report.results.values())
-    golden = path_for("dockerfile")
-    assert golden_of(report.results) == json.loads(golden.read_text())
+    assert golden_of(report.results) == read_golden(dockerfile)
     assert docker_build.collect_build_garbage() == (0, 0)
 
 

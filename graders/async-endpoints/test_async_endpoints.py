@@ -4,21 +4,34 @@ Timing checks compare against what a wrong answer cannot beat on any machine (te
 other take 3 s; a /health behind a blocked event loop waits for the reports' sleeps), and a right answer gets a
 second or third try, so a loaded machine slows it without failing it. Wrong answers fail every try."""
 
-import ssl
 import threading
 import time
+from functools import partial
 
 import httpx
 import pytest
 
-BASE_URL = "http://app.test"
+from proctor.grading.plugin import app_client
+from proctor.grading.plugin import concurrently as all_at_once
+
 TRIES = 3
 RETRY_UNDER = 2.0  # a concurrent batch slower than this is not load but waiting in line: no second try
-_TLS = ssl.create_default_context()  # unused (the app is on a Unix socket), but costly to build per client
 
 
 def make_client(app_socket):
-    return httpx.Client(transport=httpx.HTTPTransport(uds=app_socket, verify=_TLS), base_url=BASE_URL, timeout=8)
+    return app_client(app_socket, timeout=8)
+
+
+def get_json(c, path):
+    """(status, json or None) of GET path, or (None, the error) when the app did not answer."""
+    try:
+        r = c.get(path)
+    except httpx.HTTPError as exc:
+        return None, repr(exc)
+    try:
+        return r.status_code, r.json()
+    except ValueError:
+        return r.status_code, None
 
 
 def concurrently(app_socket, paths, started_event=None):
@@ -31,33 +44,9 @@ def concurrently(app_socket, paths, started_event=None):
     try:
         for c in clients:
             c.get("/health")  # open every connection before the clock starts
-        barrier = threading.Barrier(len(paths) + 1)
-        results = [None] * len(paths)
-        finished = [0.0] * len(paths)
-
-        def worker(k):
-            barrier.wait()
-            try:
-                r = clients[k].get(paths[k])
-                try:
-                    body = r.json()
-                except ValueError:
-                    body = None
-                results[k] = (r.status_code, body)
-            except httpx.HTTPError as exc:
-                results[k] = (None, repr(exc))
-            finished[k] = time.monotonic()
-
-        threads = [threading.Thread(target=worker, args=(k,), daemon=True) for k in range(len(paths))]
-        for t in threads:
-            t.start()
-        barrier.wait()
-        started = time.monotonic()
-        if started_event is not None:
-            started_event.set()
-        for t in threads:
-            t.join(timeout=9)
-        return max(finished) - started, results
+        outcomes = all_at_once(*(partial(get_json, c, path) for c, path in zip(clients, paths)), timeout=9,
+                               started=started_event)
+        return max(o.seconds for o in outcomes), [o.result() for o in outcomes]
     finally:
         for c in clients:
             c.close()

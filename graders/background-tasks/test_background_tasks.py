@@ -10,15 +10,17 @@ request, because an `async def` task that calls it blocks the event loop only fo
 Deadlines ("within 1 s") are 5x the mail.
 """
 
-import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 import threading
 import time
 import uuid
 
 import httpx
 import pytest
+
+from proctor.grading.plugin import app_client, concurrently
 
 MAIL_SECONDS = 0.2  # what mailer.send_welcome sleeps
 FAST_SECONDS = MAIL_SECONDS * 0.75
@@ -31,13 +33,8 @@ def new_email(tag: str = "user") -> str:
     return f"{tag}-{uuid.uuid4().hex[:12]}@example.com"
 
 
-# The app is plain HTTP on a Unix socket; one TLS context spares each client building its own (tens of ms).
-UNUSED_TLS = ssl.create_default_context()
-
-
 def fresh(app_socket: str) -> httpx.Client:
-    transport = httpx.HTTPTransport(uds=app_socket, verify=UNUSED_TLS)
-    return httpx.Client(transport=transport, base_url="http://app.test", timeout=10)
+    return app_client(app_socket, timeout=10)
 
 
 def signup(app_socket: str, email: str) -> tuple[httpx.Response, float]:
@@ -88,30 +85,24 @@ def signups_at_once(app_socket: str, count: int, answered: threading.Event | Non
     """`count` POST /signup released together, each on its own open connection; each answer and how long it took.
     `answered` is set as soon as the first one is answered."""
     clients = [open_client(app_socket) for _ in range(count)]
-    barrier = threading.Barrier(count, timeout=8)
-    answers: list[tuple[httpx.Response | None, float]] = [(None, 0.0)] * count
 
-    def post(k: int) -> None:
-        barrier.wait()
+    def post(k: int) -> tuple[httpx.Response | None, float]:
         started = time.monotonic()
         try:
-            answers[k] = (clients[k].post("/signup", json={"email": new_email(f"together{k}")}),
-                          time.monotonic() - started)
+            answer = (clients[k].post("/signup", json={"email": new_email(f"together{k}")}),
+                      time.monotonic() - started)
         except httpx.HTTPError:
-            answers[k] = (None, time.monotonic() - started)
+            answer = (None, time.monotonic() - started)
         if answered is not None:
             answered.set()
+        return answer
 
-    threads = [threading.Thread(target=post, args=(k,), daemon=True) for k in range(count)]
     try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=8)
+        outcomes = concurrently(*(partial(post, k) for k in range(count)), timeout=8)
     finally:
         for c in clients:
             c.close()
-    return answers
+    return [o.value if o.error is None and o.value is not None else (None, 0.0) for o in outcomes]
 
 
 def wait_until_sent(app_socket: str, email: str, seconds: float) -> bool:

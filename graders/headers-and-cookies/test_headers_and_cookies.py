@@ -2,7 +2,6 @@ import time
 import uuid
 from email.utils import parsedate_to_datetime
 
-import httpx
 import pytest
 
 NOT_LOGGED_IN = {"detail": "Not logged in"}
@@ -137,17 +136,16 @@ def test_session_knows_the_user(client):
 @pytest.mark.points(1)
 @pytest.mark.feedback("A client that keeps cookies, like a browser, should be logged in after POST /login and "
                       "logged out after POST /logout.")
-def test_browser_flow(app_socket):
+def test_browser_flow(client_factory):
     """A cookie-keeping client logs in, is recognised, and logs out."""
     username = new_username()
-    transport = httpx.HTTPTransport(uds=app_socket)
-    with httpx.Client(transport=transport, base_url="http://app.test", timeout=5) as browser:
-        assert browser.post("/login", json={"username": username}).status_code == 200
-        response = browser.get("/session")
-        assert response.status_code == 200 and response.json() == {"username": username}
-        assert browser.post("/logout").status_code == 200
-        response = browser.get("/session")
-        assert response.status_code == 401
+    browser = client_factory()
+    assert browser.post("/login", json={"username": username}).status_code == 200
+    response = browser.get("/session")
+    assert response.status_code == 200 and response.json() == {"username": username}
+    assert browser.post("/logout").status_code == 200
+    response = browser.get("/session")
+    assert response.status_code == 401
 
 
 @pytest.mark.points(2)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from proctor.grading.limits import DEFAULT_LIMITS, Limits
+from proctor.grading.wrong_cases import WrongCase, WrongCaseError, load_wrong_cases
 
 if TYPE_CHECKING:  # settings.py imports grading (the sandbox runtime's home): only its type here
     from proctor.settings import Settings
@@ -94,11 +95,12 @@ class Challenge(BaseModel):
     def reference_files(self) -> dict[str, bytes]:
         return read_tree(self.grader_root / "reference")
 
-    def wrong_cases(self) -> dict[str, dict[str, bytes]]:
-        wrong = self.grader_root / "wrong"
-        if not wrong.is_dir():
-            return {}
-        return {d.name: read_tree(d) for d in sorted(wrong.iterdir()) if d.is_dir()}
+    def wrong_cases(self) -> dict[str, WrongCase]:
+        """Each wrong case by name: a full copy (wrong/<case>/) or the reference patched (wrong/<case>.patch)."""
+        try:
+            return load_wrong_cases(self.grader_root / "wrong", self.reference_files(), read_tree)
+        except WrongCaseError as exc:
+            raise PackError(f"{self.grader_root}: {exc}") from None
 
     def example_tests(self) -> list[Path]:
         return sorted((self.root / "examples").glob("test_*.py"))

@@ -9,9 +9,10 @@ Challenge authors write ordinary pytest tests against the candidate's app:
     def test_root(client):
         assert client.get("/").json() == {"message": "Hello World"}
 
-Fixtures: `client` (an httpx.Client bound to the app), `app_socket` (the socket's path), `ws_connect`
-(opens a WebSocket to the app). Markers: `points(n)` (weight, default 1) and `feedback("...")` (shown to
-the candidate instead of the raw assertion). docs/grader-sdk.md has the details.
+Fixtures: `client` (an httpx.Client bound to the app), `client_factory` (more such clients, app_clients.py),
+`app_socket` (the socket's path), `ws_connect` (opens a WebSocket to the app). Helpers: `step`, and
+`concurrently` for timing tests. Markers: `points(n)` (weight, default 1) and `feedback("...")` (shown to the
+candidate instead of the raw assertion). docs/grader-sdk.md has the details.
 
 The plugin also reports each test to the engine as a JSON line on a pipe, enforces the per-test time
 limit, and asks the engine to restart an app that stopped answering.
@@ -25,63 +26,33 @@ import resource
 import select
 import signal
 import socket
-import ssl
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import httpx
 import pytest
 
+# The SDK's clients: `client_factory` is a fixture because the plugin module holds it; the others are re-exported.
+from proctor.grading.app_clients import (  # noqa: F401
+    BASE_URL,
+    CappedTransport,
+    Outcome,
+    app_client,
+    client_factory,
+    concurrently,
+    unused_tls,
+)
 from proctor.grading.feedback import CONNECTION_TROUBLE, REQUEST_TROUBLE, SETUP_TROUBLE, clean_failure, short_exception
-
-BASE_URL = "http://app.test"
-MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 
 
 class TestTimeout(BaseException):
     """Raised into a test that overran its time; a BaseException so `except Exception` cannot swallow it."""
 
     __test__ = False
-
-
-class ResponseTooLarge(Exception):
-    pass
-
-
-class _CappedStream(httpx.SyncByteStream):
-    def __init__(self, inner: httpx.SyncByteStream) -> None:
-        self.inner = inner
-
-    def __iter__(self) -> Iterator[bytes]:
-        seen = 0
-        for chunk in self.inner:
-            seen += len(chunk)
-            if seen > MAX_RESPONSE_BYTES:
-                raise ResponseTooLarge(f"the app's response is over {MAX_RESPONSE_BYTES // 1024 // 1024} MiB")
-            yield chunk
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-@lru_cache(maxsize=1)
-def _unused_tls() -> ssl.SSLContext:
-    # httpx builds a TLS context per transport (tens of ms); the app is plain HTTP on a Unix socket.
-    return ssl.create_default_context()
-
-
-class _CappedTransport(httpx.HTTPTransport):
-    """Keeps a hostile app from exhausting the grader's memory with an endless response."""
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = super().handle_request(request)
-        response.stream = _CappedStream(response.stream)  # type: ignore[arg-type]
-        return response
 
 
 def read_line(fd: int, socket_fd: int | None = None) -> str:
@@ -150,7 +121,7 @@ def warm_http() -> None:
     imports and set-up in httpx and httpcore. A cold grader waits for the app anyway, so it pays them then."""
     path = Path(tempfile.mkdtemp(prefix="warm-")) / "s.sock"
     try:
-        with warm_server(path), httpx.Client(transport=_CappedTransport(uds=str(path), verify=_unused_tls()),
+        with warm_server(path), httpx.Client(transport=CappedTransport(uds=str(path), verify=unused_tls()),
                                              base_url=BASE_URL, timeout=5) as c:
             c.get("/warm")
     except (OSError, httpx.HTTPError):
@@ -211,9 +182,7 @@ def app_socket(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def client(app_socket: str, request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
     """An httpx client bound to the candidate's app; a fresh connection per test."""
-    timeout = request.config.getoption("--proctor-test-timeout")
-    transport = _CappedTransport(uds=app_socket, verify=_unused_tls())
-    with httpx.Client(transport=transport, base_url=BASE_URL, timeout=timeout) as c:
+    with app_client(app_socket, timeout=request.config.getoption("--proctor-test-timeout")) as c:
         yield c
 
 
@@ -287,7 +256,7 @@ class Reporter:
         self.control = config.getoption("--proctor-control-fd")
         self.socket_fd = config.getoption("--proctor-socket-fd")
         self.strict = config.getoption("--proctor-strict")
-        _unused_tls()  # build it now, while the sandbox starts, not during the first test
+        unused_tls()  # build it now, while the sandbox starts, not during the first test
         self.outcomes: dict[str, dict[str, Any]] = {}
 
     def emit(self, **event: Any) -> None:
@@ -395,7 +364,7 @@ class Reporter:
     def _app_answers(self) -> bool:
         """Whether the app still answers HTTP at all (any status), within a second."""
         try:
-            transport = httpx.HTTPTransport(uds=self.socket, verify=_unused_tls())
+            transport = httpx.HTTPTransport(uds=self.socket, verify=unused_tls())
             with httpx.Client(transport=transport, base_url=BASE_URL, timeout=1.0) as c:
                 c.get("/__proctor_probe__")
             return True

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 from proctor.grading.engine import grade
 from proctor.grading.mutants import mutant_problems
-from proctor.grading.packs import Challenge
+from proctor.grading.packs import Challenge, PackError
 from proctor.grading.quiz import quiz_problems
-from proctor.grading.results import RunResult, RunStatus
+from proctor.grading.results import RunResult, RunStatus, TestStatus
 from proctor.grading.sandbox import Sandbox
 from proctor.grading.static_checks import static_problems
 from proctor.settings import Settings
@@ -69,10 +69,14 @@ def check_pack(challenge: Challenge, *, backend: Sandbox | None, log: Callable[[
     elif examples:
         problems.append("no visible examples (challenges/<slug>/examples/test_*.py)")
     cases.append(("starter", challenge.starter_files(), "hidden"))
-    wrong = challenge.wrong_cases()
+    try:
+        wrong = challenge.wrong_cases()
+    except PackError as exc:
+        problems.append(str(exc).split(": ", 1)[-1])
+        return report
     if not wrong:
         problems.append("no wrong/ cases")
-    cases += [(f"wrong/{name}", files, "hidden") for name, files in wrong.items()]
+    cases += [(f"wrong/{name}", case.files, "hidden") for name, case in wrong.items()]
 
     def run(case: tuple[str, dict[str, bytes], str]) -> RunResult:
         label, files, suite = case
@@ -98,10 +102,28 @@ def check_pack(challenge: Challenge, *, backend: Sandbox | None, log: Callable[[
         problems.append(f"the reference fails the visible examples ({shown.score:g})")
     if report.results["starter"].score >= 100:
         problems.append("the starter already scores 100")
-    for name in wrong:
+    for name, case in wrong.items():
         result = report.results[f"wrong/{name}"]
         if result.score >= 100:
             problems.append(f"wrong/{name} scores 100; the hidden tests miss that mistake")
         elif result.status == RunStatus.INFRA_ERROR:
             problems.append(f"wrong/{name} hit an infrastructure error")
+        elif case.expect_failing is not None:
+            problems += expectation_problems(f"wrong/{name}", case.expect_failing, result)
     return report
+
+
+def expectation_problems(label: str, expected: tuple[str, ...], result: RunResult) -> list[str]:
+    """How the tests a case failed differ from its `expect_failing`; empty when they are exactly those."""
+    unknown = sorted(set(expected) - {t.name for t in result.tests})
+    if unknown:
+        return [f"{label}: expect_failing names {', '.join(unknown)}, which the run has no test of"]
+    # A test worth 0 of 0 points was not run and is left out of the score (a Dockerfile's build and run checks
+    # without a Docker engine): it neither counts as failed nor as missed.
+    left_out = {t.name for t in result.tests if t.max_points == 0 and t.status != TestStatus.PASSED}
+    failed = {t.name for t in result.tests if t.status != TestStatus.PASSED} - left_out
+    extra, missed = sorted(failed - set(expected)), sorted(set(expected) - failed - left_out)
+    if not extra and not missed:
+        return []
+    said = ([f"also failed {', '.join(extra)}"] if extra else []) + ([f"passed {', '.join(missed)}"] if missed else [])
+    return [f"{label} should fail exactly {', '.join(sorted(expected))}, but it {' and '.join(said)}"]

@@ -91,7 +91,7 @@ async def test_a_pytest_pack_is_stored_as_the_format_and_validated_by_the_queued
     challenge = seen[0]
     assert challenge.kind == "pytest" and challenge.files == ["test_app.py"] and mutant_problems(challenge) == []
     assert [m.description for m in mutants(challenge)] == pytest_pack()["why"]
-    assert list(challenge.wrong_cases()["case-1"]) == ["test_app.py"]
+    assert list(challenge.wrong_cases()["case-1"].files) == ["test_app.py"]
     assert "test_" in challenge.reference_files()["test_app.py"].decode()
     page = await ivy.page("/authoring/shop-tests-u1")
     assert page.by_id("pack-validated") is not None

@@ -1,1 +1,0 @@
-"""One APIRouter per resource: users.py and items.py."""
