@@ -1,0 +1,1 @@
+"""The flow of a submission: intake, queue, worker, supervisor (docs/architecture.md maps each step)."""
