@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from proctor.grading.packs import UnknownChallenge
+from proctor.grading.results import RunResult
 from proctor.store import submissions
 from proctor.store.submissions import Submission
 from proctor.web.api.responses import errors
@@ -66,9 +67,9 @@ def read_submission(request: Request, submission_id: IdPath, store: StoreDep, us
 
 
 @router.get("/{submission_id}/result", responses=errors(404, 409))
-def read_result(submission_id: IdPath, store: StoreDep, user: ApiUser) -> dict[str, Any]:
+def read_result(submission_id: IdPath, store: StoreDep, user: ApiUser) -> RunResult:
     """The grading result (the versioned schema of docs/results.md); 409 while it is still being graded."""
     s = owned(store, submission_id, user.id)
     if s.status != "done" or s.result is None:
         raise HTTPException(409, f"submission {submission_id} is {s.status}; no result yet")
-    return visible_result(s.result, staff=user.is_staff) or {}
+    return RunResult.model_validate(visible_result(s.result, staff=user.is_staff))
