@@ -96,7 +96,7 @@ class Control(StrEnum):
 
 
 class TestMeta(Message):
-    __test__ = False
+    __test__ = False  # not a pytest class, whatever its name says
 
     name: str = Field(max_length=NAME_CHARS)
     max_points: int = Field(1, ge=0)
@@ -194,16 +194,22 @@ class AppReady(Message):
 
 
 class TestsCollected(Message):
+    __test__ = False  # not a pytest class, whatever its name says
+
     type: Literal["collected"] = "collected"
     tests: list[TestMeta]
 
 
 class TestStarted(Message):
+    __test__ = False  # not a pytest class, whatever its name says
+
     type: Literal["test_started"] = "test_started"
     name: str
 
 
 class TestFinished(Message):
+    __test__ = False  # not a pytest class, whatever its name says
+
     type: Literal["test"] = "test"
     result: TestResult
 
