@@ -5,9 +5,9 @@ backend), as the sandbox uid, with the sandbox runtime's Python (which carries p
 environment, no network, a private /tmp, and the run's cgroup or rlimits. What it runs is the grader's own
 pytest entry point and SDK plugin (grader.py, plugin.py), copied into the job and mounted read-only, so the
 candidate's `client` fixture is the hidden graders' one. The app under test runs in a sandbox of its own; the
-suite reaches it only through the socket descriptor that "go" brings (run.py), never by a path.
+suite reaches it only through the socket descriptor that "go" brings (pipeline/supervisor.py), never by a path.
 
-The process looks like a grader process to run.py (GraderProcess), plus the pipe of its own output, which the
+The process looks like a grader process to the supervisor (GraderProcess), plus the pipe of its own output, which the
 engine reads and caps like an app's.
 """
 
