@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from proctor.grading.results import CustomResponse, RunStatus, TestResult
 
-NAME_CHARS = 500
+NAME_CHARS = 2000  # a test id, parameters included; the line itself is bounded by the supervisor
 
 
 class ProtocolError(ValueError):
