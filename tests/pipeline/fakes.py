@@ -18,6 +18,7 @@ from typing import Any
 
 from proctor.grading.grader_process import GraderProcess
 from proctor.grading.sandbox.base import SandboxProcess, SandboxSpec
+from proctor.grading.suite_sandbox import SuiteProcess
 
 Step = list[Any]
 
@@ -165,3 +166,17 @@ def fake_grader(workdir: Path, steps: list[Step]) -> GraderProcess:
     os.close(events_w)
     theirs.close()
     return GraderProcess(popen, ours, events_r, events_w, log_path)
+
+
+def fake_suite(workdir: Path, steps: list[Step]) -> SuiteProcess:
+    """A candidate's suite process (kind pytest): the fake grader, with its output on a pipe of its own."""
+    events_r, events_w = os.pipe()
+    output_r, output_w = os.pipe()
+    ours, theirs = socket.socketpair()
+    popen = subprocess.Popen([sys.executable, "-c", GRADER, str(events_w), json.dumps(steps)],
+                             stdin=theirs.fileno(), stdout=output_w, stderr=output_w, pass_fds=(events_w,),
+                             start_new_session=True)
+    for fd in (events_w, output_w):
+        os.close(fd)
+    theirs.close()
+    return SuiteProcess(popen, ours, events_r, events_w, workdir / "suite.log", output=output_r)

@@ -16,9 +16,10 @@ from proctor.grading.grader_process import GraderIsolation
 from proctor.grading.jobs import Job
 from proctor.grading.limits import Limits
 from proctor.grading.results import RunStatus
+from proctor.grading.suite_run import GARBLED, SuiteRun, SuiteVerdict
 from proctor.pipeline.phases import MAX_RESTARTS, GraderPhase
 from proctor.pipeline.supervisor import Outcome, Run
-from tests.pipeline.fakes import FakeBackend, Step, fake_grader
+from tests.pipeline.fakes import FakeBackend, Step, fake_grader, fake_suite
 
 LIMITS = Limits(output_bytes=1024)
 UP = [["status", {"state": "warm"}], ["status", {"state": "ready"}]]
@@ -179,3 +180,28 @@ def test_events_after_the_verdict_change_nothing(supervise: Supervise) -> None:
     assert not out.grader_oom
     assert run.state.grader == GraderPhase.TESTING
     assert [e.type for e in events].count("test") == 1
+
+
+def suite_verdict(job: Job, tmp_path: Path, steps: list[Step]) -> SuiteVerdict:
+    run = SuiteRun(suite=fake_suite(job.root, steps), backend=FakeBackend([UP]), job=job, runtime=tmp_path,
+                   tests=[Path("test_app.py")], suite_files={"test_app.py": ""}, limits=LIMITS, module="app",
+                   attr="app", uid=0, gid=0, grader_isolation=GraderIsolation("none"), clock=lambda: 0.0)
+    run.execute()
+    return run.verdict()
+
+
+def test_a_candidates_suite_runs_on_the_same_supervisor_and_its_noise_is_ignored(job: Job, tmp_path: Path) -> None:
+    steps: list[Step] = [["emit", TWO], ["wait", "go"], ["emit", "PASSED everything", passed("test_a", 5)],
+                         ["emit", passed("test_b")], ["exit", 0]]
+    verdict = suite_verdict(job, tmp_path, steps)
+    assert verdict.passed and verdict.status == RunStatus.GRADED
+    assert [(t.name, t.points, t.max_points) for t in verdict.tests] == [("test_a", 1, 1), ("test_b", 1, 1)]
+
+
+def test_a_forged_suite_event_fails_the_suite_not_the_platform(job: Job, tmp_path: Path) -> None:
+    steps: list[Step] = [["emit", TWO], ["wait", "go"], ["emit", {"event": "test", "name": "test_a", "status": "passed",
+                                                                   "points": 1, "max_points": 1, "killed": True}],
+                         ["hang"]]
+    verdict = suite_verdict(job, tmp_path, steps)
+    assert not verdict.passed and not verdict.platform_failed
+    assert verdict.status == RunStatus.GRADED and verdict.reason == GARBLED
