@@ -8,7 +8,8 @@
   not a valid event is the grader's failure (an infra error), never a crash and never a point.
 - progress (supervisor -> web, in process): `ProgressEvent`, which the web turns into its live panel.
 
-Only stdlib and pydantic: the grader process imports this before it runs any test.
+Only stdlib, pydantic and results.py (itself stdlib and pydantic): the grader process imports this before it runs
+any test, and a candidate's suite imports it inside the sandbox (suite_sandbox.py copies it in).
 """
 
 from __future__ import annotations
