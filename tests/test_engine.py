@@ -31,7 +31,7 @@ def test_the_reference_scores_100_and_records_how(hello, bwrap):
     assert result.versions["fastapi"] and result.versions["uvicorn"] and result.versions["python"].startswith("3.")
     assert len(result.graders_sha256) == 64
     assert result.graders_sha256 == hello.suite_sha256("hidden")
-    kinds = [e["type"] for e in events]
+    kinds = [e.type for e in events]
     assert kinds[0] == "sandbox_started" and kinds[-1] == "finished"
     assert kinds.count("test") == len(result.tests) == 7
     assert kinds.index("ready") < kinds.index("test_started")

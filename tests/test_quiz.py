@@ -9,6 +9,7 @@ import pytest
 
 from proctor.grading.engine import grade
 from proctor.grading.packs import Challenge
+from proctor.grading.protocol import Finished, ProgressEvent
 from proctor.grading.quiz import CORRECT, NOT_QUITE, load_key, load_quiz
 from proctor.grading.results import RunStatus
 from proctor.grading.submission import SubmissionError
@@ -139,6 +140,6 @@ def test_a_quiz_has_no_examples_suite(quiz, reference):
 
 
 def test_grading_reports_finished(quiz, reference):
-    events: list[dict[str, object]] = []
+    events: list[ProgressEvent] = []
     run(quiz, reference, on_event=events.append)
-    assert events == [{"type": "finished", "status": "graded", "score": 100.0}]
+    assert events == [Finished(status=RunStatus.GRADED, score=100.0)]

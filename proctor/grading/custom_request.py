@@ -118,6 +118,8 @@ event."""
 import json
 from pathlib import Path
 
+from proctor.grading.protocol import Response
+
 SHOWN = {SHOWN_BODY_BYTES}
 
 
@@ -134,8 +136,8 @@ def test_request(client, request):
             if len(body) > SHOWN:
                 break
         reporter = request.config.pluginmanager.get_plugin("proctor-reporter")
-        reporter.emit(event="response", status_code=response.status_code, reason=response.reason_phrase,
-                      headers=[[k, v[:1024]] for k, v in response.headers.multi_items()[:{SHOWN_HEADERS}]],
-                      body=bytes(body[:SHOWN]).decode("utf-8", "replace"), truncated=len(body) > SHOWN)
+        reporter.emit(Response(status_code=response.status_code, reason=response.reason_phrase,
+                               headers=[(k, v[:1024]) for k, v in response.headers.multi_items()[:{SHOWN_HEADERS}]],
+                               body=bytes(body[:SHOWN]).decode("utf-8", "replace"), truncated=len(body) > SHOWN))
 '''
 

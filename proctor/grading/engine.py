@@ -13,7 +13,6 @@ import time
 import traceback
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
 
 from proctor import __version__
 from proctor.grading import custom_request
@@ -23,13 +22,14 @@ from proctor.grading.limits import Limits
 from proctor.grading.mutants import grade_suite
 from proctor.grading.packs import Challenge, PackError
 from proctor.grading.pool import WarmPool
+from proctor.grading.protocol import Finished, ProgressEvent
 from proctor.grading.quiz import grade_quiz
-from proctor.grading.results import CustomResponse, RunResult, RunStatus, TestResult, TestStatus, compute_score
-from proctor.grading.run import Outcome, Run
+from proctor.grading.results import RunResult, RunStatus, TestResult, TestStatus, compute_score
 from proctor.grading.sandbox import Sandbox, choose_backend, runtime
 from proctor.grading.static_checks import grade_static
 from proctor.grading.submission import check_files, with_given
 from proctor.grading.suite_pool import SuitePool
+from proctor.grading.supervisor import Outcome, Run
 from proctor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def grader_isolation(settings: Settings) -> GraderIsolation:
 
 
 def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden", backend: Sandbox | None = None,
-          limits: Limits | None = None, on_event: Callable[[dict[str, Any]], None] | None = None,
+          limits: Limits | None = None, on_event: Callable[[ProgressEvent], None] | None = None,
           settings: Settings, pool: WarmPool | None = None,
           suite_pool: SuitePool | None = None) -> RunResult:
     """Grade `files` against the challenge's hidden tests (or its visible `examples`).
@@ -132,7 +132,7 @@ def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden
         log.error("infra error grading %s: %s\n%s", challenge.slug, outcome.message, outcome.grader_log)
     final = result(outcome)
     if on_event:
-        on_event({"type": "finished", "status": final.status.value, "score": final.score})
+        on_event(Finished(status=final.status, score=final.score))
     return final
 
 
@@ -141,13 +141,13 @@ def _build_result(challenge: Challenge, suite: str, backend: Sandbox, limits: Li
     status = outcome.status or RunStatus.INFRA_ERROR
     tests: list[TestResult] = []
     for meta in outcome.collected:
-        done = outcome.results.get(meta["name"])
+        done = outcome.results.get(meta.name)
         if done is None:
-            in_flight = meta["name"] == outcome.running and status == RunStatus.TIMEOUT
+            in_flight = meta.name == outcome.running and status == RunStatus.TIMEOUT
             done = TestResult(
-                name=meta["name"], description=meta.get("description", ""),
+                name=meta.name, description=meta.description,
                 status=TestStatus.TIMEOUT if in_flight else TestStatus.ERROR,
-                points=0, max_points=meta["max_points"],
+                points=0, max_points=meta.max_points,
                 message="The run's time limit was reached during this test." if in_flight else
                 GRADER_OOM if outcome.grader_oom else NOT_RUN.get(status, "Not run."),
             )
@@ -164,7 +164,7 @@ def _build_result(challenge: Challenge, suite: str, backend: Sandbox, limits: Li
         versions=platform_versions(settings),
         graders_sha256="" if suite == "request" else challenge.suite_sha256(suite),
         peak_memory_bytes={k: v for k, v in (("app", outcome.app_peak), ("grader", outcome.grader_peak)) if v},
-        run_id=outcome.run_id, response=CustomResponse.model_validate(outcome.response) if outcome.response else None,
+        run_id=outcome.run_id, response=outcome.response,
     )
 
 

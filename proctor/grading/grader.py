@@ -14,8 +14,11 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pluggy
+
+from proctor.grading.protocol import GraderSpec, Idle, OutOfMemory
 
 INI = Path(__file__).with_name("grader.ini")
 hookimpl = pluggy.HookimplMarker("pytest")  # pytest.hookimpl, without importing pytest before the rlimits
@@ -70,10 +73,11 @@ class MemoryGuard:
 
     def __init__(self, events_fd: int) -> None:
         self.events_fd = events_fd
+        self.line = OutOfMemory().to_line()  # made now: there may be no memory for it later
 
     def _stop(self, excinfo: object) -> None:
         if excinfo is not None and excinfo.errisinstance(MemoryError):  # type: ignore[attr-defined]
-            os.write(self.events_fd, b'{"event": "oom"}\n')
+            os.write(self.events_fd, self.line)
             os._exit(3)
 
     @hookimpl(tryfirst=True)  # before the report is made and sent as a test event
@@ -100,12 +104,12 @@ def main() -> int:
         except Exception:  # noqa: BLE001 - only an optimisation; the real run reports real problems
             pass
         sys.stdout.flush()  # its report goes out before "idle", so a pool can drop it (suite_pool.py)
-        os.write(int(sys.argv[sys.argv.index("--warm-up") + 1]), b'{"event": "idle"}\n')
+        os.write(int(sys.argv[sys.argv.index("--warm-up") + 1]), Idle().to_line())
 
     line = read_line(0)
     if not line:
         return 0
-    spec = json.loads(line)
+    spec: dict[str, Any] = GraderSpec.model_validate_json(line).model_dump()
     root = Path(tempfile.mkdtemp(prefix="tests-", dir=Path.cwd()))
     for name, text in spec["files"].items():
         path = root / name

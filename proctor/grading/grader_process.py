@@ -8,7 +8,7 @@ socket, and hands it the app's socket as a descriptor (SCM_RIGHTS) when the app 
 
 Hidden tests are code too, so a grader also has limits of its own, whatever the pack: a cgroup (memory, pids,
 CPU) where the hierarchy is writable, else rlimits it applies to itself before importing pytest; the run's wall
-clock (run.py) ends a grader that hangs or spins.
+clock (grading/supervisor.py) ends a grader that hangs or spins.
 """
 
 from __future__ import annotations

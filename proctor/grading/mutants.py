@@ -27,11 +27,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from proctor.grading.jobs import Job
 from proctor.grading.limits import Limits
 from proctor.grading.packs import Challenge, PackError, read_tree
+from proctor.grading.protocol import Finished, ProgressEvent, TestFinished, TestMeta, TestsCollected
 from proctor.grading.results import RunResult, RunStatus, TestResult, TestStatus, compute_score
 from proctor.grading.sandbox.base import Sandbox, SandboxUnavailable
 from proctor.grading.submission import check_files
@@ -95,7 +95,7 @@ def suite_texts(files: dict[str, bytes]) -> tuple[dict[str, str], list[str]]:
 
 
 def grade_suite(challenge: Challenge, files: dict[str, bytes], *, suite: str, backend: Sandbox, limits: Limits,
-                settings: Settings, on_event: Callable[[dict[str, Any]], None] | None = None,
+                settings: Settings, on_event: Callable[[ProgressEvent], None] | None = None,
                 pool: SuitePool | None = None) -> RunResult:
     """Run the candidate's suite against the correct app and every mutant. suite="examples" runs it against the
     correct app only and shows each of the candidate's tests (not a score)."""
@@ -118,7 +118,7 @@ def grade_suite(challenge: Challenge, files: dict[str, bytes], *, suite: str, ba
             points=0 if zero else points, max_points=max_points, tests=results, output=output,
             sandbox=backend.name, duration_ms=int(seconds * 1000), message=message, limits=limits,
             versions=_versions(settings), graders_sha256=_digest(challenge))
-        emit({"type": "finished", "status": final.status.value, "score": final.score})
+        emit(Finished(status=final.status, score=final.score))
         return final
 
     if not tests:
@@ -127,8 +127,7 @@ def grade_suite(challenge: Challenge, files: dict[str, bytes], *, suite: str, ba
         variants = [Variant("reference", correct_app(challenge))]
     else:
         variants = [Variant("reference", correct_app(challenge))] * REFERENCE_RUNS + pack
-        emit({"type": "collected", "tests": [{"name": m.name, "max_points": 1, "description": m.description}
-                                             for m in pack]})
+        emit(TestsCollected(tests=[TestMeta(name=m.name, max_points=1, description=m.description) for m in pack]))
     order = list(range(len(variants)))
     secrets.SystemRandom().shuffle(order)  # which run serves which app is never told to the suite
 
@@ -168,7 +167,7 @@ def grade_suite(challenge: Challenge, files: dict[str, bytes], *, suite: str, ba
             status=TestStatus.PASSED if killed else TestStatus.FAILED, points=1 if killed else 0, max_points=1,
             message=f"Killed: {verdict.reason}"[:limits.message_bytes] if killed else
             f"Survived: every test passes against an app with this mistake: {variant.description}"))
-        emit({"type": "test", "result": results[-1].model_dump()})
+        emit(TestFinished(result=results[-1]))
     return result(RunStatus.GRADED, results, took, references[0].output)
 
 

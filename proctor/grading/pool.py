@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from proctor.grading import protocol
 from proctor.grading.grader_process import GraderIsolation, GraderProcess, resolve_isolation, start_grader
 from proctor.grading.jobs import Job
 from proctor.grading.limits import DEFAULT_LIMITS, Limits
@@ -122,7 +123,8 @@ class WarmPool:
         slot = Slot(job, sandbox, grader, time.monotonic())
         # Offer it once both sides are warm, consuming just their announcements ("warm" and "idle").
         deadline = time.monotonic() + 60
-        if not (_await_line(sandbox.status, b'"warm"', deadline) and _await_line(grader.events_r, b'"idle"', deadline)):
+        if not (_await_line(sandbox.status, protocol.Warm(), deadline)
+                and _await_line(grader.events_r, protocol.Idle(), deadline)):
             slot.discard()
             raise RuntimeError("a pooled sandbox or grader did not become ready")
         return slot
@@ -150,8 +152,8 @@ class WarmPool:
                 slot.discard()
 
 
-def _await_line(fd: int, needle: bytes, deadline: float) -> bool:
-    """Read fd one byte at a time (so nothing after the line is consumed) until a line containing needle."""
+def _await_line(fd: int, wanted: protocol.Warm | protocol.Idle, deadline: float) -> bool:
+    """Read fd one byte at a time (so nothing after the line is consumed) until the line that is `wanted`."""
     line = bytearray()
     while time.monotonic() < deadline:
         ready, _, _ = select.select([fd], [], [], 0.1)
@@ -161,9 +163,18 @@ def _await_line(fd: int, needle: bytes, deadline: float) -> bool:
         if not byte:
             return False
         if byte == b"\n":
-            if needle in line:
+            if _reads_as(bytes(line), wanted):
                 return True
             line.clear()
         else:
             line += byte
     return False
+
+
+def _reads_as(line: bytes, wanted: protocol.Warm | protocol.Idle) -> bool:
+    if isinstance(wanted, protocol.Warm):
+        return protocol.read_status(line) == wanted
+    try:
+        return protocol.read_event(line) == wanted
+    except protocol.ProtocolError:
+        return False

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from proctor import __version__
 from proctor.grading.ordering import earned_points, longest_common_subsequence, ordering_problem
 from proctor.grading.packs import SLUG, Challenge, PackError
+from proctor.grading.protocol import Finished, ProgressEvent
 from proctor.grading.results import RunResult, RunStatus, TestResult, TestStatus, compute_score
 from proctor.grading.submission import check_files
 
@@ -246,7 +247,7 @@ def key_sha256(challenge: Challenge) -> str:
 
 
 def grade_quiz(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden",
-               on_event: Callable[[dict[str, Any]], None] | None = None) -> RunResult:
+               on_event: Callable[[ProgressEvent], None] | None = None) -> RunResult:
     """Grade answers.json against the key: one test per question, worth its key's points.
 
     Raises SubmissionError for files over the submission limits and PackError for a broken pack, as the
@@ -292,5 +293,5 @@ def grade_quiz(challenge: Challenge, files: dict[str, bytes], *, suite: str = "h
         tests=tests, sandbox="none", duration_ms=int((time.monotonic() - started) * 1000), message=message,
         limits=challenge.limits, versions={"proctor": __version__}, graders_sha256=key_sha256(challenge))
     if on_event:
-        on_event({"type": "finished", "status": result.status.value, "score": result.score})
+        on_event(Finished(status=result.status, score=result.score))
     return result

@@ -88,6 +88,13 @@ class RunResult(BaseModel):
         return self.status.value, self.score, tuple((t.name, t.status.value) for t in self.tests)
 
 
+def not_run(challenge: str, suite: str, message: str) -> RunResult:
+    """The result of a submission that could not be run at all (its challenge is gone, its files break the
+    limits): not gradable, nothing counted, a complete RunResult like any other."""
+    return RunResult(challenge=challenge, suite=suite, status=RunStatus.NOT_GRADABLE, score=0.0, points=0,
+                     max_points=0, tests=[], sandbox="none", duration_ms=0, message=message, limits=Limits())
+
+
 def compute_score(tests: list[TestResult]) -> tuple[float, int, int]:
     """(score, points, max_points): score is 100 × points passed / max points."""
     max_points = sum(t.max_points for t in tests)

@@ -28,6 +28,7 @@ from proctor import __version__
 from proctor.grading import docker_build
 from proctor.grading.dockerfile_checks import CHECKS, Unparsable, check_dockerfile, parse
 from proctor.grading.packs import Challenge, PackError
+from proctor.grading.protocol import Finished, ProgressEvent
 from proctor.grading.results import RunResult, RunStatus, TestResult, TestStatus, compute_score
 from proctor.grading.submission import check_files, with_given
 from proctor.settings import Settings
@@ -108,7 +109,7 @@ def _engine_test(name: str, check: Check, step: docker_build.Step) -> TestResult
 
 
 def grade_static(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden",
-                 on_event: Callable[[dict[str, Any]], None] | None = None,
+                 on_event: Callable[[ProgressEvent], None] | None = None,
                  settings: Settings) -> RunResult:
     """Check the Dockerfile; build and run it when the engine is there (never for the `examples` suite)."""
     started = time.monotonic()
@@ -165,7 +166,7 @@ def grade_static(challenge: Challenge, files: dict[str, bytes], *, suite: str = 
         message=message, limits=challenge.limits, versions={"proctor": __version__},
         graders_sha256=checks_sha256(challenge), run_id=run_id)
     if on_event:
-        on_event({"type": "finished", "status": result.status.value, "score": result.score})
+        on_event(Finished(status=result.status, score=result.score))
     return result
 
 

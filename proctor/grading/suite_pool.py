@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 
+from proctor.grading import protocol
 from proctor.grading.jobs import Job
 from proctor.grading.packs import Challenge
 from proctor.grading.pool import Slot, WarmPool, _await_line
@@ -38,7 +39,8 @@ class SuitePool(WarmPool):
             raise
         slot = Slot(job, sandbox, suite, time.monotonic())
         deadline = time.monotonic() + 60
-        if not (_await_line(sandbox.status, b'"warm"', deadline) and _await_line(suite.events_r, b'"idle"', deadline)):
+        if not (_await_line(sandbox.status, protocol.Warm(), deadline)
+                and _await_line(suite.events_r, protocol.Idle(), deadline)):
             slot.discard()
             raise RuntimeError("a pooled app sandbox or suite did not become ready")
         _drain(suite.output)  # the throwaway session's report is not the candidate's output

@@ -1,4 +1,5 @@
-"""One run of a candidate's test suite against one app: run.py's loop, with the suite in place of the grader.
+"""One run of a candidate's test suite against one app: the supervisor's loop and state machine
+(grading/supervisor.py), with the suite in place of the grader.
 
 The app (the pack's correct app or one of its mutants) is served in its own sandbox exactly as in a grading; the
 suite runs in another (suite_sandbox.py) and gets the app's socket as a descriptor with "go". Unlike a grader's,
@@ -9,15 +10,16 @@ explains why.
 
 from __future__ import annotations
 
-import json
 import os
 import selectors
 from dataclasses import dataclass, field
 from typing import Any
 
-from proctor.grading.results import RunStatus, TestResult
-from proctor.grading.run import Outcome, Run
+from proctor.grading import protocol
+from proctor.grading.grader_process import GraderProcess
+from proctor.grading.results import RunStatus, TestResult, TestStatus
 from proctor.grading.suite_sandbox import SuiteProcess
+from proctor.grading.supervisor import GRADER_LINE_BYTES, Outcome, Run
 
 MAX_TESTS = 500
 NAME_CHARS = 200
@@ -53,80 +55,63 @@ class SuiteRun(Run):
 
     # -- what differs from a grader ------------------------------------------------------------------
 
-    def _start_grader(self) -> None:
-        spec = {"files": self.suite_files, "tests": [t.name for t in self.tests], "events_fd": self.suite.events_fd,
-                "test_timeout": self.limits.test_seconds, "message_bytes": self.limits.message_bytes,
-                "strict": True}
-        self.grader_process = self.suite
-        self.grader_control = self.suite.control
-        self.grader_log = self.suite.log_path
-        self._tell_grader(json.dumps(spec))
-        self.events_r = self.suite.events_r
-        os.set_blocking(self.events_r, False)
-        self.sel.register(self.events_r, selectors.EVENT_READ, self._on_grader_events)
+    def _grader_spec(self, grader: GraderProcess) -> protocol.GraderSpec:
+        return super()._grader_spec(grader).model_copy(update={"strict": True})
+
+    def _grader_ended(self) -> None:
+        self.ended = True
+        if self.suite.oom_killed():
+            self._grader_oom()
+        self._finish(RunStatus.GRADED)  # judged in verdict(): tests that never reported did not pass
 
     def _on_grader_events(self, fd: int) -> None:
-        for line in self._lines(fd):
+        for line in self.lines.read(fd, GRADER_LINE_BYTES):
             if line is None:
-                self.ended = True
-                if self.suite.oom_killed():
-                    self._grader_oom()
-                self._finish(RunStatus.GRADED)  # judged in verdict(): tests that never reported did not pass
+                self._grader_ended()
                 return
-            try:
-                event = json.loads(line)
-            except ValueError:
+            if not line.lstrip().startswith("{"):
                 continue  # a test printing to the events descriptor gains nothing; its real events still count
-            if isinstance(event, dict):
-                try:
-                    self._suite_event(event)
-                except (KeyError, TypeError, ValueError):  # a forged event: the suite's problem, never the platform's
-                    self.garbled = GARBLED
-                    self._finish(RunStatus.GRADED)
-            if self.out.status is not None:
+            try:
+                event = protocol.read_event(line)
+            except protocol.ProtocolError:  # a forged event: the suite's problem, never the platform's
+                self.garbled = GARBLED
+                self._finish(RunStatus.GRADED)
+                return
+            self._suite_event(event)
+            if self.state.ended:
                 return
 
-    def _suite_event(self, event: dict[str, Any]) -> None:
-        kind = event.get("event")
-        if kind == "collected":
+    def _suite_event(self, event: protocol.GraderEvent) -> None:
+        """The suite's event as the supervisor's: bounded, worth a point a test, names as collected."""
+        if isinstance(event, protocol.Collected):
             if self.out.collected or self.go_sent:
                 return
-            tests = event.get("tests")
-            if not isinstance(tests, list) or len(tests) > MAX_TESTS or not all(
-                    isinstance(t, dict) and isinstance(t.get("name"), str) for t in tests):
+            if len(event.tests) > MAX_TESTS:
                 self.garbled = GARBLED
                 self._finish(RunStatus.GRADED)
                 return
-            if not tests:
-                self._tell_grader("stop")  # pytest then reports why (a collection error) and exits
+            if not event.tests:
+                self._tell_grader(protocol.Control.STOP)  # pytest then reports why (a collection error) and exits
                 return
-            event = {"event": "collected",
-                     "tests": [{"name": t["name"][:NAME_CHARS], "max_points": 1, "description": ""} for t in tests]}
-        elif kind == "test":
-            try:
-                result = TestResult.model_validate({**{k: v for k, v in event.items() if k != "event"},
-                                                    "max_points": 1, "points": int(event.get("status") == "passed"),
-                                                    "maxrss": None})
-            except ValueError:
-                self.garbled = GARBLED
-                self._finish(RunStatus.GRADED)
+            event = protocol.Collected(tests=[protocol.TestMeta(name=t.name[:NAME_CHARS]) for t in event.tests])
+        elif isinstance(event, protocol.TestReport):
+            result = event.result()
+            if result.name not in {t.name for t in self.out.collected}:
                 return
-            if result.name not in {t["name"] for t in self.out.collected}:
-                return
-            event = {"event": "test", **result.model_dump()}
-        elif kind == "restart":
-            self._tell_grader("gone")  # the app is not restarted for a suite: a test that broke it failed
+            event = protocol.TestReport(**{**result.model_dump(), "max_points": 1,
+                                           "points": int(result.status == TestStatus.PASSED)})
+        elif isinstance(event, protocol.RestartAsked):
+            # The app is not restarted for a suite: a test that broke it failed.
+            self._tell_grader(protocol.Control.GONE)
             return
-        elif kind == "start":
-            if not isinstance(event.get("name"), str):
-                raise ValueError("a start event without a name")
-            event = {"event": "start", "name": event["name"][:NAME_CHARS]}
-        elif kind != "done":
-            return
+        elif isinstance(event, protocol.Started):
+            event = protocol.Started(name=event.name[:NAME_CHARS])
+        elif not isinstance(event, protocol.Done):
+            return  # a response, an oom or an idle is not a suite's to send
         self._grader_event(event)
 
     def _grader_oom(self) -> None:
-        self.out.grader_oom = self.out.status is None
+        self.out.grader_oom = not self.state.ended
         self._finish(RunStatus.OOM, f"Your tests used more than {self.limits.memory_mib} MiB of memory and were "
                      "stopped.")
 
@@ -176,7 +161,7 @@ class SuiteRun(Run):
         out = self.out
         status = out.status or RunStatus.INFRA_ERROR
         output = self.suite_output.decode("utf-8", "replace")
-        tests = [out.results[t["name"]] for t in out.collected if t["name"] in out.results]
+        tests = [out.results[t.name] for t in out.collected if t.name in out.results]
         # The app side failing to start is the platform's (or the pack's) fault, never a kill. Once the app served,
         # whatever befalls it (memory, output, exits) was the suite's requests, and is judged like a failed test.
         platform = status == RunStatus.INFRA_ERROR or (status == RunStatus.NOT_GRADABLE and not self.go_sent)
@@ -196,10 +181,10 @@ class SuiteRun(Run):
             return failed("pytest collected no tests from your files (test functions are named test_*); "
                           "its output below may say why.")
         for meta in out.collected:
-            result = out.results.get(meta["name"])
+            result = out.results.get(meta.name)
             if result is None:
-                where = "during" if meta["name"] == out.running else "before"
-                return failed(f"Your tests stopped {where} {meta['name']} (an exit, or a crash of pytest itself).")
+                where = "during" if meta.name == out.running else "before"
+                return failed(f"Your tests stopped {where} {meta.name} (an exit, or a crash of pytest itself).")
             if result.status == "timeout":  # the plugin's sentence is written for an app that hangs
                 return failed(f"{result.name} timeout: it ran past the {self.limits.test_seconds:g} s each test "
                               "has. Does it loop, or wait on something that never comes?")

@@ -5,9 +5,9 @@ backend), as the sandbox uid, with the sandbox runtime's Python (which carries p
 environment, no network, a private /tmp, and the run's cgroup or rlimits. What it runs is the grader's own
 pytest entry point and SDK plugin (grader.py, plugin.py), copied into the job and mounted read-only, so the
 candidate's `client` fixture is the hidden graders' one. The app under test runs in a sandbox of its own; the
-suite reaches it only through the socket descriptor that "go" brings (run.py), never by a path.
+suite reaches it only through the socket descriptor that "go" brings (grading/supervisor.py), never by a path.
 
-The process looks like a grader process to run.py (GraderProcess), plus the pipe of its own output, which the
+The process looks like a grader process to the supervisor (GraderProcess), plus the pipe of its own output, which the
 engine reads and caps like an app's.
 """
 
@@ -32,7 +32,8 @@ from proctor.grading.sandbox.cgroups import RunCgroup
 SUITE_LIB = "/opt/proctor-suite"
 # The platform modules the suite's pytest needs, and nothing else of the platform.
 LIB_FILES = ("__init__.py", "grading/__init__.py", "grading/grader.py", "grading/grader.ini", "grading/plugin.py",
-             "grading/app_clients.py", "grading/feedback.py", "grading/harness/harness.py")
+             "grading/app_clients.py", "grading/reporter.py", "grading/feedback.py", "grading/protocol.py",
+             "grading/results.py", "grading/limits.py", "grading/harness/harness.py")
 SUITE_ENV = {**SANDBOX_ENV, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 BOOT = ("import sys; sys.path.insert(0, {lib!r}); import runpy; "
         "runpy.run_module('proctor.grading.grader', run_name='__main__', alter_sys=True)")

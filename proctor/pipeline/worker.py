@@ -15,7 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from proctor.grading.packs import Catalog, UnknownChallenge
-from proctor.grading.results import RunResult, RunStatus
+from proctor.grading.protocol import AppReady, ProgressEvent, TestFinished, TestsCollected, TestStarted
+from proctor.grading.results import RunResult, RunStatus, not_run
 from proctor.grading.sandbox import Sandbox
 from proctor.grading.submission import SubmissionError
 from proctor.pipeline.validation import ValidationRunner
@@ -38,20 +39,18 @@ class Progress:
     def __init__(self) -> None:
         self.data: dict[str, Any] = {"phase": "starting", "total": None, "done": 0, "running": None, "tests": []}
 
-    def apply(self, event: dict[str, Any]) -> bool:
+    def apply(self, event: ProgressEvent) -> bool:
         """Update from one event; True when the change is worth writing."""
-        kind = event.get("type")
-        if kind == "ready":
+        if isinstance(event, AppReady):
             self.data["phase"] = "testing"
-        elif kind == "collected":
-            self.data["total"] = len(event.get("tests", []))
+        elif isinstance(event, TestsCollected):
+            self.data["total"] = len(event.tests)
             self.data["phase"] = "testing"
-        elif kind == "test_started":
-            self.data["running"] = event.get("name")
-        elif kind == "test":
-            result = dict(event.get("result", {}))
-            result.pop("detail", None)  # staff only, and only in the final result
-            self.data["tests"].append(result)
+        elif isinstance(event, TestStarted):
+            self.data["running"] = event.name
+        elif isinstance(event, TestFinished):
+            # detail is staff only, and only in the final result
+            self.data["tests"].append(event.result.model_dump(mode="json", exclude={"detail"}))
             self.data["done"] = len(self.data["tests"])
             self.data["running"] = None
         else:
@@ -154,7 +153,7 @@ class Workers:
             return
         progress = Progress()
 
-        def on_event(event: dict[str, Any]) -> None:
+        def on_event(event: ProgressEvent) -> None:
             if progress.apply(event):
                 submissions.record_progress(self.store, submission_id=submission.id, token=token,
                                             progress=progress.data)
@@ -183,10 +182,10 @@ class Workers:
             self.on_finished(submission, result, elapsed)
 
     def _finish_without_run(self, submission: Submission, token: str, message: str) -> None:
-        result = {"status": "not_gradable", "score": 0.0, "tests": [], "message": message, "points": 0,
-                  "max_points": 0, "suite": submission.suite, "challenge": submission.challenge}
-        submissions.finish(self.store, submission_id=submission.id, token=token, result=result,
-                           result_status="not_gradable", score=0.0 if submission.suite == "hidden" else None)
+        result = not_run(submission.challenge, submission.suite, message)
+        submissions.finish(self.store, submission_id=submission.id, token=token,
+                           result=result.model_dump(mode="json", by_alias=True),
+                           result_status=result.status.value, score=0.0 if submission.suite == "hidden" else None)
 
     def _keep_leases(self) -> None:
         interval = max(0.2, self.lease_seconds / 3)

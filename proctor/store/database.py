@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,9 +13,24 @@ from sqlite_utils import Database
 
 from proctor.store.migrations import MIGRATIONS
 
+Clock = Callable[[], float]
+_clock: Clock = time.time
+
 
 def now() -> float:
-    return time.time()
+    """Wall-clock seconds as every stored timestamp records them: from the clock `use_clock` installed."""
+    return _clock()
+
+
+@contextmanager
+def use_clock(clock: Clock) -> Iterator[None]:
+    """Make `now` read `clock` (a test's, to move time without sleeping); the previous clock afterwards."""
+    global _clock
+    previous, _clock = _clock, clock
+    try:
+        yield
+    finally:
+        _clock = previous
 
 
 class Store:

@@ -265,3 +265,13 @@ def api_tokens_expiry(db: Database) -> None:
     # NULL: the token never expires (the owner revokes it). last_used_at existed from the start.
     db.execute("ALTER TABLE api_tokens ADD COLUMN expires_at REAL")
     db.execute("CREATE INDEX api_tokens_user ON api_tokens (user_id)")
+
+
+@MIGRATIONS()
+def protocol_complete_not_run_results(db: Database) -> None:
+    # Results of submissions that could not be run were stored without sandbox, duration and limits, so they were
+    # not RunResults (grading/results.py not_run). Complete them: no sandbox, no time, the default limits.
+    db.execute("""
+        UPDATE submissions SET result = json_set(result, '$.schema', 1, '$.sandbox', 'none', '$.duration_ms', 0,
+                                                 '$.limits', json('{}'))
+        WHERE result IS NOT NULL AND json_extract(result, '$.sandbox') IS NULL""")

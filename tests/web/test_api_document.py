@@ -52,3 +52,13 @@ async def test_a_wrong_method_names_every_allowed_one(client: Client) -> None:
     assert response.headers["allow"] == "GET, POST"
     response = await client.http.request("PUT", "/api/v1/tokens/1")
     assert response.status_code == 405 and response.headers["allow"] == "DELETE"
+
+
+async def test_the_result_is_documented_as_a_run_result(client: Client) -> None:
+    document = (await client.get("/openapi.json")).json()
+    result = document["paths"]["/api/v1/submissions/{submission_id}/result"]["get"]
+    schema = result["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/RunResult"}
+    run_result = document["components"]["schemas"]["RunResult"]
+    assert {"schema", "status", "score", "tests", "limits", "sandbox"} <= set(run_result["properties"])
+    assert "TestResult" in document["components"]["schemas"]

@@ -12,6 +12,7 @@ from conftest import METRICS_AUTH, REFERENCE, Client, make_settings
 from fastapi import FastAPI
 
 from proctor.grading.packs import default_catalog
+from proctor.grading.protocol import TestMeta, TestsCollected
 from proctor.grading.results import RunResult, RunStatus
 from proctor.pipeline.worker import Workers
 from proctor.store import Store, submissions, users
@@ -82,7 +83,7 @@ def test_infra_error_is_retried_and_recorded_once(data_dir: Path) -> None:
 
     def grader(challenge: Any, files: Any, **kw: Any) -> RunResult:
         calls.append(1)
-        kw["on_event"]({"type": "collected", "tests": [{"name": "t", "max_points": 1}]})
+        kw["on_event"](TestsCollected(tests=[TestMeta(name="t", max_points=1)]))
         return fake_result(RunStatus.INFRA_ERROR if len(calls) == 1 else RunStatus.GRADED, 100.0)
 
     class Backend:

@@ -7,14 +7,15 @@ import binascii
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
 
 from proctor.grading.packs import UnknownChallenge
+from proctor.grading.results import RunResult
 from proctor.store import submissions
 from proctor.store.submissions import Submission
 from proctor.web.api.responses import errors
 from proctor.web.api.schemas import SubmissionCreate, SubmissionPublic, SubmissionWithFiles
 from proctor.web.deps import ApiUser, CatalogDep, IdPath, StoreDep
-from proctor.web.routes.submissions import visible_result
 from proctor.web.state import state_of
 from proctor.web.submit import accept_submission
 
@@ -66,10 +67,13 @@ def read_submission(request: Request, submission_id: IdPath, store: StoreDep, us
     return SubmissionWithFiles(**public(request, s).model_dump(), files=s.files)
 
 
-@router.get("/{submission_id}/result", responses=errors(404, 409))
-def read_result(submission_id: IdPath, store: StoreDep, user: ApiUser) -> dict[str, Any]:
+@router.get("/{submission_id}/result", response_model=RunResult, responses=errors(404, 409))
+def read_result(submission_id: IdPath, store: StoreDep, user: ApiUser) -> JSONResponse:
     """The grading result (the versioned schema of docs/results.md); 409 while it is still being graded."""
     s = owned(store, submission_id, user.id)
     if s.status != "done" or s.result is None:
         raise HTTPException(409, f"submission {submission_id} is {s.status}; no result yet")
-    return visible_result(s.result, staff=user.is_staff) or {}
+    result = RunResult.model_validate(s.result)
+    # Raw assertions are for interviewers: a candidate's copy has no `detail` at all (optional in the schema).
+    hidden = None if user.is_staff else {"tests": {"__all__": {"detail"}}}
+    return JSONResponse(result.model_dump(mode="json", by_alias=True, exclude=hidden))
