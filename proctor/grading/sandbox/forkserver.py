@@ -22,8 +22,10 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from proctor.grading.limits import DEFAULT_LIMITS, Limits
 from proctor.grading.sandbox import runtime
@@ -49,6 +51,16 @@ STEP_SECONDS = 10.0  # for each step of a child's start; far above the few milli
 # The server's own limits: it holds the warm interpreter and forks; its children leave for their own cgroups.
 SERVER_LIMITS = Limits(memory_mib=512, processes=256)
 _CREDS = struct.Struct("3i")
+
+
+class Child(Protocol):
+    """What the server's reader thread sets when a child ends."""
+
+    exit_code: int | None
+    exited: threading.Event
+
+
+C = TypeVar("C", bound=Child)
 
 
 @dataclass
@@ -111,13 +123,15 @@ class ForkedProcess(SandboxProcess):
 class ForkServer:
     """One fork server sandbox and the engine's end of its control socket."""
 
-    def __init__(self, *, venv: Path, uid: int, gid: int, name: str) -> None:
+    def __init__(self, *, name: str, argv_for: Callable[[int], list[str]], env: dict[str, str],
+                 cleanup: Path | None = None) -> None:
+        """argv_for(control_fd) starts the server; `cleanup` is a directory removed when it ends."""
         self.name = name
         self.born = time.monotonic()
         self.started = 0
         self.tickets = 0
         self.retired = False
-        self._runs: dict[str, ForkedProcess | None] = {}
+        self._runs: dict[str, Child | None] = {}
         self._lock = threading.Lock()
         self._replies: dict[str, dict[str, object]] = {}
         self._reply = threading.Condition(self._lock)
@@ -126,22 +140,14 @@ class ForkServer:
         self.cgroup = RunCgroup.create(SERVER_LIMITS, name)
         if self.cgroup is None:
             raise SandboxUnavailable("fork servers need writable cgroups (run as root), so children get limits")
-        self._harness_copy: Path | None = None
-        harness_dir = HARNESS.parent
-        if os.geteuid() == 0 and not runtime.accessible_to(harness_dir, uid):
-            # A checkout under a directory the sandbox uid cannot enter (/root, a `mktemp -d`): bind a copy.
-            self._harness_copy = harness_dir = Path(tempfile.mkdtemp(prefix=f"{name}-"))
-            harness_dir.chmod(0o755)
-            for source in (HARNESS, FORKSERVER):
-                shutil.copyfile(source, harness_dir / source.name)
-                (harness_dir / source.name).chmod(0o644)
+        self._cleanup = cleanup
         self.sock, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        argv = self._command(venv, uid, gid, child_end.fileno(), harness_dir)
+        argv = argv_for(child_end.fileno())
         argv = ["/bin/sh", "-c", 'for f in $1; do echo $$ > "$f" || exit 97; done; shift; exec "$@"', "sh",
                 " ".join(map(str, self.cgroup.procs_files)), *argv]
         self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                       stderr=subprocess.PIPE, pass_fds=(child_end.fileno(),), cwd="/",
-                                      env=dict(SANDBOX_ENV), start_new_session=True)
+                                      env=env, start_new_session=True)
         child_end.close()
         self._stderr: list[str] = []
         threading.Thread(target=self._drain_stderr, name=f"proctor-{name}-stderr", daemon=True).start()
@@ -167,7 +173,7 @@ class ForkServer:
                 log.warning("fork server %s: %s", self.name, line[:2000])
 
     @staticmethod
-    def _command(venv: Path, uid: int, gid: int, control_fd: int, harness_dir: Path) -> list[str]:
+    def app_command(venv: Path, uid: int, gid: int, control_fd: int, harness_dir: Path) -> list[str]:
         python = str(runtime.python_of(venv))
         argv = bwrap_base(uid, gid, hostname="sandbox")
         argv += ["--cap-add", "CAP_SYS_ADMIN", "--cap-add", "CAP_SETPCAP",
@@ -193,33 +199,28 @@ class ForkServer:
         self._problem = problem
         self.retire()
 
-    def spawn(self, spec: SandboxSpec) -> ForkedProcess:
-        files = {name: data.decode("utf-8") for name, data in read_submission(spec.src_dir, "app.py").items()}
-        cgroup = RunCgroup.create(spec.limits, spec.run_id)
-        pipes = Pipes.open()
-        files_r, files_w = os.pipe()
+    def fork(self, job: dict[str, object], fds: list[int], cgroup: RunCgroup | None, *,
+             started: Callable[[], None], make: Callable[[str, int, int], C]) -> C:
+        """Hand the server a job and its descriptors; once it has forked, `started()` (close our copies of the
+        child's ends, send it data), then learn the child's pid from the kernel, put it in `cgroup` and let it
+        go. `make(ticket, pid, pidfd)` builds the engine's handle. The server is retired on any failure."""
         creds, creds_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         creds.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
-        self.tickets += 1
-        ticket = f"{spec.run_id}#{self.tickets}"
-        job = {"ticket": ticket, "run_id": spec.run_id, "rlimits": rlimits_for(spec.limits, cgroup),
-               "tmp_bytes": spec.limits.tmp_mib * 1024 * 1024}
-        fds = [pipes.output_w, pipes.control_r, pipes.status_w, spec.listen_fd, files_r, creds_child.fileno()]
+        with self._send_lock:
+            self.tickets += 1
+            ticket = f"{job['run_id']}#{self.tickets}"
         pidfd = -1
         try:
             with self._send_lock:
                 with self._lock:
                     self._runs[ticket] = None
-                self.sock.sendmsg([json.dumps(job).encode()],
+                fds = [*fds, creds_child.fileno()]
+                self.sock.sendmsg([json.dumps({**job, "ticket": ticket}).encode()],
                                   [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack(f"{len(fds)}i", *fds))])
                 self._await(ticket, "started")
                 self.started += 1
-            pipes.close_child_ends()
-            os.close(files_r)
             creds_child.close()
-            with os.fdopen(files_w, "wb") as out:
-                out.write(json.dumps(files).encode())
-            files_w = -1
+            started()
             creds.settimeout(STEP_SECONDS)
             _, ancillary, _, _ = creds.recvmsg(1, socket.CMSG_SPACE(_CREDS.size))
             pid = next(_CREDS.unpack(data[:_CREDS.size])[0] for level, kind, data in ancillary
@@ -229,30 +230,58 @@ class ForkServer:
                 for procs in cgroup.procs_files:
                     procs.write_text(str(pid))
             creds.send(b"g")
+            child = make(ticket, pid, pidfd)
         except BaseException:
             with self._lock:
                 self._runs.pop(ticket, None)
-            for fd in (pipes.output_r, pipes.status_r, pipes.control_w, files_w, pidfd):
-                if fd >= 0:
-                    try:
-                        os.close(fd)
-                    except OSError:
-                        pass
-            if cgroup:
-                cgroup.kill_all()
-                cgroup.remove()
-            self.trouble(f"run {spec.run_id} could not be started")
+            if pidfd >= 0:
+                os.close(pidfd)
+            self.trouble(f"{ticket} could not be started")
             raise
         finally:
             creds.close()
             creds_child.close()
-        process = ForkedProcess(self, ticket, pipes.output_r, pipes.status_r, pipes.control_w, cgroup, pidfd)
         with self._lock:
             ended = self._replies.pop(f"exited:{ticket}", None)
-            self._runs[ticket] = process
+            self._runs[ticket] = child
         if ended is not None:
-            self._ended(process, ended)
-        return process
+            self._ended(child, ended)
+        return child
+
+    def spawn(self, spec: SandboxSpec) -> ForkedProcess:
+        files = {name: data.decode("utf-8") for name, data in read_submission(spec.src_dir, "app.py").items()}
+        cgroup = RunCgroup.create(spec.limits, spec.run_id)
+        pipes = Pipes.open()
+        files_r, files_w = os.pipe()
+        job = {"run_id": spec.run_id, "rlimits": rlimits_for(spec.limits, cgroup),
+               "tmp_bytes": spec.limits.tmp_mib * 1024 * 1024}
+
+        open_fds = {pipes.output_w, pipes.control_r, pipes.status_w, files_r, files_w}
+
+        def close(fd: int) -> None:  # once: a second close could hit a descriptor another thread just opened
+            if fd in open_fds:
+                open_fds.discard(fd)
+                os.close(fd)
+
+        def started() -> None:
+            for fd in (pipes.output_w, pipes.control_r, pipes.status_w, files_r):
+                close(fd)
+            with os.fdopen(os.dup(files_w), "wb") as out:
+                out.write(json.dumps(files).encode())
+            close(files_w)
+
+        try:
+            return self.fork(job, [pipes.output_w, pipes.control_r, pipes.status_w, spec.listen_fd, files_r], cgroup,
+                             started=started, make=lambda ticket, pid, pidfd: ForkedProcess(
+                                 self, ticket, pipes.output_r, pipes.status_r, pipes.control_w, cgroup, pidfd))
+        except BaseException:
+            for fd in (*list(open_fds), pipes.output_r, pipes.status_r, pipes.control_w):
+                open_fds.add(fd)
+                close(fd)
+            if cgroup:
+                cgroup.kill_all()
+                cgroup.remove()
+            raise
 
     def _await(self, ticket: str, kind: str) -> dict[str, object]:
         deadline = time.monotonic() + STEP_SECONDS
@@ -303,7 +332,7 @@ class ForkServer:
         self._shut()
 
     @staticmethod
-    def _ended(process: ForkedProcess, message: dict[str, object]) -> None:
+    def _ended(process: Child, message: dict[str, object]) -> None:
         code = message.get("code")
         process.exit_code = code if isinstance(code, int) else -1
         process.exited.set()
@@ -334,8 +363,8 @@ class ForkServer:
             pass
         if self.cgroup:
             self.cgroup.remove()
-        if self._harness_copy:
-            shutil.rmtree(self._harness_copy, ignore_errors=True)
+        if self._cleanup:
+            shutil.rmtree(self._cleanup, ignore_errors=True)
         self.sock.close()
 
     def close(self) -> None:
@@ -369,9 +398,20 @@ class ForkSandbox(BwrapSandbox):
                 if self._server is not None:
                     self._server.retire()
                 self._count += 1
-                self._server = ForkServer(venv=self.venv, uid=self.uid, gid=self.gid,
-                                          name=f"job-p{os.getpid()}-forkserver{self._count}")
+                self._server = self._start_server(f"job-p{os.getpid()}-forkserver{self._count}")
             return self._server
+
+    def _start_server(self, name: str) -> ForkServer:
+        harness_dir, copy = HARNESS.parent, None
+        if os.geteuid() == 0 and not runtime.accessible_to(harness_dir, self.uid):
+            # A checkout under a directory the sandbox uid cannot enter (/root, a `mktemp -d`): bind a copy.
+            harness_dir = copy = Path(tempfile.mkdtemp(prefix=f"{name}-"))
+            copy.chmod(0o755)
+            for source in (HARNESS, FORKSERVER):
+                shutil.copyfile(source, copy / source.name)
+                (copy / source.name).chmod(0o644)
+        return ForkServer(name=name, env=dict(SANDBOX_ENV), cleanup=copy, argv_for=lambda control_fd: (
+            ForkServer.app_command(self.venv, self.uid, self.gid, control_fd, harness_dir)))
 
     def start(self, spec: SandboxSpec) -> SandboxProcess:
         try:
