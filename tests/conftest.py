@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from proctor.grading.engine import grade
+from proctor.grading.engine import grade, grader_isolation
+from proctor.grading.grader_fork import GraderForks
 from proctor.grading.limits import Limits
 from proctor.grading.packs import Catalog, Challenge, default_catalog
 from proctor.grading.results import RunResult
@@ -81,6 +82,14 @@ def fork_sandbox() -> Iterator[Sandbox]:
     backend.close()
 
 
+@pytest.fixture(scope="session")
+def grader_forks() -> Iterator[GraderForks]:
+    """Graders forked from a warm fork server, as a fork-started app gets them (grading/grader_fork.py)."""
+    forks = GraderForks(grader_isolation(SETTINGS), SETTINGS.jobs_dir)
+    yield forks
+    forks.close()
+
+
 @pytest.fixture(scope="session", params=["bwrap", "fork", "docker"])
 def sandbox(request: pytest.FixtureRequest) -> Sandbox:
     """Each isolating backend in turn, and bwrap also started from a fork server: the engine suite runs on all."""
@@ -101,9 +110,12 @@ GradeFn = Callable[..., RunResult]
 
 
 @pytest.fixture
-def grade_hello(hello: Challenge, sandbox: Sandbox) -> GradeFn:
+def grade_hello(hello: Challenge, sandbox: Sandbox, request: pytest.FixtureRequest) -> GradeFn:
     def run(source: str, limits: Limits = SHORT, backend: Sandbox | None = None, **kwargs: object) -> RunResult:
-        return grade(hello, {"app.py": source.encode()}, backend=backend or sandbox, limits=limits,
+        backend = backend or sandbox
+        if getattr(backend, "start_mode", "cold") == "fork":
+            kwargs.setdefault("grader_forks", request.getfixturevalue("grader_forks"))
+        return grade(hello, {"app.py": source.encode()}, backend=backend, limits=limits,
                      **{"settings": SETTINGS, **kwargs})
 
     return run

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from proctor.grading.engine import grade
+from proctor.grading.engine import grade, grader_isolation
+from proctor.grading.grader_fork import GraderForks
 from proctor.grading.grader_process import GraderIsolation, start_grader
 from proctor.grading.limits import Limits
 from proctor.grading.packs import Challenge, load_challenge
@@ -84,8 +85,17 @@ def authored(tmp_path: Path, tests: str) -> Challenge:
 
 
 def graded(challenge: Challenge, bwrap: object, mode: str, limits: Limits = LIMITS) -> RunResult:
-    settings = get_settings().model_copy(update={"grader_sandbox": "bwrap", "grader_cgroups": mode == "cgroup"})
-    return grade(challenge, {"app.py": REFERENCE}, backend=bwrap, settings=settings, limits=limits)
+    settings = get_settings().model_copy(update={"grader_sandbox": "bwrap", "grader_cgroups": mode != "rlimits"})
+    if mode != "fork":
+        return grade(challenge, {"app.py": REFERENCE}, backend=bwrap, settings=settings, limits=limits)
+    # A grader forked from a warm fork server: the pack counts as the catalog's own, as only those are forked.
+    settings = settings.model_copy(update={"graders_dir": challenge.grader_root.parent})
+    forks = GraderForks(grader_isolation(settings), settings.jobs_dir)
+    try:
+        return grade(challenge, {"app.py": REFERENCE}, backend=bwrap, settings=settings, limits=limits,
+                     grader_forks=forks)
+    finally:
+        forks.close()
 
 
 def grader_cgroups(run_id: str) -> list[Path]:
@@ -103,9 +113,9 @@ def processes_with(marker: str) -> list[str]:
     return found
 
 
-@pytest.fixture(params=["cgroup", "rlimits"])
+@pytest.fixture(params=["cgroup", "rlimits", "fork"])
 def mode(request: pytest.FixtureRequest) -> str:
-    if request.param == "cgroup" and os.geteuid() != 0:
+    if request.param in ("cgroup", "fork") and os.geteuid() != 0:
         pytest.skip("cgroups need root here; the rlimits run covers this machine")
     return str(request.param)
 

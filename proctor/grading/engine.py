@@ -13,10 +13,12 @@ import time
 import traceback
 from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 
 from proctor import __version__
 from proctor.grading import custom_request
-from proctor.grading.grader_process import GRADER_LIMITS, GraderIsolation, resolve_isolation
+from proctor.grading.grader_fork import GraderForks
+from proctor.grading.grader_process import GRADER_LIMITS, GraderIsolation, GraderProcess, resolve_isolation
 from proctor.grading.jobs import Job
 from proctor.grading.limits import Limits
 from proctor.grading.mutants import grade_suite
@@ -51,6 +53,14 @@ def default_backend(settings: Settings, *, local_single_user: bool = False) -> t
                           docker_socket_root=settings.docker_socket_root)
 
 
+def forked_grader(forks: GraderForks | None, challenge: Challenge,
+                  settings: Settings) -> Callable[[Path], GraderProcess] | None:
+    """A fork server's grader for the catalog's own packs only: an interviewer's tests get a fresh grader."""
+    if forks is None or not challenge.grader_root.resolve().is_relative_to(settings.graders_dir.resolve()):
+        return None
+    return forks.start
+
+
 def grader_isolation(settings: Settings) -> GraderIsolation:
     limits = GRADER_LIMITS.merged({"memory_mib": settings.grader_memory_mib, "processes": settings.grader_processes})
     return resolve_isolation(settings.grader_sandbox, uid=settings.sandbox_uid, gid=settings.sandbox_gid,
@@ -60,7 +70,7 @@ def grader_isolation(settings: Settings) -> GraderIsolation:
 def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden", backend: Sandbox | None = None,
           limits: Limits | None = None, on_event: Callable[[ProgressEvent], None] | None = None,
           settings: Settings, pool: WarmPool | None = None,
-          suite_pool: SuitePool | None = None) -> RunResult:
+          suite_pool: SuitePool | None = None, grader_forks: GraderForks | None = None) -> RunResult:
     """Grade `files` against the challenge's hidden tests (or its visible `examples`).
 
     suite="request" sends one custom request instead (custom_request.py), carried in files under REQUEST_FILE:
@@ -121,7 +131,7 @@ def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden
                       module=challenge.app.module, attr=challenge.app.attr, uid=settings.sandbox_uid,
                       gid=settings.sandbox_gid, on_event=on_event, grader_isolation=grader_isolation(settings),
                       sandbox=slot.sandbox if slot else None, grader=slot.grader if slot else None,
-                      suite_files=suite_files).execute()
+                      suite_files=suite_files, start_grader=forked_grader(grader_forks, challenge, settings)).execute()
     except Exception:  # noqa: BLE001 - the platform's failure: an infra error, retried, never counted
         # As text: a record holding the traceback would keep the failed run's objects (sockets) alive.
         log.error("grading %s failed on the platform side\n%s", challenge.slug, traceback.format_exc())

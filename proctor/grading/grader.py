@@ -93,9 +93,9 @@ def main() -> int:
         from proctor.grading.harness.harness import apply_rlimits
 
         apply_rlimits(json.loads(sys.argv[sys.argv.index("--rlimits") + 1]))
-    import pytest  # imported before the spec arrives, while the sandbox starts
+    import pytest  # noqa: F401 - imported before the spec arrives, while the sandbox starts
 
-    from proctor.grading.plugin import read_line
+    import proctor.grading.plugin  # noqa: F401 - likewise
 
     sys.dont_write_bytecode = True
     if "--warm-up" in sys.argv:  # a pooled grader has time to spare before its submission
@@ -105,6 +105,17 @@ def main() -> int:
             pass
         sys.stdout.flush()  # its report goes out before "idle", so a pool can drop it (suite_pool.py)
         os.write(int(sys.argv[sys.argv.index("--warm-up") + 1]), Idle().to_line())
+
+    if "--fork-server" in sys.argv:
+        return fork_server(int(sys.argv[sys.argv.index("--fork-server") + 1]))
+    return serve_one()
+
+
+def serve_one() -> int:
+    """One run: the spec on stdin, the tests written and collected, "go", the events. Also a forked child's."""
+    import pytest
+
+    from proctor.grading.plugin import read_line
 
     line = read_line(0)
     if not line:
@@ -124,6 +135,56 @@ def main() -> int:
     os.chdir(root)
     code = pytest.main(pytest_args(spec), plugins=[MemoryGuard(int(spec["events_fd"]))])
     return int(code) if int(code) in (0, 1) else int(code)
+
+
+EVENTS_FD = 3  # where a forked grader's events pipe lands; its spec names this number
+
+
+def fork_server(control_fd: int) -> int:
+    """A trusted fork server for catalog packs (docs/decisions.md, "Fork servers"): pytest, httpx and the plugin
+    imported and warmed once; per run a child in its own session and cgroup that serves one spec."""
+    import socket
+
+    from proctor.grading.harness import forkserver
+
+    control = socket.socket(fileno=control_fd)
+    try:
+        warm_up(Path(tempfile.mkdtemp(prefix="warm-")))
+    except Exception:  # noqa: BLE001 - only an optimisation
+        pass
+    control.send(json.dumps({"state": "warm"}).encode())
+    forkserver.serve(control, start=_fork_grader, descriptors=4)
+    return 0
+
+
+def _fork_grader(job: dict[str, Any], fds: list[int]) -> int:
+    import signal
+    import socket
+    import traceback
+
+    pid = os.fork()
+    if pid:
+        return pid
+    try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.setsid()
+        stdin, events, log, creds = fds
+        with socket.socket(fileno=creds) as sock:
+            sock.send(b"c")  # the engine reads our pid from the kernel and puts us in the run's cgroup
+            if sock.recv(1) != b"g":
+                os._exit(4)
+        for target, fd in ((0, stdin), (1, log), (2, log), (EVENTS_FD, events)):
+            os.dup2(fd, target)
+        os.closerange(EVENTS_FD + 1, 1 << 16)
+        os.chdir(tempfile.mkdtemp(prefix="grader-"))
+        code = serve_one()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    except BaseException:  # noqa: BLE001 - a child must never return into the server's loop
+        traceback.print_exc()
+        os._exit(5)
 
 
 if __name__ == "__main__":

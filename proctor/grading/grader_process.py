@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from proctor.grading.limits import Limits
-from proctor.grading.sandbox.base import JOIN_CGROUPS, kill_tree, rlimits_for
+from proctor.grading.sandbox.base import JOIN_CGROUPS, ProcessHandle, kill_tree, rlimits_for
 from proctor.grading.sandbox.cgroups import RunCgroup
 
 log = logging.getLogger("proctor.grading")
@@ -53,7 +53,7 @@ class GraderIsolation:
 
 @dataclass
 class GraderProcess:
-    popen: subprocess.Popen[bytes]
+    popen: ProcessHandle
     control: socket.socket  # our end of its stdin: the spec, "go" (with the app's socket), "restarted"
     events_r: int
     events_fd: int  # the number of the write end in the grader
@@ -207,8 +207,11 @@ def grader_files(root: Path) -> dict[str, str]:
     return files
 
 
-def reap_peak_rss(popen: subprocess.Popen[bytes]) -> int:
-    """Wait for the grader; its peak RSS as far as wait4 sees it (an isolated grader reports its own)."""
+def reap_peak_rss(popen: ProcessHandle) -> int:
+    """Wait for the grader; its peak RSS as far as wait4 sees it (an isolated or forked grader reports its own)."""
+    if not isinstance(popen, subprocess.Popen):
+        popen.wait()
+        return 0
     try:
         _, status, usage = os.wait4(popen.pid, 0)
         popen.returncode = os.waitstatus_to_exitcode(status)

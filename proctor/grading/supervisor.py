@@ -71,8 +71,9 @@ class Run:
                  module: str, attr: str, uid: int, gid: int, on_event: EventSink | None = None,
                  sandbox: SandboxProcess | None = None, grader: GraderProcess | None = None,
                  grader_isolation: GraderIsolation | None = None, suite_files: dict[str, str] | None = None,
-                 clock: Clock = time.monotonic) -> None:
+                 clock: Clock = time.monotonic, start_grader: Callable[[Path], GraderProcess] | None = None) -> None:
         self.backend = backend
+        self.start_grader = start_grader  # a fork server's (grader_fork.py), for the catalog's own packs
         self.suite_files = suite_files  # the tests as text, in place of the files beside tests[0]
         self.job = job
         self.tests = tests
@@ -157,7 +158,8 @@ class Run:
                                    test_timeout=self.limits.test_seconds, message_bytes=self.limits.message_bytes)
 
     def _start_grader(self) -> None:
-        grader = self.prestarted_grader or start_grader(self.job.root, isolation=self.grader_isolation)
+        grader = (self.prestarted_grader or (self.start_grader(self.job.root) if self.start_grader else None)
+                  or start_grader(self.job.root, isolation=self.grader_isolation))
         self.grader_process = grader
         self.grader_control = grader.control
         self.grader_log = grader.log_path

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from proctor.grading.engine import grade, grader_isolation
+from proctor.grading.grader_fork import GraderForks
 from proctor.grading.pool import WarmPool
 from proctor.grading.results import RunResult
 from proctor.grading.sandbox import Sandbox, SandboxUnavailable, choose_backend
@@ -32,6 +33,7 @@ class Grading:
     workers: Workers
     warm: WarmPool | None
     suites: SuitePool | None
+    grader_forks: GraderForks | None = None
 
     def stop(self) -> None:
         self.workers.stop()
@@ -41,6 +43,8 @@ class Grading:
             self.suites.close()
         if isinstance(self.backend, ForkSandbox):
             self.backend.close()
+        if self.grader_forks:
+            self.grader_forks.close()
 
 
 def with_start_mode(backend: Sandbox, settings: Settings) -> Sandbox:
@@ -72,10 +76,13 @@ def start(settings: Settings, store: Store, lookup: ChallengeLookup, *, local_si
         warm = WarmPool(backend, size=settings.warm_pool, jobs_dir=settings.jobs_dir, runtime=settings.runtime_dir,
                         uid=settings.sandbox_uid, gid=settings.sandbox_gid, grader_isolation=grader_isolation(settings))
     suites = start_suite_pool(settings, backend, lookup.all())
+    # Where apps start from a fork server, graders of the catalog's packs do too (docs/decisions.md).
+    forks = GraderForks(grader_isolation(settings), settings.jobs_dir) if isinstance(backend, ForkSandbox) else None
     workers = Workers(store=store, catalog=lookup, backend=backend, count=settings.workers or os.cpu_count() or 1,
                          lease_seconds=settings.grading_lease_seconds,
-                         grade=lambda *a, **kw: grade(*a, settings=settings, pool=warm, suite_pool=suites, **kw),
+                         grade=lambda *a, **kw: grade(*a, settings=settings, pool=warm, suite_pool=suites,
+                                                       grader_forks=forks, **kw),
                          on_finished=on_finished,
                          validations=ValidationRunner(store, settings=settings, backend=backend))
     workers.start()
-    return Grading(backend, workers, warm, suites)
+    return Grading(backend, workers, warm, suites, forks)

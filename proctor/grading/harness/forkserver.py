@@ -29,7 +29,9 @@ import signal
 import socket
 import sys
 import traceback
+from collections.abc import Callable
 from types import ModuleType
+from typing import Any
 
 
 def _sibling(name: str) -> ModuleType:
@@ -161,7 +163,10 @@ def start_child(job: dict[str, object], fds: list[int]) -> int:
         os._exit(5)
 
 
-def serve(control: socket.socket) -> None:
+def serve(control: socket.socket, start: Callable[[dict[str, Any], list[int]], int] = start_child,
+          descriptors: int = 6) -> None:
+    """Fork a child per job with `start(job, fds)` (which returns its pid) and report starts and ends. The
+    grader's fork server (grading/grader.py) uses the same loop with its own `start`."""
     children: dict[int, str] = {}
     fd_size = array.array("i").itemsize
     wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
@@ -186,7 +191,7 @@ def serve(control: socket.socket) -> None:
                     break
         if control.fileno() not in readable:
             continue
-        message, ancillary, _, _ = control.recvmsg(65536, socket.CMSG_SPACE(6 * fd_size))
+        message, ancillary, _, _ = control.recvmsg(65536, socket.CMSG_SPACE(descriptors * fd_size))
         if not message:
             return  # the engine is gone: the children die with their namespaces' parent
         fds = array.array("i")
@@ -194,12 +199,13 @@ def serve(control: socket.socket) -> None:
             if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
                 fds.frombytes(data[: len(data) - len(data) % fd_size])
         job = json.loads(message)
-        if len(fds) != 6:
+        if len(fds) != descriptors:
             for fd in fds:
                 os.close(fd)
-            control.send(json.dumps({"refused": job.get("ticket"), "reason": "six descriptors expected"}).encode())
+            reason = f"{descriptors} descriptors expected"
+            control.send(json.dumps({"refused": job.get("ticket"), "reason": reason}).encode())
             continue
-        pid = start_child(job, list(fds))
+        pid = start(job, list(fds))
         for fd in fds:
             os.close(fd)
         children[pid] = str(job["ticket"])

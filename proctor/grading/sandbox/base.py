@@ -36,7 +36,18 @@ class SandboxUnavailable(RuntimeError):
 
 
 
-def kill_tree(popen: subprocess.Popen[bytes], cgroup: RunCgroup | None) -> None:
+class ProcessHandle(Protocol):
+    """What the engine needs of a started process: a subprocess.Popen, or a fork server's child."""
+
+    @property
+    def pid(self) -> int: ...
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+
+def kill_tree(popen: ProcessHandle, cgroup: RunCgroup | None) -> None:
     """SIGKILL a process started in its own session with everything it started: the session, and every process
     in its cgroup (which also catches one that left the session)."""
     if popen.poll() is None:
