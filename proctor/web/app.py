@@ -30,6 +30,7 @@ from proctor.grading.jobs import collect_orphan_jobs
 from proctor.grading.sandbox.cgroups import collect_orphans
 from proctor.grading.sandbox.docker import collect_garbage
 from proctor.grading.docker_build import collect_build_garbage_if_enabled
+from proctor.pipeline.redis_queue import RedisQueue
 from proctor.settings import DEFAULT_SECRET_KEY, Settings, get_settings
 from proctor.store import Store
 from proctor.store.submissions import Submission
@@ -80,10 +81,13 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool: WorkerPool | None = None
+        pool: WorkerPool | RedisQueue | None = None
         warm: WarmPool | None = None
         suites: SuitePool | None = None
-        if start_workers:
+        if start_workers and settings.queue_url:  # `proctor worker` processes grade (pipeline/redis_queue.py)
+            pool = RedisQueue(store=store, catalog=lookup, settings=settings, on_finished=record_grading)
+            pool.start()
+        elif start_workers:
             try:
                 backend, warning = choose_backend(settings.sandbox, local_single_user=is_loopback(host),
                                                   allow_process=settings.allow_process_sandbox)

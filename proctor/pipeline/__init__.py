@@ -1,0 +1,1 @@
+"""The flow of a submission: intake, queue, workers (embedded threads, or other machines through Redis)."""

@@ -1,0 +1,111 @@
+"""What travels through Redis between the web node and `proctor worker` processes, validated on both ends.
+
+    job = GradeJob(submission_id=7, attempt=1, token="…", challenge="hello-route", suite="hidden",
+                   graders_sha256=pack_sha256(challenge), files={"app.py": "…"}, limits=challenge.limits.model_dump())
+    job.model_dump(mode="json")          # the message's one argument
+    GradeJob.model_validate(payload)     # on the worker; a malformed message is refused, never graded
+
+The lease token is the key of exactly-once recording: the web node records a result only while the submission is
+running under that token (store/submissions.py `finish`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from proctor.grading.packs import Challenge, read_tree
+
+NAMESPACE = "proctor-dramatiq"  # Dramatiq's own keys
+JOBS_QUEUE = "grading"
+RESULTS_QUEUE = "grading-results"
+GRADE_ACTOR = "grade_submission"
+RECORD_ACTOR = "record_result"
+PROGRESS_CHANNEL = "proctor:progress"
+WORKERS_KEY = "proctor:workers"  # hash: worker id -> WorkerSeen JSON
+RUNNING_KEY = "proctor:running"  # hash: submission id -> RunningJob JSON
+WORKER_SEEN_SECONDS = 60.0  # `queue status` lists the workers seen this recently
+
+
+def job_key(submission_id: int) -> str:
+    """Holds the token of the job Redis carries for this submission; gone when Redis lost it (or it was recorded)."""
+    return f"proctor:job:{submission_id}"
+
+
+def deliveries_key(submission_id: int, token: str) -> str:
+    return f"proctor:deliveries:{submission_id}:{token}"
+
+
+def refusers_key(submission_id: int, token: str) -> str:
+    return f"proctor:refusers:{submission_id}:{token}"
+
+
+def pack_sha256(challenge: Challenge) -> str:
+    """A digest of every file of the pack, public and hidden: two installs grade alike only when it matches."""
+    digest = hashlib.sha256()
+    for side, root in (("challenge", challenge.root), ("graders", challenge.grader_root)):
+        for rel, data in sorted(read_tree(root).items()):
+            digest.update(f"{side}/{rel}".encode() + b"\0" + hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+class GradeJob(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    submission_id: int = Field(ge=1)
+    attempt: int = Field(ge=1)
+    token: str = Field(min_length=16, max_length=64)
+    challenge: str = Field(max_length=100)
+    suite: Literal["hidden", "examples", "request"]
+    graders_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    files: dict[str, str] = Field(max_length=64)
+    limits: dict[str, float | int]
+    enqueued_at: float  # when the web node sent it (the queue's overhead is a worker's start minus this)
+    refusals: int = Field(0, ge=0)  # how many times workers refused it for a pack hash of their own
+
+
+ResultKind = Literal["graded", "not_gradable", "infra_error", "poison", "no_pack"]
+
+
+class JobResult(BaseModel):
+    """One worker's answer to one delivery of a job."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    submission_id: int = Field(ge=1)
+    token: str = Field(min_length=16, max_length=64)
+    kind: ResultKind
+    result: dict[str, Any] = Field(default_factory=dict)  # a RunResult's JSON for "graded"
+    message: str = Field("", max_length=2000)
+    worker: str = Field(max_length=200)
+    enqueued_at: float  # when the web node sent the job; with started_at, the queue's overhead
+    started_at: float
+    finished_at: float
+
+
+class ProgressNote(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    submission_id: int = Field(ge=1)
+    token: str = Field(min_length=16, max_length=64)
+    progress: dict[str, Any]
+
+
+class WorkerSeen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    worker: str
+    host: str
+    concurrency: int
+    backend: str
+    seen_at: float
+
+
+class RunningJob(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    submission_id: int
+    worker: str
+    started_at: float

@@ -1,0 +1,80 @@
+"""What `proctor queue status` and the admin page show: depth, running jobs, live workers, the oldest waiting.
+
+    status = read_status(store, queue_url=settings.queue_url)
+    status.depth, status.running, status.workers, status.oldest_wait_seconds
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from proctor.pipeline.broker import connect
+from proctor.pipeline.jobs_wire import JOBS_QUEUE, NAMESPACE, RUNNING_KEY, RunningJob, WorkerSeen
+from proctor.pipeline.redis_queue import live_workers
+from proctor.store import Store
+
+
+@dataclass(frozen=True)
+class QueueStatus:
+    mode: str  # "embedded" or "redis"
+    depth: int  # waiting to be graded: queued in the database, plus jobs sent but not yet taken by a worker
+    running: list[RunningJob] = field(default_factory=list)
+    running_count: int = 0
+    workers: list[WorkerSeen] = field(default_factory=list)
+    oldest_wait_seconds: float | None = None
+    problem: str = ""  # why Redis could not be read, when it could not
+
+
+def read_status(store: Store, *, queue_url: str = "") -> QueueStatus:
+    conn = store.read()
+    now = time.time()
+    queued, oldest = conn.execute("SELECT count(*), min(created_at) FROM submissions "
+                                  "WHERE status = 'queued'").fetchone()
+    running_rows = conn.execute("SELECT count(*) FROM submissions WHERE status = 'running'").fetchone()[0]
+    wait = now - oldest if oldest is not None else None
+    if not queue_url:
+        return QueueStatus(mode="embedded", depth=int(queued), running_count=int(running_rows),
+                           oldest_wait_seconds=wait)
+    client = connect(queue_url)
+    try:
+        workers = live_workers(client)
+        alive = {w.worker for w in workers}
+        running: list[RunningJob] = []
+        raw: dict[str, str] = client.hgetall(RUNNING_KEY)  # type: ignore[assignment]
+        for data in raw.values():
+            try:
+                job = RunningJob.model_validate_json(data)
+            except ValidationError:
+                continue
+            if job.worker in alive:  # a killed worker's entry stays until its job is delivered again
+                running.append(job)
+        sent = int(client.llen(f"{NAMESPACE}:{JOBS_QUEUE}")) + int(client.llen(f"{NAMESPACE}:{JOBS_QUEUE}.DQ"))
+    except Exception as exc:  # noqa: BLE001 - the status page must answer even with Redis down
+        return QueueStatus(mode="redis", depth=int(queued), running_count=int(running_rows), oldest_wait_seconds=wait,
+                           problem=f"Redis unreachable: {type(exc).__name__}")
+    finally:
+        client.close()
+    return QueueStatus(mode="redis", depth=int(queued) + sent, running=sorted(running, key=lambda j: j.started_at),
+                       running_count=len(running), workers=sorted(workers, key=lambda w: w.worker),
+                       oldest_wait_seconds=wait)
+
+
+def render(status: QueueStatus) -> str:
+    """The plain-text report of `proctor queue status`."""
+    now = time.time()
+    lines = [f"mode:     {status.mode}", f"depth:    {status.depth} waiting",
+             f"running:  {status.running_count}",
+             "oldest:   " + (f"{status.oldest_wait_seconds:.0f} s waiting" if status.oldest_wait_seconds is not None
+                             else "nothing waiting")]
+    if status.problem:
+        lines.append(f"problem:  {status.problem}")
+    if status.mode == "redis":
+        lines.append(f"workers:  {len(status.workers)} seen in the last minute")
+        for w in status.workers:
+            lines.append(f"  {w.worker:<32} concurrency {w.concurrency:<3} {w.backend:<7} seen {now - w.seen_at:.0f} s ago")
+        for job in status.running:
+            lines.append(f"  submission {job.submission_id} on {job.worker} for {now - job.started_at:.0f} s")
+    return "\n".join(lines)
