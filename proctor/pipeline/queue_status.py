@@ -78,3 +78,27 @@ def render(status: QueueStatus) -> str:
         for job in status.running:
             lines.append(f"  submission {job.submission_id} on {job.worker} for {now - job.started_at:.0f} s")
     return "\n".join(lines)
+
+
+def mean_grading_seconds(store: Store, *, recent: int = 50) -> float | None:
+    """How long the last `recent` gradings took, on average, from claim to result; None before any."""
+    row = store.read().execute(
+        "SELECT avg(finished_at - started_at) FROM (SELECT finished_at, started_at FROM submissions "
+        "WHERE status = 'done' AND started_at IS NOT NULL AND finished_at IS NOT NULL "
+        "ORDER BY finished_at DESC LIMIT ?)", (recent,)).fetchone()
+    return float(row[0]) if row and row[0] is not None else None
+
+
+def estimate_wait_seconds(store: Store, *, position: int, slots: int) -> float | None:
+    """Roughly when the submission at `position` starts: the ones ahead shared among the grading slots, plus its
+    own grading. None before any grading has finished (there is nothing to estimate from)."""
+    mean = mean_grading_seconds(store)
+    if mean is None:
+        return None
+    return mean * (1 + (position - 1) / max(1, slots))
+
+
+def wait_words(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    return f"{round(seconds / 60)} min"

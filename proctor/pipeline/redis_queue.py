@@ -96,6 +96,14 @@ class RedisQueue:
     def notify(self) -> None:
         self._wake.set()
 
+    @property
+    def count(self) -> int:
+        """Grading slots: the concurrency of the workers seen in the last minute (0 when Redis is away)."""
+        try:
+            return sum(w.concurrency for w in live_workers(self.client))
+        except redis.RedisError:
+            return 0
+
     def stop(self, timeout: float = 2.0) -> None:
         self._stop.set()
         self._wake.set()

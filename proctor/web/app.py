@@ -45,6 +45,7 @@ from proctor.web.metrics import Metrics
 from proctor.web.observe import ObserveMiddleware
 from proctor.web.routes import activity
 from proctor.web.routes import custom_requests
+from proctor.web.routes import queue_admin
 from proctor.web.routes import (accounts, assessments, authoring, catalog, challenges, dashboard, invitations,
                                  operations, quizzes, reports, results, sittings, submissions)
 from proctor.web.security_headers import SecurityHeadersMiddleware
@@ -166,6 +167,7 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
                    reports.router, authoring.router, quizzes.router, activity.router):
         app.include_router(router, include_in_schema=False)
     app.include_router(custom_requests.router, include_in_schema=False)
+    app.include_router(queue_admin.router, include_in_schema=False)
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(api_docs.router, include_in_schema=False)
     return app

@@ -1,0 +1,74 @@
+"""`proctor queue status` (issue 16 §Operations): depth, running jobs, live workers, the oldest waiting."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import PASSWORD
+from redis_servers import RedisServer
+
+from proctor.pipeline.jobs_wire import JOBS_QUEUE, NAMESPACE, RUNNING_KEY, WORKERS_KEY, RunningJob, WorkerSeen
+from proctor.pipeline.queue_status import estimate_wait_seconds
+from proctor.settings import PROJECT_ROOT
+from proctor.store import Store, submissions, users
+from proctor.web.passwords import hash_password
+
+
+def status(data_dir: Path, queue_url: str = "") -> str:
+    env = {"PATH": "/usr/bin:/bin", "PROCTOR_DATA_DIR": str(data_dir), "PROCTOR_QUEUE_URL": queue_url}
+    done = subprocess.run([sys.executable, "-m", "proctor.cli", "queue", "status"], env=env, cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_queue_status_embedded_and_redis(data_dir: Path) -> None:
+    store = Store.open(data_dir / "proctor.db")
+    user = users.create(store, email="q@example.com", password_hash=hash_password(PASSWORD))
+    submissions.create(store, user_id=user.id, challenge="hello-route", suite="hidden", files={"app.py": ""})
+    with store.write() as conn:
+        conn.execute("UPDATE submissions SET created_at = ?", (time.time() - 600,))
+    out = status(data_dir)
+    assert "mode:     embedded" in out and "depth:    1 waiting" in out
+    oldest = re.search(r"oldest:   (\d+) s waiting", out)
+    assert oldest and 600 <= int(oldest[1]) < 700
+
+    redis_server = RedisServer(data_dir / "redis", aof=False)
+    redis_server.start()
+    try:
+        client = redis_server.client()
+        now = time.time()
+        for name, seen in (("box-a:1", now - 5), ("box-b:2", now - 3600)):  # the second one left long ago
+            client.hset(WORKERS_KEY, name, WorkerSeen(worker=name, host=name[:5], concurrency=4, backend="docker",
+                                                      seen_at=seen).model_dump_json())
+        client.hset(RUNNING_KEY, "9", RunningJob(submission_id=9, worker="box-a:1", started_at=now - 2).model_dump_json())
+        client.hset(RUNNING_KEY, "8", RunningJob(submission_id=8, worker="box-b:2", started_at=now - 2).model_dump_json())
+        client.rpush(f"{NAMESPACE}:{JOBS_QUEUE}", "m1", "m2")  # two jobs sent, not yet taken
+        out = status(data_dir, redis_server.url)
+        assert "mode:     redis" in out and "depth:    3 waiting" in out and "running:  1" in out
+        assert "workers:  1 seen in the last minute" in out
+        assert "box-a:1" in out and "concurrency 4" in out and "docker" in out and "box-b:2" not in out
+        assert "submission 9 on box-a:1" in out
+        redis_server.kill()
+        assert "problem:  Redis unreachable" in status(data_dir, redis_server.url)
+    finally:
+        redis_server.kill()
+        store.close()
+
+
+def test_estimated_wait_shares_the_queue_among_slots(data_dir: Path) -> None:
+    store = Store.open(data_dir / "proctor.db")
+    assert estimate_wait_seconds(store, position=3, slots=2) is None  # nothing graded yet: no guess
+    user = users.create(store, email="w@example.com", password_hash=hash_password(PASSWORD))
+    with store.write() as conn:
+        for took in (2.0, 4.0):
+            conn.execute("INSERT INTO submissions (user_id, challenge, suite, files, status, created_at, started_at, "
+                         "finished_at) VALUES (?, 'hello-route', 'hidden', '{}', 'done', 0, 100, ?)",
+                         (user.id, 100 + took))
+    assert estimate_wait_seconds(store, position=1, slots=2) == 3.0
+    assert estimate_wait_seconds(store, position=5, slots=2) == 3.0 * 3
+    store.close()
