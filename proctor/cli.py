@@ -354,11 +354,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     host = args.host or settings.host
     port = args.port or settings.port
-    if settings.sandbox != "auto":
-        from proctor.grading.sandbox import get_backend
+    if not settings.queue_url:  # with a queue, `proctor worker` processes grade and this node needs no sandbox
+        if settings.sandbox != "auto":
+            from proctor.grading.sandbox import get_backend
 
-        get_backend(settings.sandbox)  # an operator's explicit choice must work: fail at start, in one line
-    check_runtime()
+            get_backend(settings.sandbox)  # an operator's explicit choice must work: fail at start, in one line
+        check_runtime()
     serve(create_app(settings, host=host), host=host, port=port, log_level="info")
     return 0
 

@@ -72,3 +72,23 @@ def test_estimated_wait_shares_the_queue_among_slots(data_dir: Path) -> None:
     assert estimate_wait_seconds(store, position=1, slots=2) == 3.0
     assert estimate_wait_seconds(store, position=5, slots=2) == 3.0 * 3
     store.close()
+
+
+def test_a_web_node_with_a_queue_needs_no_sandbox(data_dir: Path) -> None:
+    """It grades nothing itself: no runtime and no Docker engine on this machine, and it still serves, ready."""
+    import httpx
+    from redis_servers import WebNode
+
+    redis_server = RedisServer(data_dir / "redis", aof=False)
+    redis_server.start()
+    web = WebNode(data_dir, redis_server.url, PROCTOR_SANDBOX="docker", DOCKER_HOST="unix:///nonexistent.sock")
+    web.env["PROCTOR_SANDBOX_RUNTIME"] = str(data_dir / "no-runtime-here")
+    try:
+        web.start()
+        ready = httpx.get(f"http://127.0.0.1:{web.port}/ready")
+        assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "workers": "ok"}
+    finally:
+        if web.proc is not None:
+            web.stop(15)
+        web.log.close()
+        redis_server.kill()

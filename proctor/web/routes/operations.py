@@ -31,7 +31,9 @@ def show_readiness(request: Request) -> Response:
         checks["database"] = "ok"
     except Exception as exc:  # any failure means not ready; say which
         checks["database"] = f"failed: {exc}"
-    if state.start_workers:
+    if state.start_workers and state.settings.queue_url:  # graded by `proctor worker` processes, not here
+        checks["workers"] = "ok" if state.workers and state.workers.alive() else "not running"
+    elif state.start_workers:
         if state.sandbox_problem:
             checks["sandbox"] = f"failed: {state.sandbox_problem}"
         try:
