@@ -220,8 +220,9 @@ class RedisQueue:
             if submissions.finish(self.store, submission_id=submission.id, token=token,
                                   result=result.model_dump(mode="json", by_alias=True),
                                   result_status=result.status.value, score=result.score if hidden else None):
-                log.info("submission %d graded by %s: %s, score %s", submission.id, answer.worker,
-                         result.status.value, result.score)
+                log.info("submission %d graded by %s: %s, score %s (%.3f s from sending to the worker's start, "
+                         "%.3f s grading)", submission.id, answer.worker, result.status.value, result.score,
+                         answer.started_at - answer.enqueued_at, answer.finished_at - answer.started_at)
                 if self.on_finished:
                     self.on_finished(submission, result, answer.finished_at - answer.started_at)
         elif answer.kind == "infra_error":
