@@ -12,9 +12,10 @@ running under that token (store/submissions.py `finish`).
 from __future__ import annotations
 
 import hashlib
+from pathlib import PurePosixPath
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from proctor.grading.packs import Challenge, read_tree
 
@@ -27,6 +28,7 @@ PROGRESS_CHANNEL = "proctor:progress"
 WORKERS_KEY = "proctor:workers"  # hash: worker id -> WorkerSeen JSON
 RUNNING_KEY = "proctor:running"  # hash: submission id -> RunningJob JSON
 WORKER_SEEN_SECONDS = 60.0  # `queue status` lists the workers seen this recently
+MAX_PACK_FILES = 200
 
 
 def job_key(submission_id: int) -> str:
@@ -64,6 +66,18 @@ class GradeJob(BaseModel):
     limits: dict[str, float | int]
     enqueued_at: float  # when the web node sent it (the queue's overhead is a worker's start minus this)
     refusals: int = Field(0, ge=0)  # how many times workers refused it for a pack hash of their own
+    # An interviewer's authored pack travels with its job (workers install only the public packs): its files,
+    # keyed challenges/<slug>/… and graders/<slug>/…, hashed like an installed pack.
+    pack: dict[str, str] | None = Field(None, max_length=MAX_PACK_FILES)
+
+    @model_validator(mode="after")
+    def _pack_stays_in_its_folders(self) -> "GradeJob":
+        for rel in self.pack or {}:
+            parts = PurePosixPath(rel).parts
+            if (len(parts) < 3 or parts[0] not in ("challenges", "graders") or parts[1] != self.challenge
+                    or rel.startswith("/") or any(p in ("..", ".", "") for p in parts)):
+                raise ValueError(f"pack file {rel!r} is outside challenges/{self.challenge}/ and graders/{self.challenge}/")
+        return self
 
 
 ResultKind = Literal["graded", "not_gradable", "infra_error", "poison", "no_pack"]

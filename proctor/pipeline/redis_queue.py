@@ -25,14 +25,14 @@ import redis
 from dramatiq.message import Message
 from pydantic import ValidationError
 
-from proctor.grading.packs import Catalog, UnknownChallenge
+from proctor.grading.packs import Catalog, Challenge, UnknownChallenge
 from proctor.grading.results import RunResult, RunStatus
 from proctor.pipeline.broker import Broker, connect, make_broker
 from proctor.pipeline.jobs_wire import (GRADE_ACTOR, JOBS_QUEUE, PROGRESS_CHANNEL, RECORD_ACTOR, RESULTS_QUEUE,
                                         WORKER_SEEN_SECONDS, WORKERS_KEY, GradeJob, JobResult, ProgressNote,
                                         WorkerSeen, job_key, pack_sha256)
 from proctor.settings import Settings
-from proctor.store import Store, submissions
+from proctor.store import Store, authored_challenges, submissions
 from proctor.store.submissions import Submission
 from proctor.web.workers import backoff_seconds
 
@@ -165,11 +165,18 @@ class RedisQueue:
         job = GradeJob(submission_id=submission.id, attempt=submission.attempts, token=token,
                        challenge=challenge.slug, suite=submission.suite,  # type: ignore[arg-type]
                        graders_sha256=self._hashes[key], files=submission.files,
-                       limits=challenge.limits.model_dump(), enqueued_at=time.time())
+                       limits=challenge.limits.model_dump(), enqueued_at=time.time(), pack=self._authored(challenge))
         # The token is in Redis before the job: a worker that sees the job always finds it.
         self.client.set(job_key(submission.id), token)
         self.broker.enqueue(Message(queue_name=JOBS_QUEUE, actor_name=GRADE_ACTOR,
                                     args=(job.model_dump(mode="json"),), kwargs={}, options={}))
+
+    def _authored(self, challenge: Challenge) -> dict[str, str] | None:
+        """An interviewer's pack (not among the installed ones): its files, to travel with the job."""
+        if challenge.slug in self.catalog.slugs():
+            return None
+        authored = authored_challenges.get(self.store, slug=challenge.slug)
+        return authored.files if authored else None
 
     def sweep(self) -> None:
         """Renew the leases of jobs Redis still holds; expire those it lost, so the next claim sends them again."""

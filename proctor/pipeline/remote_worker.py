@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from proctor.grading.engine import grade, grader_isolation
 from proctor.grading.limits import Limits
-from proctor.grading.packs import Catalog, Challenge, UnknownChallenge
+from proctor.grading.packs import Catalog, Challenge, PackError, UnknownChallenge
 from proctor.grading.pool import WarmPool
 from proctor.grading.sandbox import Sandbox, choose_backend
 from proctor.grading.submission import SubmissionError
@@ -36,6 +36,7 @@ from proctor.pipeline.jobs_wire import (GRADE_ACTOR, JOBS_QUEUE, PROGRESS_CHANNE
                                         RunningJob, WorkerSeen, deliveries_key, job_key, pack_sha256, refusers_key)
 from proctor.pipeline.redis_queue import live_workers
 from proctor.settings import Settings
+from proctor.web.challenge_lookup import write_pack
 from proctor.web.workers import Progress
 
 log = logging.getLogger(__name__)
@@ -101,16 +102,24 @@ class RemoteGrader:
             self.client.hdel(RUNNING_KEY, str(job.submission_id))
 
     def _pack(self, job: GradeJob) -> Challenge | None:
-        """This install's pack for the job, or None after refusing the job (handed back for another worker)."""
+        """This install's pack for the job (or the authored pack it carries), or None after refusing the job
+        (handed back for another worker)."""
         try:
-            challenge = self.catalog.get(job.challenge)
+            if job.pack is not None:
+                challenge = write_pack(self.settings.data_dir / "authored", job.challenge, job.pack)
+            else:
+                challenge = self.catalog.get(job.challenge)
         except UnknownChallenge:
             self._refuse(job, f"this worker has no challenge {job.challenge!r}")
             return None
-        if challenge.slug not in self._hashes:
-            self._hashes[challenge.slug] = pack_sha256(challenge)
-        if self._hashes[challenge.slug] != job.graders_sha256:
-            self._refuse(job, f"pack {job.challenge!r} here has hash {self._hashes[challenge.slug][:12]}…, the job "
+        except (PackError, OSError) as exc:
+            self._refuse(job, f"the pack that came with the job does not load here: {exc}")
+            return None
+        key = f"{challenge.slug} {challenge.grader_root}"
+        if key not in self._hashes:
+            self._hashes[key] = pack_sha256(challenge)
+        if self._hashes[key] != job.graders_sha256:
+            self._refuse(job, f"pack {job.challenge!r} here has hash {self._hashes[key][:12]}…, the job "
                               f"wants {job.graders_sha256[:12]}… (install the same packs on every machine)")
             return None
         return challenge
