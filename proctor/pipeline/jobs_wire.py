@@ -25,6 +25,11 @@ RESULTS_QUEUE = "grading-results"
 GRADE_ACTOR = "grade_submission"
 RECORD_ACTOR = "record_result"
 PROGRESS_CHANNEL = "proctor:progress"
+# Authoring checks (check_pack) take the same road: their own queue, answers on the results queue.
+VALIDATE_QUEUE = "validation"
+VALIDATE_ACTOR = "validate_pack"
+RECORD_VALIDATION_ACTOR = "record_validation"
+VALIDATION_PROGRESS_CHANNEL = "proctor:validation-progress"
 WORKERS_KEY = "proctor:workers"  # hash: worker id -> WorkerSeen JSON
 RUNNING_KEY = "proctor:running"  # hash: submission id -> RunningJob JSON
 WORKER_SEEN_SECONDS = 60.0  # `queue status` lists the workers seen this recently
@@ -36,8 +41,13 @@ def job_key(submission_id: int) -> str:
     return f"proctor:job:{submission_id}"
 
 
-def deliveries_key(submission_id: int, token: str) -> str:
-    return f"proctor:deliveries:{submission_id}:{token}"
+def validation_key(validation_id: int) -> str:
+    return f"proctor:validation:{validation_id}"
+
+
+def deliveries_key(job_id: int, token: str) -> str:
+    """Counts the deliveries of one claim (a token is unique, so gradings and checks never share a counter)."""
+    return f"proctor:deliveries:{job_id}:{token}"
 
 
 def refusers_key(submission_id: int, token: str) -> str:
@@ -72,12 +82,52 @@ class GradeJob(BaseModel):
 
     @model_validator(mode="after")
     def _pack_stays_in_its_folders(self) -> "GradeJob":
-        for rel in self.pack or {}:
-            parts = PurePosixPath(rel).parts
-            if (len(parts) < 3 or parts[0] not in ("challenges", "graders") or parts[1] != self.challenge
-                    or rel.startswith("/") or any(p in ("..", ".", "") for p in parts)):
-                raise ValueError(f"pack file {rel!r} is outside challenges/{self.challenge}/ and graders/{self.challenge}/")
+        check_pack_paths(self.challenge, self.pack or {})
         return self
+
+
+def check_pack_paths(slug: str, files: dict[str, str]) -> None:
+    """A pack's files stay under challenges/<slug>/ and graders/<slug>/ (a worker writes them to disk)."""
+    for rel in files:
+        parts = PurePosixPath(rel).parts
+        if (len(parts) < 3 or parts[0] not in ("challenges", "graders") or parts[1] != slug
+                or rel.startswith("/") or any(p in ("..", ".", "") for p in parts) or "//" in rel):
+            raise ValueError(f"pack file {rel!r} is outside challenges/{slug}/ and graders/{slug}/")
+
+
+class ValidateJob(BaseModel):
+    """An authored pack to check (grading/validate.py check_pack) on a worker."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    validation_id: int = Field(ge=1)
+    token: str = Field(min_length=16, max_length=64)
+    slug: str = Field(max_length=100)
+    files: dict[str, str] = Field(max_length=MAX_PACK_FILES)
+    optional: list[str] = Field(default_factory=list, max_length=50)
+    enqueued_at: float
+
+    @model_validator(mode="after")
+    def _files_stay_in_their_folders(self) -> "ValidateJob":
+        check_pack_paths(self.slug, self.files)
+        return self
+
+
+class ValidationAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    validation_id: int = Field(ge=1)
+    token: str = Field(min_length=16, max_length=64)
+    problems: list[str] = Field(max_length=500)
+    worker: str = Field(max_length=200)
+
+
+class ValidationProgressNote(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    validation_id: int = Field(ge=1)
+    token: str = Field(min_length=16, max_length=64)
+    progress: dict[str, Any]
 
 
 ResultKind = Literal["graded", "not_gradable", "infra_error", "poison", "no_pack"]

@@ -28,9 +28,11 @@ from pydantic import ValidationError
 from proctor.grading.packs import Catalog, Challenge, UnknownChallenge
 from proctor.grading.results import RunResult, RunStatus
 from proctor.pipeline.broker import Broker, connect, make_broker
-from proctor.pipeline.jobs_wire import (GRADE_ACTOR, JOBS_QUEUE, PROGRESS_CHANNEL, RECORD_ACTOR, RESULTS_QUEUE,
-                                        WORKER_SEEN_SECONDS, WORKERS_KEY, GradeJob, JobResult, ProgressNote,
-                                        WorkerSeen, job_key, pack_sha256)
+from proctor.pipeline.jobs_wire import (GRADE_ACTOR, JOBS_QUEUE, PROGRESS_CHANNEL, RECORD_ACTOR,
+                                        RECORD_VALIDATION_ACTOR, RESULTS_QUEUE, VALIDATE_QUEUE,
+                                        VALIDATION_PROGRESS_CHANNEL, WORKER_SEEN_SECONDS, WORKERS_KEY, GradeJob,
+                                        JobResult, ProgressNote, WorkerSeen, job_key, pack_sha256)
+from proctor.pipeline.redis_validations import RemoteValidations
 from proctor.settings import Settings
 from proctor.store import Store, authored_challenges, submissions
 from proctor.store.submissions import Submission
@@ -72,8 +74,12 @@ class RedisQueue:
         self.lease_seconds = settings.grading_lease_seconds
         self.broker: Broker = make_broker(settings.queue_url, dead_worker_seconds=settings.queue_dead_worker_seconds)
         self.client = connect(settings.queue_url)
+        self.validations = RemoteValidations(store=store, broker=self.broker, client=self.client,
+                                             lease_seconds=self.lease_seconds)
         dramatiq.Actor(self.record, broker=self.broker, actor_name=RECORD_ACTOR, queue_name=RESULTS_QUEUE,
                        priority=0, options={})
+        dramatiq.Actor(self.validations.record, broker=self.broker, actor_name=RECORD_VALIDATION_ACTOR,
+                       queue_name=RESULTS_QUEUE, priority=0, options={})
         self._results = dramatiq.Worker(self.broker, queues={RESULTS_QUEUE}, worker_threads=1, worker_timeout=200)
         self._results.queue_prefetch = 1
         self._stop = threading.Event()
@@ -123,6 +129,7 @@ class RedisQueue:
                     self.sweep()
                     next_sweep = time.monotonic() + min(SWEEP_SECONDS, self.lease_seconds / 3)
                 self.dispatch()
+                self.validations.dispatch()
             except (redis.ConnectionError, redis.TimeoutError, dramatiq.errors.ConnectionError) as exc:
                 log.warning("the queue at %s is unreachable (%s); retrying", redact(self.settings.queue_url), exc)
                 self._stop.wait(1.0)
@@ -180,8 +187,9 @@ class RedisQueue:
 
     def sweep(self) -> None:
         """Renew the leases of jobs Redis still holds; expire those it lost, so the next claim sends them again."""
-        self.broker.maintain(JOBS_QUEUE)
-        self.broker.maintain(RESULTS_QUEUE)
+        for queue_name in (JOBS_QUEUE, VALIDATE_QUEUE, RESULTS_QUEUE):
+            self.broker.maintain(queue_name)
+        self.validations.sweep()
         rows = self.store.read().execute(
             "SELECT id, lease_token FROM submissions WHERE status = 'running'").fetchall()
         if not rows:
@@ -251,10 +259,14 @@ class RedisQueue:
         while not self._stop.is_set():
             try:
                 pubsub = self.client.pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(PROGRESS_CHANNEL)
+                pubsub.subscribe(PROGRESS_CHANNEL, VALIDATION_PROGRESS_CHANNEL)
                 while not self._stop.is_set():
                     message = pubsub.get_message(timeout=0.5)
-                    if message is not None:
+                    if message is None:
+                        continue
+                    if message.get("channel") == VALIDATION_PROGRESS_CHANNEL:
+                        self.validations.progress(message.get("data"))
+                    else:
                         self._progress(message.get("data"))
                 pubsub.close()
             except (redis.ConnectionError, redis.TimeoutError):

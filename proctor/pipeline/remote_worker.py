@@ -31,12 +31,17 @@ from proctor.grading.sandbox import Sandbox, choose_backend
 from proctor.grading.submission import SubmissionError
 from proctor.grading.suite_pool import start_suite_pool
 from proctor.pipeline.broker import connect, make_broker
-from proctor.pipeline.jobs_wire import (GRADE_ACTOR, JOBS_QUEUE, PROGRESS_CHANNEL, RECORD_ACTOR, RESULTS_QUEUE,
-                                        RUNNING_KEY, WORKERS_KEY, GradeJob, JobResult, ProgressNote, ResultKind,
-                                        RunningJob, WorkerSeen, deliveries_key, job_key, pack_sha256, refusers_key)
+from proctor.grading.validate import check_pack
+from proctor.pipeline.jobs_wire import (GRADE_ACTOR, JOBS_QUEUE, PROGRESS_CHANNEL, RECORD_ACTOR,
+                                        RECORD_VALIDATION_ACTOR, RESULTS_QUEUE, RUNNING_KEY, VALIDATE_ACTOR,
+                                        VALIDATE_QUEUE, VALIDATION_PROGRESS_CHANNEL, WORKERS_KEY, GradeJob,
+                                        JobResult, ProgressNote, ResultKind, RunningJob, ValidateJob,
+                                        ValidationAnswer, ValidationProgressNote, WorkerSeen, deliveries_key,
+                                        job_key, pack_sha256, refusers_key, validation_key)
 from proctor.pipeline.redis_queue import live_workers
 from proctor.settings import Settings
 from proctor.web.challenge_lookup import write_pack
+from proctor.web.validation_jobs import cases_of
 from proctor.web.workers import Progress
 
 log = logging.getLogger(__name__)
@@ -64,6 +69,9 @@ class RemoteGrader:
         self._hashes: dict[str, str] = {}
         dramatiq.Actor(self.handle, broker=self.broker, actor_name=GRADE_ACTOR, queue_name=JOBS_QUEUE,
                        priority=0, options={})
+        # Lower runs first: a worker holding both takes the candidate's submission before a pack check.
+        dramatiq.Actor(self.validate, broker=self.broker, actor_name=VALIDATE_ACTOR, queue_name=VALIDATE_QUEUE,
+                       priority=10, options={})
 
     def heartbeat(self) -> None:
         seen = WorkerSeen(worker=self.name, host=socket.gethostname(), concurrency=self.concurrency,
@@ -100,6 +108,50 @@ class RemoteGrader:
             self._grade(job, challenge, started)
         finally:
             self.client.hdel(RUNNING_KEY, str(job.submission_id))
+
+    def validate(self, payload: dict[str, Any]) -> None:
+        """Check an authored pack (check_pack: its reference, starter and wrong cases) and send the verdict."""
+        try:
+            job = ValidateJob.model_validate(payload)
+        except ValidationError as exc:
+            log.error("a malformed validation job was dropped: %s", exc)
+            return
+        if self.client.get(validation_key(job.validation_id)) != job.token:
+            return  # an older attempt's job; the web node sent it again
+        deliveries = int(self.client.incr(deliveries_key(job.validation_id, job.token)))
+        self.client.expire(deliveries_key(job.validation_id, job.token), DAY)
+        if deliveries > self.settings.queue_max_deliveries:
+            self._verdict(job, [f"Checking this pack stopped a grading worker {deliveries - 1} times, on the platform "
+                                "side; save again to retry."])
+            return
+        log.info("validating %s (validation %d)", job.slug, job.validation_id)
+        try:
+            challenge = write_pack(self.settings.data_dir / "authored", job.slug, job.files)
+        except PackError as exc:
+            self._verdict(job, [str(exc).split(": ", 1)[-1]])
+            return
+        total = cases_of(challenge)
+        cases: list[str] = []
+        lock = threading.Lock()
+
+        def on_case(line: str) -> None:  # from check_pack's threads
+            with lock:
+                cases.append(line.removeprefix(f"{job.slug} "))
+                note = ValidationProgressNote(validation_id=job.validation_id, token=job.token,
+                                              progress={"done": len(cases), "total": total, "cases": list(cases)})
+            try:
+                self.client.publish(VALIDATION_PROGRESS_CHANNEL, note.model_dump_json())
+            except Exception:
+                log.warning("progress of validation %d not sent", job.validation_id)
+
+        problems = check_pack(challenge, backend=self.backend, settings=self.settings, log=on_case).problems
+        self._verdict(job, [p for p in problems if not any(p.startswith(o) for o in job.optional)])
+
+    def _verdict(self, job: ValidateJob, problems: list[str]) -> None:
+        answer = ValidationAnswer(validation_id=job.validation_id, token=job.token, problems=problems[:500],
+                                  worker=self.name)
+        self.broker.enqueue(Message(queue_name=RESULTS_QUEUE, actor_name=RECORD_VALIDATION_ACTOR,
+                                    args=(answer.model_dump(mode="json"),), kwargs={}, options={}))
 
     def _pack(self, job: GradeJob) -> Challenge | None:
         """This install's pack for the job (or the authored pack it carries), or None after refusing the job
@@ -191,7 +243,8 @@ def run(settings: Settings, *, concurrency: int) -> int:
     suites = start_suite_pool(settings, backend, catalog.all())
     grader = RemoteGrader(settings=settings, catalog=catalog, backend=backend, concurrency=concurrency, pool=warm,
                           suite_pool=suites)
-    worker = dramatiq.Worker(grader.broker, queues={JOBS_QUEUE}, worker_threads=concurrency, worker_timeout=200)
+    worker = dramatiq.Worker(grader.broker, queues={JOBS_QUEUE, VALIDATE_QUEUE}, worker_threads=concurrency,
+                             worker_timeout=200)
     worker.queue_prefetch = concurrency  # hold no more jobs than threads: the rest stay for other machines
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
