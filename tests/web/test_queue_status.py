@@ -92,3 +92,34 @@ def test_a_web_node_with_a_queue_needs_no_sandbox(data_dir: Path) -> None:
             web.stop(15)
         web.log.close()
         redis_server.kill()
+
+
+def test_distributed_mode_keeps_the_fair_order(data_dir: Path, bwrap: object) -> None:
+    """The web node decides the order (store/submissions.py NEXT): a user's backlog waits its turn."""
+    from conftest import REFERENCE
+    from redis_servers import WebNode, WorkerProcess, all_done, wait_until
+
+    store = Store.open(data_dir / "proctor.db")
+    busy = users.create(store, email="busy@example.com", password_hash=hash_password(PASSWORD))
+    other = users.create(store, email="other@example.com", password_hash=hash_password(PASSWORD))
+    with store.write() as conn:  # as the deadline sweep may: several from one user, then one from another
+        order = [submissions.insert(conn, user_id=u.id, challenge="hello-route", suite="hidden",
+                                    files={"app.py": REFERENCE}, per_minute=None) for u in (busy, busy, busy, other)]
+    redis_server = RedisServer(data_dir / "redis", aof=False)
+    redis_server.start()
+    web = WebNode(data_dir, redis_server.url)
+    worker = WorkerProcess(redis_server.url, data_dir, "only")
+    try:
+        worker.start()  # first, so the web node sees one slot and sends one job at a time
+        wait_until(lambda: redis_server.client().hlen(WORKERS_KEY) == 1, what="the worker's heartbeat")
+        web.start()
+        wait_until(lambda: all_done(store, order), what="all four graded")
+        started = sorted(order, key=lambda i: submissions.get(store, submission_id=i).started_at)
+        assert started.index(order[3]) <= 1  # the other user's went first or second, not after the backlog
+    finally:
+        worker.kill()
+        if web.proc is not None:
+            web.stop(15)
+        web.log.close()
+        redis_server.kill()
+        store.close()
