@@ -132,9 +132,13 @@ class RedisQueue:
                 self.validations.dispatch()
             except (redis.ConnectionError, redis.TimeoutError, dramatiq.errors.ConnectionError) as exc:
                 log.warning("the queue at %s is unreachable (%s); retrying", redact(self.settings.queue_url), exc)
+                # Sweep before the next claim: leases may have run out meanwhile, and a job Redis still holds
+                # must have its lease renewed before claim() could take it for lost.
+                next_sweep = 0.0
                 self._stop.wait(1.0)
             except Exception:
                 log.exception("dispatching failed")
+                next_sweep = 0.0
                 self._stop.wait(1.0)
             self._wake.wait(0.25)
             self._wake.clear()
