@@ -43,6 +43,9 @@ def test_worker_killed_mid_grade_is_delivered_again_and_graded_once(data_dir: Pa
         first.start()
         submission_id = submit(f"http://127.0.0.1:{web.port}", secret, SLOW_REFERENCE)
         wait_until(lambda: running_on(client, submission_id), what="the first worker to take the job")
+        # Live progress comes over pub/sub into the database while the worker grades: the tests are known.
+        wait_until(lambda: (s := submissions.get(store, submission_id=submission_id)).status == "running"
+                   and (s.progress or {}).get("total") == 7, what="live progress from the worker")
         first.kill(signal.SIGKILL)
         second.start()
         wait_until(lambda: all_done(store, [submission_id]), what="the job to be graded by the second worker")
