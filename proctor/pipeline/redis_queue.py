@@ -61,6 +61,8 @@ def live_workers(client: redis.Redis) -> list[WorkerSeen]:
             continue
         if worker.seen_at >= cutoff:
             seen.append(worker)
+        elif worker.seen_at < cutoff - 3600:  # killed long ago (a clean stop removes itself)
+            client.hdel(WORKERS_KEY, worker.worker)
     return seen
 
 

@@ -97,6 +97,7 @@ class RemoteGrader:
         deliveries = int(self.client.incr(deliveries_key(job.submission_id, job.token)))
         self.client.expire(deliveries_key(job.submission_id, job.token), DAY)
         if deliveries > self.settings.queue_max_deliveries:
+            self.client.hdel(RUNNING_KEY, str(job.submission_id))  # left by the worker that died on it
             self._answer(job, "poison", started, message=(
                 f"Grading this submission stopped a grading worker {deliveries - 1} times, so it was not graded. "
                 "This is a fault of the platform, not of your code; the operators have the worker logs."))
