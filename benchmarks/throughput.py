@@ -5,10 +5,10 @@
 Both modes grade the same `--submissions` hello-route references, stored queued at once, with the same number of
 grading slots (embedded: PROCTOR_WORKERS threads in `proctor serve`; Redis: that many `proctor worker
 --concurrency 1` processes beside a web node). Reported per mode: gradings/s from the first insert to the last
-result. For Redis also the queue's overhead per job (the web node sending it to a worker starting it) apart
-from the grading itself, read from the web node's log. Last, the ceiling of any number of workers: how many
-results/s the web node can record (`RedisQueue.record`: validate, check the lease, write SQLite, forget the job
-in Redis), measured on synthetic results.
+result. For Redis also the queue's overhead per job apart from the grading itself (the web node sending a job
+to an idle worker until that worker starts it, 20 jobs one at a time), read from the web node's log. Last, the
+ceiling of any number of workers: what the web node, the one SQLite writer, writes per grading (a claim, the
+progress notes, the result through `RedisQueue.record`), each measured on synthetic data.
 """
 
 from __future__ import annotations
@@ -32,12 +32,13 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import redis  # noqa: E402
 
-from proctor.pipeline.jobs_wire import JobResult, job_key  # noqa: E402
+from proctor.pipeline.jobs_wire import JobResult, ProgressNote, job_key  # noqa: E402
 from proctor.pipeline.redis_queue import RedisQueue  # noqa: E402
 from proctor.settings import Settings, get_settings  # noqa: E402
 from proctor.store import Store, submissions, users  # noqa: E402
 
 REFERENCE = (ROOT / "graders/hello-route/reference/app.py").read_text()
+PATTERN = re.compile(r"\(([\d.]+) s from sending to the worker's start, ([\d.]+) s grading\)")
 
 
 def free_port() -> int:
@@ -86,8 +87,8 @@ def serve(directory: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes]
     raise SystemExit("the server did not start")
 
 
-def queue_all(store: Store, count: int) -> tuple[float, list[int]]:
-    user_ids = [users.create(store, email=f"b{i}@example.com", password_hash="x").id for i in range(count)]
+def queue_all(store: Store, count: int, prefix: str = "b") -> tuple[float, list[int]]:
+    user_ids = [users.create(store, email=f"{prefix}{i}@example.com", password_hash="x").id for i in range(count)]
     started = time.time()
     with store.write() as conn:
         ids = [submissions.insert(conn, user_id=u, challenge="hello-route", suite="hidden",
@@ -145,8 +146,16 @@ def distributed(count: int, slots: int) -> tuple[float, list[float], list[float]
         started, ids = queue_all(store, count)
         rate = count / (wait_done(store, ids) - started)
         time.sleep(0.5)
-        found = re.findall(r"\(([\d.]+) s from sending to the worker's start, ([\d.]+) s grading\)", log.read_text())
-        return rate, [float(a) for a, _ in found], [float(b) for _, b in found]
+        busy = log.stat().st_size
+        # The overhead alone: one job at a time, so a worker is always idle when it is sent.
+        for i in range(20):
+            wait_done(store, queue_all(store, 1, prefix=f"idle{i}-")[1])
+        time.sleep(0.5)
+        with log.open() as f:
+            f.seek(busy)
+            idle = [float(a) for a, _ in PATTERN.findall(f.read())]
+        found = PATTERN.findall(log.read_bytes()[:busy].decode(errors="replace"))
+        return rate, idle, [float(b) for _, b in found]
     finally:
         for p in (*workers, server, redis_proc):
             stop(p)
@@ -154,8 +163,9 @@ def distributed(count: int, slots: int) -> tuple[float, list[float], list[float]
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def result_writes(count: int) -> float:
-    """Results/s the web node records: RedisQueue.record on `count` running submissions, real SQLite and Redis."""
+def result_writes(count: int) -> tuple[float, float, float]:
+    """What the web node writes per grading, each on `count` submissions, real SQLite and Redis: claims/s (the
+    dispatcher's), progress notes/s (one per test) and results/s (RedisQueue.record)."""
     directory = data_dir("writes")
     redis_proc, url = start_redis(directory)
     store = Store.open(directory / "proctor.db")
@@ -163,7 +173,9 @@ def result_writes(count: int) -> float:
     client = redis.Redis.from_url(url, decode_responses=True)
     try:
         _, ids = queue_all(store, count)
+        started = time.perf_counter()
         claimed = [submissions.claim(store, lease_seconds=600) for _ in ids]
+        claims = count / (time.perf_counter() - started)
         result = {"status": "graded", "challenge": "hello-route", "suite": "hidden", "score": 100.0, "points": 9,
                   "max_points": 9, "tests": [], "output": "x" * 2000, "sandbox": "bwrap", "duration_ms": 900,
                   "limits": {}}
@@ -173,12 +185,19 @@ def result_writes(count: int) -> float:
             client.set(job_key(s.id), s.lease_token)
             payloads.append(JobResult(submission_id=s.id, token=s.lease_token, kind="graded", result=result,
                                       worker="bench", enqueued_at=0, started_at=0, finished_at=1).model_dump(mode="json"))
+        progress = {"phase": "testing", "total": 9, "done": 4, "running": None,
+                    "tests": [{"name": f"test_{i}", "status": "passed", "points": 1, "max_points": 1}
+                              for i in range(4)]}
+        started = time.perf_counter()
+        for s in claimed:
+            queue._progress(ProgressNote(submission_id=s.id, token=s.lease_token, progress=progress).model_dump_json())
+        progresses = count / (time.perf_counter() - started)
         started = time.perf_counter()
         for payload in payloads:
             queue.record(payload)
         rate = count / (time.perf_counter() - started)
         assert submissions.status_counts(store) == {"done": count}, submissions.status_counts(store)
-        return rate
+        return claims, progresses, rate
     finally:
         queue.broker.close()
         store.close()
@@ -199,11 +218,17 @@ def main() -> None:
     rate, overhead, grading = distributed(args.submissions, args.workers)
     print(f"redis + {args.workers} proctor worker:      {rate:6.2f} gradings/s", flush=True)
     if overhead:
-        print(f"  queue overhead per job (sent -> worker starts): p50 {statistics.median(overhead) * 1000:.0f} ms, "
-              f"p90 {statistics.quantiles(overhead, n=10)[-1] * 1000:.0f} ms  ({len(overhead)} jobs)")
+        print(f"  queue overhead per job (sent to an idle worker -> it starts): p50 "
+              f"{statistics.median(overhead) * 1000:.0f} ms, max {max(overhead) * 1000:.0f} ms ({len(overhead)} jobs)")
+    if grading:
         print(f"  grading per job on a worker:                   p50 {statistics.median(grading) * 1000:.0f} ms")
-    writes = result_writes(args.writes)
-    print(f"web node result writes:             {writes:6.0f} results/s (the ceiling for any number of workers)")
+    claims, progresses, writes = result_writes(args.writes)
+    print(f"web node writes: {claims:.0f} claims/s, {progresses:.0f} progress notes/s, {writes:.0f} results/s")
+    # A worker sends at most one progress note per 0.2 s (and the first): about 5 for a 1 s grading, where the
+    # embedded workers write 16 for hello-route (ready, collected, and each of 7 tests started and done).
+    per_grading = 1 / claims + 5 / progresses + 1 / writes
+    print(f"  one grading's writes (a claim, 5 progress notes, a result): {per_grading * 1000:.1f} ms -> ceiling "
+          f"{1 / per_grading:.0f} gradings/s for any number of workers")
 
 
 if __name__ == "__main__":

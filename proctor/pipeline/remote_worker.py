@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5.0
 MAX_REFUSALS = 50  # a job every worker refuses stops going round, whatever the count of live workers says
 REFUSED_DELAY_MS = 200
+PROGRESS_SECONDS = 0.2
 DAY = 86400
 
 
@@ -198,9 +199,14 @@ class RemoteGrader:
         log.info("grading submission %d (%s, %s, attempt %d)", job.submission_id, job.challenge, job.suite,
                  job.attempt)
         progress = Progress()
+        last_sent = [0.0]
 
         def on_event(event: dict[str, Any]) -> None:
-            if progress.apply(event):
+            # Every note is a write on the web node, its one SQLite writer: at most one per PROGRESS_SECONDS
+            # (the panel polls every 200 ms), except the first that says how many tests there are.
+            if progress.apply(event) and (time.monotonic() - last_sent[0] >= PROGRESS_SECONDS
+                                          or event.get("type") == "collected"):
+                last_sent[0] = time.monotonic()
                 note = ProgressNote(submission_id=job.submission_id, token=job.token, progress=progress.data)
                 try:
                     self.client.publish(PROGRESS_CHANNEL, note.model_dump_json())
