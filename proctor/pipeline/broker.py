@@ -34,7 +34,8 @@ class Broker(RedisBroker):
 def make_broker(url: str, *, dead_worker_seconds: float) -> Broker:
     # No default middleware: no automatic retries (a job's retries are counted in Redis, see remote_worker.py)
     # and no time limit from Dramatiq (the engine has its own wall limit per run).
-    return Broker(url=url, namespace=NAMESPACE, middleware=[], heartbeat_timeout=int(dead_worker_seconds * 1000))
+    return Broker(url=url, namespace=NAMESPACE, middleware=[],  # type: ignore[no-untyped-call]
+                  heartbeat_timeout=int(dead_worker_seconds * 1000))
 
 
 def connect(url: str) -> redis.Redis:

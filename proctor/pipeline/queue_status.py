@@ -74,7 +74,8 @@ def render(status: QueueStatus) -> str:
     if status.mode == "redis":
         lines.append(f"workers:  {len(status.workers)} seen in the last minute")
         for w in status.workers:
-            lines.append(f"  {w.worker:<32} concurrency {w.concurrency:<3} {w.backend:<7} seen {now - w.seen_at:.0f} s ago")
+            seen = now - w.seen_at
+            lines.append(f"  {w.worker:<32} concurrency {w.concurrency:<3} {w.backend:<7} seen {seen:.0f} s ago")
         for job in status.running:
             lines.append(f"  submission {job.submission_id} on {job.worker} for {now - job.started_at:.0f} s")
     return "\n".join(lines)

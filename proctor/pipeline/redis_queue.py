@@ -28,10 +28,24 @@ from pydantic import ValidationError
 from proctor.grading.packs import Catalog, Challenge, UnknownChallenge
 from proctor.grading.results import RunResult, RunStatus
 from proctor.pipeline.broker import Broker, connect, make_broker
-from proctor.pipeline.jobs_wire import (GRADE_ACTOR, JOBS_QUEUE, PROGRESS_CHANNEL, RECORD_ACTOR,
-                                        RECORD_VALIDATION_ACTOR, RESULTS_QUEUE, VALIDATE_QUEUE,
-                                        VALIDATION_PROGRESS_CHANNEL, WORKER_SEEN_SECONDS, WORKERS_KEY, GradeJob,
-                                        JobResult, ProgressNote, WorkerSeen, job_key, pack_sha256)
+from proctor.pipeline.jobs_wire import (
+    GRADE_ACTOR,
+    JOBS_QUEUE,
+    PROGRESS_CHANNEL,
+    RECORD_ACTOR,
+    RECORD_VALIDATION_ACTOR,
+    RESULTS_QUEUE,
+    VALIDATE_QUEUE,
+    VALIDATION_PROGRESS_CHANNEL,
+    WORKER_SEEN_SECONDS,
+    WORKERS_KEY,
+    GradeJob,
+    JobResult,
+    ProgressNote,
+    WorkerSeen,
+    job_key,
+    pack_sha256,
+)
 from proctor.pipeline.redis_validations import RemoteValidations
 from proctor.settings import Settings
 from proctor.store import Store, authored_challenges, submissions
@@ -176,7 +190,7 @@ class RedisQueue:
         if key not in self._hashes:
             self._hashes[key] = pack_sha256(challenge)
         job = GradeJob(submission_id=submission.id, attempt=submission.attempts, token=token,
-                       challenge=challenge.slug, suite=submission.suite,  # type: ignore[arg-type]
+                       challenge=challenge.slug, suite=submission.suite,
                        graders_sha256=self._hashes[key], files=submission.files,
                        limits=challenge.limits.model_dump(), enqueued_at=time.time(), pack=self._authored(challenge))
         # The token is in Redis before the job: a worker that sees the job always finds it.
@@ -202,7 +216,7 @@ class RedisQueue:
             return
         with self._recording:
             held = self.client.mget([job_key(r[0]) for r in rows])
-            for (submission_id, token), in_redis in zip(rows, held):  # type: ignore[arg-type]
+            for (submission_id, token), in_redis in zip(rows, held, strict=True):
                 if in_redis == token:
                     submissions.renew(self.store, submission_id=submission_id, token=token,
                                       lease_seconds=self.lease_seconds)
@@ -264,7 +278,7 @@ class RedisQueue:
     def _listen(self) -> None:
         while not self._stop.is_set():
             try:
-                pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+                pubsub = self.client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
                 pubsub.subscribe(PROGRESS_CHANNEL, VALIDATION_PROGRESS_CHANNEL)
                 while not self._stop.is_set():
                     message = pubsub.get_message(timeout=0.5)

@@ -16,8 +16,14 @@ from dramatiq.message import Message
 from pydantic import ValidationError
 
 from proctor.pipeline.broker import Broker
-from proctor.pipeline.jobs_wire import (VALIDATE_ACTOR, VALIDATE_QUEUE, ValidateJob, ValidationAnswer,
-                                        ValidationProgressNote, validation_key)
+from proctor.pipeline.jobs_wire import (
+    VALIDATE_ACTOR,
+    VALIDATE_QUEUE,
+    ValidateJob,
+    ValidationAnswer,
+    ValidationProgressNote,
+    validation_key,
+)
 from proctor.store import Store, validations
 
 log = logging.getLogger(__name__)
@@ -59,7 +65,7 @@ class RemoteValidations:
         if not rows:
             return
         held = self.client.mget([validation_key(r[0]) for r in rows])
-        for (validation_id, token), in_redis in zip(rows, held):  # type: ignore[arg-type]
+        for (validation_id, token), in_redis in zip(rows, held, strict=True):
             lease = self.lease_seconds if in_redis == token else -1
             validations.renew(self.store, validation_id=validation_id, token=token, lease_seconds=lease)
 

@@ -20,6 +20,7 @@ import time
 from typing import Any
 
 import dramatiq
+import redis
 from dramatiq.message import Message
 from pydantic import ValidationError
 
@@ -30,14 +31,35 @@ from proctor.grading.pool import WarmPool
 from proctor.grading.sandbox import Sandbox, choose_backend
 from proctor.grading.submission import SubmissionError
 from proctor.grading.suite_pool import start_suite_pool
-from proctor.pipeline.broker import connect, make_broker
 from proctor.grading.validate import check_pack
-from proctor.pipeline.jobs_wire import (GRADE_ACTOR, JOBS_QUEUE, PROGRESS_CHANNEL, RECORD_ACTOR,
-                                        RECORD_VALIDATION_ACTOR, RESULTS_QUEUE, RUNNING_KEY, VALIDATE_ACTOR,
-                                        VALIDATE_QUEUE, VALIDATION_PROGRESS_CHANNEL, WORKERS_KEY, GradeJob,
-                                        JobResult, ProgressNote, ResultKind, RunningJob, ValidateJob,
-                                        ValidationAnswer, ValidationProgressNote, WorkerSeen, deliveries_key,
-                                        job_key, pack_sha256, refusers_key, validation_key)
+from proctor.pipeline.broker import connect, make_broker
+from proctor.pipeline.jobs_wire import (
+    GRADE_ACTOR,
+    JOBS_QUEUE,
+    PROGRESS_CHANNEL,
+    RECORD_ACTOR,
+    RECORD_VALIDATION_ACTOR,
+    RESULTS_QUEUE,
+    RUNNING_KEY,
+    VALIDATE_ACTOR,
+    VALIDATE_QUEUE,
+    VALIDATION_PROGRESS_CHANNEL,
+    WORKERS_KEY,
+    GradeJob,
+    JobResult,
+    ProgressNote,
+    ResultKind,
+    RunningJob,
+    ValidateJob,
+    ValidationAnswer,
+    ValidationProgressNote,
+    WorkerSeen,
+    deliveries_key,
+    job_key,
+    pack_sha256,
+    refusers_key,
+    validation_key,
+)
 from proctor.pipeline.redis_queue import live_workers
 from proctor.settings import Settings
 from proctor.web.challenge_lookup import write_pack
@@ -143,7 +165,7 @@ class RemoteGrader:
                                               progress={"done": len(cases), "total": total, "cases": list(cases)})
             try:
                 self.client.publish(VALIDATION_PROGRESS_CHANNEL, note.model_dump_json())
-            except Exception:
+            except redis.RedisError:  # progress is a courtesy; the check goes on without it
                 log.warning("progress of validation %d not sent", job.validation_id)
 
         problems = check_pack(challenge, backend=self.backend, settings=self.settings, log=on_case).problems
@@ -210,7 +232,7 @@ class RemoteGrader:
                 note = ProgressNote(submission_id=job.submission_id, token=job.token, progress=progress.data)
                 try:
                     self.client.publish(PROGRESS_CHANNEL, note.model_dump_json())
-                except Exception:  # progress is a courtesy; the grading goes on without it
+                except redis.RedisError:  # progress is a courtesy; the grading goes on without it
                     log.warning("progress of submission %d not sent", job.submission_id)
 
         files = {name: text.encode("utf-8") for name, text in job.files.items()}
@@ -262,14 +284,14 @@ def run(settings: Settings, *, concurrency: int) -> int:
     while not stop.is_set():
         try:
             grader.heartbeat()
-        except Exception as exc:  # Redis away for a moment: Dramatiq reconnects by itself, so does this
+        except redis.RedisError as exc:  # Redis away for a moment: Dramatiq reconnects by itself, so does this
             log.warning("heartbeat not sent: %s", exc)
         stop.wait(HEARTBEAT_SECONDS)
     worker.stop()
     try:
         grader.leave()
-    except Exception:
-        pass
+    except redis.RedisError:
+        log.warning("could not say goodbye; `queue status` drops this worker within a minute")
     if warm:
         warm.close()
     if suites:

@@ -28,7 +28,8 @@ from proctor.web.passwords import hash_password
 
 
 def redis_binary() -> str:
-    found = shutil.which("redis-server") or ("/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None)
+    debian = Path("/usr/bin/redis-server")
+    found = shutil.which("redis-server") or (str(debian) if debian.exists() else None)
     if found is None:
         if os.environ.get("CI") == "true":
             pytest.fail("redis-server is missing; .ci/run installs it")

@@ -30,8 +30,9 @@ def seed_history(store: Store, seconds: float, count: int = 3) -> None:
     with store.write() as conn:
         for i in range(count):
             conn.execute("INSERT INTO submissions (user_id, challenge, suite, files, status, created_at, started_at, "
-                         "finished_at, result_status, score) VALUES (?, 'hello-route', 'hidden', '{}', 'done', ?, ?, ?, "
-                         "'graded', 100)", (secret_user.id, t + i, t + i, t + i + seconds))
+                         "finished_at, result_status, score) VALUES "
+                         "(?, 'hello-route', 'hidden', '{}', 'done', ?, ?, ?, 'graded', 100)",
+                         (secret_user.id, t + i, t + i, t + i + seconds))
 
 
 def log_in(page: Any, base: str, email: str) -> None:

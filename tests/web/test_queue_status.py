@@ -45,8 +45,9 @@ def test_queue_status_embedded_and_redis(data_dir: Path) -> None:
         for name, seen in (("box-a:1", now - 5), ("box-b:2", now - 3600)):  # the second one left long ago
             client.hset(WORKERS_KEY, name, WorkerSeen(worker=name, host=name[:5], concurrency=4, backend="docker",
                                                       seen_at=seen).model_dump_json())
-        client.hset(RUNNING_KEY, "9", RunningJob(submission_id=9, worker="box-a:1", started_at=now - 2).model_dump_json())
-        client.hset(RUNNING_KEY, "8", RunningJob(submission_id=8, worker="box-b:2", started_at=now - 2).model_dump_json())
+        for job_id, worker in ((9, "box-a:1"), (8, "box-b:2")):
+            running = RunningJob(submission_id=job_id, worker=worker, started_at=now - 2)
+            client.hset(RUNNING_KEY, str(job_id), running.model_dump_json())
         client.rpush(f"{NAMESPACE}:{JOBS_QUEUE}", "m1", "m2")  # two jobs sent, not yet taken
         out = status(data_dir, redis_server.url)
         assert "mode:     redis" in out and "depth:    3 waiting" in out and "running:  1" in out

@@ -38,8 +38,8 @@ def test_an_authored_pack_travels_with_its_job(data_dir: Path, bwrap: Any) -> No
     redis_server.start()
     store = Store.open(data_dir / "proctor.db")
     author = users.create(store, email="author@example.com", password_hash=hash_password(PASSWORD), role="interviewer")
-    authored_challenges.save(store, slug=SLUG, owner_id=author.id, title="Hello, copy", files=authored_copy_of_hello_route(),
-                             problems=[], validated=True, create=True)
+    authored_challenges.save(store, slug=SLUG, owner_id=author.id, title="Hello, copy",
+                             files=authored_copy_of_hello_route(), problems=[], validated=True, create=True)
     web = WebNode(data_dir, redis_server.url)
     worker = WorkerProcess(redis_server.url, data_dir, "only")
     try:

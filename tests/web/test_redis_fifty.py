@@ -30,8 +30,8 @@ VARIANTS = {
     "correct": REFERENCE,
     **WRONG,
     "exit-at-import": "import os\nos._exit(0)\n\n" + REFERENCE,
-    "sys-exit-in-handler": REFERENCE.replace(HEALTH, '@app.get("/health")\ndef health():\n    import sys\n    sys.exit(3)'),
-    "os-exit-in-handler": REFERENCE.replace(HEALTH, '@app.get("/health")\ndef health():\n    import os\n    os._exit(3)'),
+    "sys-exit-in-handler": REFERENCE.replace(HEALTH, '@app.get("/health")\ndef health():\n    import sys; sys.exit(3)'),
+    "os-exit-in-handler": REFERENCE.replace(HEALTH, '@app.get("/health")\ndef health():\n    import os; os._exit(3)'),
 }
 # 50 in all: mostly correct, each wrong and hostile kind several times.
 PLAN = ["correct"] * 20 + [name for name in VARIANTS if name != "correct" for _ in range(5)]
@@ -57,7 +57,7 @@ def test_fifty_submissions_two_workers_one_killed(data_dir: Path, bwrap: Any) ->
         doomed.start()
         survivor.start()
         base = f"http://127.0.0.1:{web.port}"
-        ids = {submit(base, secret, VARIANTS[name]): name for secret, name in zip(secrets, PLAN)}
+        ids = {submit(base, secret, VARIANTS[name]): name for secret, name in zip(secrets, PLAN, strict=True)}
         wait_until(lambda: submissions.status_counts(store).get("done", 0) >= 10, what="ten results")
         assert "grading submission" in doomed.log()
         doomed.kill(signal.SIGKILL)
@@ -68,7 +68,8 @@ def test_fifty_submissions_two_workers_one_killed(data_dir: Path, bwrap: Any) ->
             assert (s.result_status, s.score) == expected[name], (submission_id, name)
             assert s.result is not None and s.result["status"] == expected[name][0]
         web.stop(signal.SIGTERM)
-        recorded = Counter(int(m) for m in re.findall(r"submission (\d+) graded by", (data_dir / "server.log").read_text()))
+        log = (data_dir / "server.log").read_text()
+        recorded = Counter(int(m) for m in re.findall(r"submission (\d+) graded by", log))
         assert recorded == Counter(ids.keys())  # each exactly once
     finally:
         for p in (doomed, survivor):
