@@ -118,6 +118,14 @@ class RedisQueue:
     def notify(self) -> None:
         self._wake.set()
 
+    def reachable(self) -> str:
+        """"ok", or why Redis does not answer (for /ready)."""
+        try:
+            self.client.ping()
+        except redis.RedisError as exc:
+            return f"failed: {type(exc).__name__}"
+        return "ok"
+
     @property
     def count(self) -> int:
         """Grading slots: the concurrency of the workers seen in the last minute (0 when Redis is away)."""

@@ -87,7 +87,11 @@ def test_a_web_node_with_a_queue_needs_no_sandbox(data_dir: Path) -> None:
     try:
         web.start()
         ready = httpx.get(f"http://127.0.0.1:{web.port}/ready")
-        assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "workers": "ok"}
+        assert ready.status_code == 200
+        assert ready.json()["checks"] == {"database": "ok", "workers": "ok", "queue": "ok"}
+        redis_server.kill()
+        down = httpx.get(f"http://127.0.0.1:{web.port}/ready", timeout=30)
+        assert down.status_code == 503 and down.json()["checks"]["queue"].startswith("failed")
     finally:
         if web.proc is not None:
             web.stop(15)
