@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import PASSWORD
 from redis_servers import RedisServer
 
@@ -75,6 +76,7 @@ def test_estimated_wait_shares_the_queue_among_slots(data_dir: Path) -> None:
     store.close()
 
 
+@pytest.mark.slow
 def test_a_web_node_with_a_queue_needs_no_sandbox(data_dir: Path) -> None:
     """It grades nothing itself: no runtime and no Docker engine on this machine, and it still serves, ready."""
     import httpx
@@ -99,6 +101,7 @@ def test_a_web_node_with_a_queue_needs_no_sandbox(data_dir: Path) -> None:
         redis_server.kill()
 
 
+@pytest.mark.slow
 def test_distributed_mode_keeps_the_fair_order(data_dir: Path, bwrap: object) -> None:
     """The web node decides the order (store/submissions.py NEXT): a user's backlog waits its turn."""
     from conftest import REFERENCE
