@@ -81,12 +81,14 @@ def render(status: QueueStatus) -> str:
     return "\n".join(lines)
 
 
+# Read on every poll of a queued panel: the newest finished ones, from their own index, never the whole table.
+RECENT_GRADINGS = ("SELECT finished_at, started_at FROM submissions INDEXED BY submissions_finished "
+                   "WHERE status = 'done' AND started_at IS NOT NULL ORDER BY finished_at DESC LIMIT ?")
+
+
 def mean_grading_seconds(store: Store, *, recent: int = 50) -> float | None:
     """How long the last `recent` gradings took, on average, from claim to result; None before any."""
-    row = store.read().execute(
-        "SELECT avg(finished_at - started_at) FROM (SELECT finished_at, started_at FROM submissions "
-        "WHERE status = 'done' AND started_at IS NOT NULL AND finished_at IS NOT NULL "
-        "ORDER BY finished_at DESC LIMIT ?)", (recent,)).fetchone()
+    row = store.read().execute(f"SELECT avg(finished_at - started_at) FROM ({RECENT_GRADINGS})", (recent,)).fetchone()
     return float(row[0]) if row and row[0] is not None else None
 
 

@@ -265,3 +265,9 @@ def api_tokens_expiry(db: Database) -> None:
     # NULL: the token never expires (the owner revokes it). last_used_at existed from the start.
     db.execute("ALTER TABLE api_tokens ADD COLUMN expires_at REAL")
     db.execute("CREATE INDEX api_tokens_user ON api_tokens (user_id)")
+
+
+@MIGRATIONS()
+def queue_submissions_finished(db: Database) -> None:
+    # The estimated wait (pipeline/queue_status.py) averages the last gradings on every poll of a queued panel.
+    db.execute("CREATE INDEX submissions_finished ON submissions (finished_at) WHERE status = 'done'")

@@ -13,7 +13,7 @@ from conftest import PASSWORD
 from redis_servers import RedisServer
 
 from proctor.pipeline.jobs_wire import JOBS_QUEUE, NAMESPACE, RUNNING_KEY, WORKERS_KEY, RunningJob, WorkerSeen
-from proctor.pipeline.queue_status import estimate_wait_seconds
+from proctor.pipeline.queue_status import RECENT_GRADINGS, estimate_wait_seconds
 from proctor.settings import PROJECT_ROOT
 from proctor.store import Store, submissions, users
 from proctor.web.passwords import hash_password
@@ -131,3 +131,10 @@ def test_distributed_mode_keeps_the_fair_order(data_dir: Path, bwrap: object) ->
         web.log.close()
         redis_server.kill()
         store.close()
+
+
+def test_the_estimate_reads_an_index_not_every_submission(data_dir: Path) -> None:
+    store = Store.open(data_dir / "proctor.db")
+    plan = " ".join(str(row[3]) for row in store.read().execute(f"EXPLAIN QUERY PLAN {RECENT_GRADINGS}", (50,)))
+    store.close()
+    assert "submissions_finished" in plan and "TEMP B-TREE" not in plan
