@@ -86,6 +86,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None)
     p.set_defaults(func=cmd_serve)
 
+    p = sub.add_parser("worker", help="grade jobs from the Redis queue (PROCTOR_QUEUE_URL), on any machine")
+    p.add_argument("--concurrency", type=int, default=None, metavar="N",
+                   help="submissions graded at a time (default: one per core)")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("queue", help="inspect the grading queue")
+    qsub = p.add_subparsers(dest="action", required=True)
+    q = qsub.add_parser("status", help="depth, running jobs, live workers and the oldest waiting submission")
+    q.set_defaults(func=cmd_queue_status)
+
     p = sub.add_parser("users", help="manage platform accounts")
     usub = p.add_subparsers(dest="action", required=True)
     u = usub.add_parser("create", help="create an account (prompts for the password unless --password is given)")
@@ -129,6 +139,35 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     # The server only sees this account if it uses the same database: say which one this was.
     print(f"created {user.role} {user.email} (id {user.id}) in {database}")
     print("the server must run with the same PROCTOR_DATA_DIR (or PROCTOR_DATABASE) to see it")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    import os
+
+    from proctor.pipeline.remote_worker import run
+
+    settings = get_settings()
+    if not settings.queue_url:
+        raise UsageError("set PROCTOR_QUEUE_URL (redis://host:6379/0) to the queue the web node uses")
+    concurrency = args.concurrency or os.cpu_count() or 1
+    if not 1 <= concurrency <= 256:
+        raise UsageError("--concurrency must be between 1 and 256")
+    logging.getLogger().setLevel(logging.INFO)
+    check_runtime()
+    return run(settings, concurrency=concurrency)
+
+
+def cmd_queue_status(args: argparse.Namespace) -> int:
+    from proctor.pipeline.queue_status import read_status, render
+    from proctor.store import Store
+
+    settings = get_settings()
+    store = Store.open(settings.database_path)
+    try:
+        print(render(read_status(store, queue_url=settings.queue_url)))
+    finally:
+        store.close()
     return 0
 
 
@@ -320,12 +359,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     configure_logging(json_lines=settings.log_json)
     host = args.host or settings.host
     port = args.port or settings.port
-    if settings.sandbox != "auto":
-        from proctor.grading.sandbox import get_backend
+    if not settings.queue_url:  # with a queue, `proctor worker` processes grade and this node needs no sandbox
+        if settings.sandbox != "auto":
+            from proctor.grading.sandbox import get_backend
 
-        # an operator's explicit choice must work: fail at start, in one line
-        get_backend(settings.sandbox, docker_socket_root=settings.docker_socket_root)
-    check_runtime()
+            # an operator's explicit choice must work: fail at start, in one line
+            get_backend(settings.sandbox, docker_socket_root=settings.docker_socket_root)
+        check_runtime()
     serve(create_app(settings, host=host), host=host, port=port, log_level="info")
     return 0
 

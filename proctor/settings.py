@@ -109,6 +109,13 @@ class Settings(BaseSettings):
     dockerfile_image_mib: int = Field(700, ge=64, le=65536)  # the built image, base included
     dockerfile_run_seconds: int = Field(15, ge=2, le=600)
 
+    # Distributed grading (issue 16, docs/deployment.md): redis://… sends grading to `proctor worker` processes on
+    # any machine; unset, grading threads run in the server (the embedded default). A worker silent this long is
+    # taken for dead and its jobs go to another; a job that stopped its worker this many times is not tried again.
+    queue_url: str = ""
+    queue_dead_worker_seconds: float = Field(30.0, ge=1, le=3600)
+    queue_max_deliveries: int = Field(3, ge=1, le=20)
+
     @model_validator(mode="after")
     def _enforce_non_default_secret(self) -> "Settings":
         if self.environment != "development" and self.secret_key == DEFAULT_SECRET_KEY:

@@ -67,8 +67,13 @@ def test_compose_mounts_what_the_docs_say_and_warns_about_the_socket():
 
     text = (ROOT / "compose.yaml").read_text()
     compose = yaml.safe_load(text)
-    service = compose["services"]["proctor"]
-    assert "/var/run/docker.sock:/var/run/docker.sock" in service["volumes"]
-    assert "/run/proctor:/run/proctor" in service["volumes"]
+    # Issue 16: the web node grades nothing, so the Docker socket is mounted only into the scalable workers.
+    web, worker, redis = (compose["services"][name] for name in ("proctor", "worker", "redis"))
+    assert "/var/run/docker.sock:/var/run/docker.sock" in worker["volumes"]
+    assert "/run/proctor:/run/proctor" in worker["volumes"]
+    assert not any("docker.sock" in volume for volume in web["volumes"])
+    assert web["environment"]["PROCTOR_QUEUE_URL"] == worker["environment"]["PROCTOR_QUEUE_URL"]
+    assert worker["command"][:2] == ["proctor", "worker"] and "container_name" not in worker  # --scale works
+    assert "--appendonly" in redis["command"] and "yes" in redis["command"]
     assert "root on the host" in text
     assert "root on the host" in (ROOT / "docs/deployment.md").read_text()

@@ -24,6 +24,7 @@ from proctor.grading.results import RunResult
 from proctor.grading.sandbox import SandboxUnavailable
 from proctor.pipeline.deadlines import DeadlineSweeper
 from proctor.pipeline.lookup import ChallengeLookup
+from proctor.pipeline.redis_queue import RedisQueue
 from proctor.pipeline.startup import Grading
 from proctor.pipeline.startup import start as start_grading
 from proctor.settings import DEFAULT_SECRET_KEY, Settings, get_settings
@@ -46,6 +47,7 @@ from proctor.web.routes import (
     dashboard,
     invitations,
     operations,
+    queue_admin,
     quizzes,
     reports,
     results,
@@ -88,7 +90,11 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = app_state(app)
         grading: Grading | None = None
-        if start_workers:
+        queue: RedisQueue | None = None
+        if start_workers and settings.queue_url:  # `proctor worker` processes grade (pipeline/redis_queue.py)
+            queue = RedisQueue(store=store, catalog=lookup, settings=settings, on_finished=record_grading)
+            queue.start()
+        elif start_workers:
             try:
                 grading = start_grading(settings, store, lookup, local_single_user=is_loopback(host),
                                         on_finished=record_grading)
@@ -97,14 +103,17 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
                 log.error("no sandbox, so nothing will be graded: %s", exc)
             else:
                 state.backend = grading.backend
-        state.workers = grading.workers if grading else None
+        workers = queue or (grading.workers if grading else None)
+        state.workers = workers
         sweeper = DeadlineSweeper(store, interval=state.sweep_seconds,
-                                  on_submitted=grading.workers.notify if grading else None)
+                                  on_submitted=workers.notify if workers else None)
         sweeper.start()
         try:
             yield
         finally:
             sweeper.stop()
+            if queue:
+                queue.stop()
             if grading:
                 grading.stop()
             store.close()
@@ -134,6 +143,7 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
                    reports.router, authoring.router, quizzes.router, activity.router):
         app.include_router(router, include_in_schema=False)
     app.include_router(custom_requests.router, include_in_schema=False)
+    app.include_router(queue_admin.router, include_in_schema=False)
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(api_docs.router, include_in_schema=False)
     return app

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # types only: every web module may import this one without a 
     from proctor.grading.packs import Catalog
     from proctor.grading.sandbox import Sandbox
     from proctor.pipeline.lookup import ChallengeLookup
+    from proctor.pipeline.redis_queue import RedisQueue
     from proctor.pipeline.worker import Workers
     from proctor.settings import Settings
     from proctor.store import Store
@@ -42,7 +43,7 @@ class AppState:
     sweep_seconds: float = 5.0
     # Filled in by the lifespan when it starts grading: the backend it chose, or why there is none.
     backend: Sandbox | None = None
-    workers: Workers | None = None
+    workers: Workers | RedisQueue | None = None  # in-process workers, or the web node's side of the Redis queue
     sandbox_problem: str | None = None
 
 

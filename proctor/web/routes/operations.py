@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from proctor.grading.sandbox import runtime
+from proctor.pipeline.redis_queue import RedisQueue
 from proctor.web.state import state_of
 
 router = APIRouter(tags=["operations"])
@@ -32,7 +33,10 @@ def show_readiness(request: Request) -> Response:
         checks["database"] = "ok"
     except Exception as exc:  # noqa: BLE001 - any failure means not ready; say which
         checks["database"] = f"failed: {exc}"
-    if state.start_workers:
+    if state.start_workers and state.settings.queue_url:  # graded by `proctor worker` processes, not here
+        checks["workers"] = "ok" if state.workers and state.workers.alive() else "not running"
+        checks["queue"] = state.workers.reachable() if isinstance(state.workers, RedisQueue) else "not running"
+    elif state.start_workers:
         if state.sandbox_problem:
             checks["sandbox"] = f"failed: {state.sandbox_problem}"
         try:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from proctor.grading.packs import Catalog, Challenge
+from proctor.pipeline.queue_status import estimate_wait_seconds, wait_words
 from proctor.store import submissions
 from proctor.store.submissions import Submission
 from proctor.web.deps import CatalogDep, CurrentUser, IdPath, StoreDep, find_challenge
@@ -55,12 +56,13 @@ def status_context(request: Request, submission: Submission, *, shown: int | Non
     polling panel already shows (None when this is not a poll): the rest arrive one after another."""
     user = getattr(request.state, "user", None)
     progress = submission.progress or {}
-    context: dict[str, Any] = {"submission": submission, "position": None, "progress": progress,
+    context: dict[str, Any] = {"submission": submission, "position": None, "wait": None, "progress": progress,
                                "result": visible_result(submission.result, staff=bool(user and user.is_staff)),
                                "hint": None, "percent": 0, "shown": shown, "header": None,
                                "suite_output": is_suite(request, submission)}
     if submission.status == "queued":
         context["position"] = submissions.queue_position(state_of(request).store, submission=submission)
+        context["wait"] = queue_wait(request, context["position"])
     elif submission.status == "running" and progress.get("total"):
         context["percent"] = int(100 * progress.get("done", 0) / progress["total"])
     elif submission.result:
@@ -71,6 +73,13 @@ def status_context(request: Request, submission: Submission, *, shown: int | Non
         context["percent"] = 100
         context["header"] = practice_header(request, submission)
     return context
+
+
+def queue_wait(request: Request, position: int) -> str | None:
+    """The estimated wait shown beside a queue position (pipeline/queue_status.py), as words."""
+    workers = request.app.state.workers
+    seconds = estimate_wait_seconds(request.app.state.store, position=position, slots=workers.count if workers else 1)
+    return None if seconds is None else wait_words(seconds)
 
 
 def practice_header(request: Request, submission: Submission) -> dict[str, Any] | None:

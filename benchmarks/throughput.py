@@ -1,0 +1,235 @@
+"""Grading throughput: the embedded queue against Redis with local `proctor worker` processes, in one run.
+
+    .venv/bin/python benchmarks/throughput.py [--submissions 200] [--workers 2] [--writes 1000]
+
+Both modes grade the same `--submissions` hello-route references, stored queued at once, with the same number of
+grading slots (embedded: PROCTOR_WORKERS threads in `proctor serve`; Redis: that many `proctor worker
+--concurrency 1` processes beside a web node). Reported per mode: gradings/s from the first insert to the last
+result. For Redis also the queue's overhead per job apart from the grading itself (the web node sending a job
+to an idle worker until that worker starts it, 20 jobs one at a time), read from the web node's log. Last, the
+ceiling of any number of workers: what the web node, the one SQLite writer, writes per grading (a claim, the
+progress notes, the result through `RedisQueue.record`), each measured on synthetic data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+import redis  # noqa: E402
+
+from proctor.pipeline.jobs_wire import JobResult, ProgressNote, job_key  # noqa: E402
+from proctor.pipeline.redis_queue import RedisQueue  # noqa: E402
+from proctor.settings import Settings, get_settings  # noqa: E402
+from proctor.store import Store, submissions, users  # noqa: E402
+
+REFERENCE = (ROOT / "graders/hello-route/reference/app.py").read_text()
+PATTERN = re.compile(r"\(([\d.]+) s from sending to the worker's start, ([\d.]+) s grading\)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_redis(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
+                             "--save", "", "--appendonly", "yes"], stdout=subprocess.DEVNULL, start_new_session=True)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    for _ in range(200):
+        try:
+            client.ping()
+            return proc, url
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    raise SystemExit("redis-server did not start")
+
+
+def data_dir(name: str) -> Path:
+    path = Path(tempfile.mkdtemp(prefix=f"proctor-bench-{name}-"))
+    path.chmod(0o755)
+    return path
+
+
+def env_for(directory: Path, **extra: str) -> dict[str, str]:
+    return {**os.environ, "PROCTOR_DATA_DIR": str(directory), "PROCTOR_LOG_JSON": "false",
+            "PROCTOR_SANDBOX_RUNTIME": str(get_settings().runtime_dir), "PROCTOR_WARM_POOL": "1", **extra}
+
+
+def serve(directory: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], Path]:
+    port = free_port()
+    log = directory / "server.log"
+    proc = subprocess.Popen([sys.executable, "-m", "proctor.cli", "serve", "--port", str(port)], env=env, cwd=ROOT,
+                            stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+    for _ in range(600):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return proc, log
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise SystemExit("the server did not start")
+
+
+def queue_all(store: Store, count: int, prefix: str = "b") -> tuple[float, list[int]]:
+    user_ids = [users.create(store, email=f"{prefix}{i}@example.com", password_hash="x").id for i in range(count)]
+    started = time.time()
+    with store.write() as conn:
+        ids = [submissions.insert(conn, user_id=u, challenge="hello-route", suite="hidden",
+                                  files={"app.py": REFERENCE}, per_minute=None) for u in user_ids]
+    return started, ids
+
+
+def wait_done(store: Store, ids: list[int]) -> float:
+    while True:
+        row = store.read().execute(f"SELECT count(*), max(finished_at) FROM submissions WHERE status = 'done' "
+                                   f"AND id IN ({','.join(map(str, ids))})").fetchone()
+        if row[0] == len(ids):
+            return float(row[1])
+        time.sleep(0.2)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def embedded(count: int, slots: int) -> float:
+    directory = data_dir("embedded")
+    server, _ = serve(directory, env_for(directory, PROCTOR_WORKERS=str(slots)))
+    store = Store.open(directory / "proctor.db")
+    try:
+        started, ids = queue_all(store, count)
+        return count / (wait_done(store, ids) - started)
+    finally:
+        stop(server)
+        store.close()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def distributed(count: int, slots: int) -> tuple[float, list[float], list[float]]:
+    directory = data_dir("redis")
+    redis_proc, url = start_redis(directory)
+    server, log = serve(directory, env_for(directory, PROCTOR_QUEUE_URL=url))
+    workers = []
+    for i in range(slots):
+        own = directory / f"worker-{i}"
+        own.mkdir()
+        own.chmod(0o755)
+        workers.append(subprocess.Popen([sys.executable, "-m", "proctor.cli", "worker", "--concurrency", "1"],
+                                        env=env_for(own, PROCTOR_QUEUE_URL=url), cwd=ROOT, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, start_new_session=True))
+    client = redis.Redis.from_url(url)
+    while client.hlen("proctor:workers") < slots:
+        time.sleep(0.1)
+    store = Store.open(directory / "proctor.db")
+    try:
+        started, ids = queue_all(store, count)
+        rate = count / (wait_done(store, ids) - started)
+        time.sleep(0.5)
+        busy = log.stat().st_size
+        # The overhead alone: one job at a time, so a worker is always idle when it is sent.
+        for i in range(20):
+            wait_done(store, queue_all(store, 1, prefix=f"idle{i}-")[1])
+        time.sleep(0.5)
+        with log.open() as f:
+            f.seek(busy)
+            idle = [float(a) for a, _ in PATTERN.findall(f.read())]
+        found = PATTERN.findall(log.read_bytes()[:busy].decode(errors="replace"))
+        return rate, idle, [float(b) for _, b in found]
+    finally:
+        for p in (*workers, server, redis_proc):
+            stop(p)
+        store.close()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def result_writes(count: int) -> tuple[float, float, float]:
+    """What the web node writes per grading, each on `count` submissions, real SQLite and Redis: claims/s (the
+    dispatcher's), progress notes/s (one per test) and results/s (RedisQueue.record)."""
+    directory = data_dir("writes")
+    redis_proc, url = start_redis(directory)
+    store = Store.open(directory / "proctor.db")
+    queue = RedisQueue(store=store, catalog=None, settings=Settings(data_dir=directory, queue_url=url))  # type: ignore[arg-type]
+    client = redis.Redis.from_url(url, decode_responses=True)
+    try:
+        _, ids = queue_all(store, count)
+        started = time.perf_counter()
+        claimed = [submissions.claim(store, lease_seconds=600) for _ in ids]
+        claims = count / (time.perf_counter() - started)
+        result = {"status": "graded", "challenge": "hello-route", "suite": "hidden", "score": 100.0, "points": 9,
+                  "max_points": 9, "tests": [], "output": "x" * 2000, "sandbox": "bwrap", "duration_ms": 900,
+                  "limits": {}}
+        payloads = []
+        for s in claimed:
+            assert s is not None and s.lease_token
+            client.set(job_key(s.id), s.lease_token)
+            payloads.append(JobResult(submission_id=s.id, token=s.lease_token, kind="graded", result=result,
+                                      worker="bench", enqueued_at=0, started_at=0, finished_at=1).model_dump(mode="json"))
+        progress = {"phase": "testing", "total": 9, "done": 4, "running": None,
+                    "tests": [{"name": f"test_{i}", "status": "passed", "points": 1, "max_points": 1}
+                              for i in range(4)]}
+        started = time.perf_counter()
+        for s in claimed:
+            queue._progress(ProgressNote(submission_id=s.id, token=s.lease_token, progress=progress).model_dump_json())
+        progresses = count / (time.perf_counter() - started)
+        started = time.perf_counter()
+        for payload in payloads:
+            queue.record(payload)
+        rate = count / (time.perf_counter() - started)
+        assert submissions.status_counts(store) == {"done": count}, submissions.status_counts(store)
+        return claims, progresses, rate
+    finally:
+        queue.broker.close()
+        store.close()
+        stop(redis_proc)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--submissions", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--writes", type=int, default=1000)
+    args = parser.parse_args()
+    print(f"{args.submissions} hello-route references, {args.workers} grading slots, {os.cpu_count()} cores",
+          flush=True)
+    rate = embedded(args.submissions, args.workers)
+    print(f"embedded (threads in the server):  {rate:6.2f} gradings/s", flush=True)
+    rate, overhead, grading = distributed(args.submissions, args.workers)
+    print(f"redis + {args.workers} proctor worker:      {rate:6.2f} gradings/s", flush=True)
+    if overhead:
+        print(f"  queue overhead per job (sent to an idle worker -> it starts): p50 "
+              f"{statistics.median(overhead) * 1000:.0f} ms, max {max(overhead) * 1000:.0f} ms ({len(overhead)} jobs)")
+    if grading:
+        print(f"  grading per job on a worker:                   p50 {statistics.median(grading) * 1000:.0f} ms")
+    claims, progresses, writes = result_writes(args.writes)
+    print(f"web node writes: {claims:.0f} claims/s, {progresses:.0f} progress notes/s, {writes:.0f} results/s")
+    # A worker sends at most one progress note per 0.2 s (and the first): about 5 for a 1 s grading, where the
+    # embedded workers write 16 for hello-route (ready, collected, and each of 7 tests started and done).
+    per_grading = 1 / claims + 5 / progresses + 1 / writes
+    print(f"  one grading's writes (a claim, 5 progress notes, a result): {per_grading * 1000:.1f} ms -> ceiling "
+          f"{1 / per_grading:.0f} gradings/s for any number of workers")
+
+
+if __name__ == "__main__":
+    main()
