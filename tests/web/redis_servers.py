@@ -24,7 +24,7 @@ from servers import Server, free_port
 
 from proctor.settings import PROJECT_ROOT
 from proctor.store import Store, api_tokens, submissions, users
-from proctor.web.passwords import hash_password
+from proctor.store.passwords import hash_password
 
 
 def redis_binary() -> str:

@@ -18,7 +18,7 @@ from test_browser_api import Watched
 
 from proctor.pipeline.jobs_wire import WORKERS_KEY, WorkerSeen
 from proctor.store import Store, submissions, users
-from proctor.web.passwords import hash_password
+from proctor.store.passwords import hash_password
 
 pytestmark = pytest.mark.slow
 

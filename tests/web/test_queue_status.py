@@ -16,7 +16,7 @@ from proctor.pipeline.jobs_wire import JOBS_QUEUE, NAMESPACE, RUNNING_KEY, WORKE
 from proctor.pipeline.queue_status import RECENT_GRADINGS, estimate_wait_seconds
 from proctor.settings import PROJECT_ROOT
 from proctor.store import Store, submissions, users
-from proctor.web.passwords import hash_password
+from proctor.store.passwords import hash_password
 
 
 def status(data_dir: Path, queue_url: str = "") -> str:

@@ -16,7 +16,7 @@ from proctor.grading.packs import read_tree
 from proctor.pipeline.jobs_wire import GradeJob
 from proctor.settings import PROJECT_ROOT
 from proctor.store import Store, authored_challenges, submissions, users, validations
-from proctor.web.passwords import hash_password
+from proctor.store.passwords import hash_password
 
 SLUG = "hello-copy-u1"
 

@@ -21,6 +21,7 @@ from proctor.grading.engine import grade
 from proctor.grading.packs import default_catalog
 from proctor.settings import PROJECT_ROOT
 from proctor.store import Store, submissions
+from tests.conftest import SETTINGS
 
 pytestmark = pytest.mark.slow
 
@@ -40,8 +41,9 @@ PLAN += ["correct"] * (50 - len(PLAN))
 
 def test_fifty_submissions_two_workers_one_killed(data_dir: Path, bwrap: Any) -> None:
     assert len(PLAN) == 50 and HEALTH in REFERENCE
-    challenge = default_catalog().get("hello-route")
-    embedded = {name: grade(challenge, {"app.py": code.encode()}, backend=bwrap) for name, code in VARIANTS.items()}
+    challenge = default_catalog(SETTINGS).get("hello-route")
+    embedded = {name: grade(challenge, {"app.py": code.encode()}, backend=bwrap, settings=SETTINGS)
+                for name, code in VARIANTS.items()}
     expected = {name: (r.status.value, r.score) for name, r in embedded.items()}
     assert len({score for _, score in expected.values()}) >= 3  # correct, wrong and hostile differ
 
