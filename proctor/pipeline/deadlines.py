@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from proctor.store import Store, assessment_sessions
+from proctor.store import Store, sittings
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class DeadlineSweeper:
             self._thread.join(2.0)
 
     def sweep_once(self) -> list[int]:
-        created = assessment_sessions.sweep(self.store)
+        created = sittings.sweep(self.store)
         if created:
             log.info("deadline sweep queued %d submissions", len(created))
             if self.on_submitted:

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from proctor.grading.packs import Challenge
 from proctor.grading.submission import MAX_TOTAL_BYTES, SubmissionError, check_files
 from proctor.settings import Settings
-from proctor.store import Store, assessment_sessions, submissions
-from proctor.store.assessment_sessions import Hold
+from proctor.store import Store, sittings, submissions
+from proctor.store.sittings import Hold
 from proctor.store.submissions import (
     AlreadySubmitted,
     QueueLimits,
@@ -43,13 +43,13 @@ def hold_message(hold: Hold) -> str:
 def refuse_held_practice(store: Store, *, user: User, challenge: str) -> None:
     """409 while a session the user is sitting includes this challenge: practice would grade the same code
     (or try every quiz answer) outside the session's rules."""
-    hold = assessment_sessions.holding(store, user_id=user.id, challenge=challenge)
+    hold = sittings.holding(store, user_id=user.id, challenge=challenge)
     if hold is not None:
         raise Refused(409, hold_message(hold))
 
 
 def accept(store: Store, settings: Settings, *, user: User, challenge: Challenge, suite: str,
-           files: dict[str, bytes], client_address: str | None, assessment_session_id: int | None = None,
+           files: dict[str, bytes], client_address: str | None, sitting_id: int | None = None,
            once: bool = False, attachments: dict[str, str] | None = None,
            notify: Callable[[], None] | None = None) -> Submission:
     """Store a queued submission or raise Refused (400, 409, 413, 422, 429). `client_address` is None for a
@@ -58,7 +58,7 @@ def accept(store: Store, settings: Settings, *, user: User, challenge: Challenge
     checked files (a custom request). `notify` wakes the workers."""
     if suite not in SUITES:
         raise Refused(422, f"suite must be one of {', '.join(SUITES)}")
-    if assessment_session_id is None:
+    if sitting_id is None:
         refuse_held_practice(store, user=user, challenge=challenge.slug)
     given = challenge.given_files()
     files = {name: data for name, data in files.items() if name not in given}
@@ -75,8 +75,8 @@ def accept(store: Store, settings: Settings, *, user: User, challenge: Challenge
         submission = submissions.create(
             store, user_id=user.id, challenge=challenge.slug, suite=suite,
             files={**{name: data.decode("utf-8") for name, data in files.items()}, **(attachments or {})},
-            assessment_session_id=assessment_session_id, once=once, limits=limits,
-            client_address=None if assessment_session_id is not None else client_address)
+            sitting_id=sitting_id, once=once, limits=limits,
+            client_address=None if sitting_id is not None else client_address)
     except RateLimited as exc:
         raise Refused(429, str(exc), retry_after=exc.retry_after) from None
     except AlreadySubmitted:

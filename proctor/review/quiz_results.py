@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from proctor.grading.quiz import load_quiz
 from proctor.pipeline.lookup import ChallengeLookup
 from proctor.review.results_table import Row
-from proctor.store import Store, assessment_sessions
+from proctor.store import Store, sittings
 from proctor.store.assessments import Assessment
 
 
@@ -28,7 +28,7 @@ class QuizBreakdown:
 
 
 def best_statuses(store: Store, session_id: int, slug: str) -> dict[str, str] | None:
-    graded = [s for s in assessment_sessions.session_submissions(store, session_id=session_id, challenge=slug)
+    graded = [s for s in sittings.session_submissions(store, session_id=session_id, challenge=slug)
               if s.status == "done" and s.score is not None and s.result]
     if not graded:
         return None

@@ -19,10 +19,10 @@ from proctor.review.similarity import (
     shared_share,
     similarity,
 )
-from proctor.store import Store, assessment_sessions, reviews, snapshots, users
-from proctor.store.assessment_sessions import AssessmentSession
+from proctor.store import Store, reviews, sittings, snapshots, users
 from proctor.store.assessments import Assessment
 from proctor.store.database import now
+from proctor.store.sittings import Sitting
 
 SORT_KEYS = ("email", "total", "time", "status", "rating", "flags")
 
@@ -38,7 +38,7 @@ class Flag:
 
 @dataclass
 class Row:
-    session: AssessmentSession
+    session: Sitting
     email: str
     scores: dict[str, float | None]
     total: float
@@ -56,23 +56,23 @@ class Row:
                                                   else f.a, "similarity": round(f.score, 3)} for f in self.flags]}
 
 
-def session_status(session: AssessmentSession, at: float) -> str:
+def session_status(session: Sitting, at: float) -> str:
     if session.status == "active":
         return "in progress" if at < session.deadline else "expired"
     return session.status
 
 
-def seconds_used(session: AssessmentSession, at: float) -> float:
+def seconds_used(session: Sitting, at: float) -> float:
     end = session.finished_at if session.finished_at is not None else min(at, session.deadline)
     return max(0.0, end - session.started_at)
 
 
 def final_code(store: Store, session_id: int, challenge: str) -> dict[str, str] | None:
     """What a candidate ended with: the last submission, else the last draft."""
-    subs = assessment_sessions.session_submissions(store, session_id=session_id, challenge=challenge)
+    subs = sittings.session_submissions(store, session_id=session_id, challenge=challenge)
     if subs:
         return subs[-1].files
-    snap = snapshots.latest(store, assessment_session_id=session_id, challenge=challenge)
+    snap = snapshots.latest(store, sitting_id=session_id, challenge=challenge)
     return snap.files if snap else None
 
 
@@ -85,12 +85,12 @@ def starter_code(lookup: ChallengeLookup, challenge: str) -> str:
 
 
 def similarity_flags(store: Store, lookup: ChallengeLookup, assessment: Assessment,
-                     sessions: list[AssessmentSession]) -> list[Flag]:
+                     sessions: list[Sitting]) -> list[Flag]:
     return [p for p in similarity_pairs(store, lookup, assessment, sessions) if p.flagged]
 
 
 def similarity_pairs(store: Store, lookup: ChallengeLookup, assessment: Assessment,
-                     sessions: list[AssessmentSession]) -> list[Flag]:
+                     sessions: list[Sitting]) -> list[Flag]:
     """Every pair of candidates with code for a challenge; `score` is what the similarity view shows."""
     pairs = []
     for challenge in assessment.challenges:
@@ -109,7 +109,7 @@ def similarity_pairs(store: Store, lookup: ChallengeLookup, assessment: Assessme
 
 def build_rows(store: Store, lookup: ChallengeLookup, assessment: Assessment) -> tuple[list[Row], list[Flag]]:
     at = now()
-    sessions = assessment_sessions.list_for_assessment(store, assessment_id=assessment.id)
+    sessions = sittings.list_for_assessment(store, assessment_id=assessment.id)
     pairs = similarity_pairs(store, lookup, assessment, sessions)
     flags = [p for p in pairs if p.flagged]
     rows = []
@@ -117,13 +117,13 @@ def build_rows(store: Store, lookup: ChallengeLookup, assessment: Assessment) ->
         user = users.get(store, user_id=s.user_id)
         scores: dict[str, float | None] = {}
         for challenge in assessment.challenges:
-            graded = [x.score for x in assessment_sessions.session_submissions(store, session_id=s.id,
+            graded = [x.score for x in sittings.session_submissions(store, session_id=s.id,
                                                                                challenge=challenge)
                       if x.status == "done" and x.score is not None]
             scores[challenge] = max(graded) if graded else None
         rows.append(Row(s, user.email if user else "(deleted)", scores,
                         sum(v for v in scores.values() if v is not None), seconds_used(s, at),
-                        session_status(s, at), reviews.get(store, assessment_session_id=s.id).rating,
+                        session_status(s, at), reviews.get(store, sitting_id=s.id).rating,
                         [f for f in flags if s.id in (f.a, f.b)],
                         max((p for p in pairs if s.id in (p.a, p.b)), key=lambda p: p.score, default=None)))
     return rows, flags

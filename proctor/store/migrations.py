@@ -281,3 +281,14 @@ def protocol_complete_not_run_results(db: Database) -> None:
 def queue_submissions_finished(db: Database) -> None:
     # The estimated wait (pipeline/queue_status.py) averages the last gradings on every poll of a queued panel.
     db.execute("CREATE INDEX submissions_finished ON submissions (finished_at) WHERE status = 'done'")
+
+
+@MIGRATIONS()
+def names_sittings(db: Database) -> None:
+    # One word per concept (issue 13 §2): a candidate's timed attempt at an assessment is a "sitting" in the
+    # code, the URLs and the tables; "session" is only a login. SQLite carries the references and indexes along.
+    db.execute("ALTER TABLE assessment_sessions RENAME TO sittings")
+    db.execute("ALTER TABLE session_events RENAME TO sitting_events")
+    db.execute("ALTER TABLE session_activity RENAME TO sitting_activity")
+    for table in ("snapshots", "sitting_events", "reviews", "submissions", "sitting_activity"):
+        db.execute(f"ALTER TABLE {table} RENAME COLUMN assessment_session_id TO sitting_id")

@@ -18,19 +18,19 @@ class Review:
 EMPTY = Review("", None, None, None)
 
 
-def get(store: Store, *, assessment_session_id: int) -> Review:
+def get(store: Store, *, sitting_id: int) -> Review:
     row = store.read().execute("SELECT notes, rating, reviewer_id, updated_at FROM reviews "
-                               "WHERE assessment_session_id = ?", (assessment_session_id,)).fetchone()
+                               "WHERE sitting_id = ?", (sitting_id,)).fetchone()
     return Review(row["notes"], row["rating"], row["reviewer_id"], row["updated_at"]) if row else EMPTY
 
 
-def save(store: Store, *, assessment_session_id: int, reviewer_id: int, notes: str, rating: int | None) -> None:
+def save(store: Store, *, sitting_id: int, reviewer_id: int, notes: str, rating: int | None) -> None:
     if rating is not None and not 1 <= rating <= 5:
         raise ValueError("a rating is 1 to 5")
     with store.write() as conn:
         conn.execute(
-            "INSERT INTO reviews (assessment_session_id, reviewer_id, notes, rating, updated_at) "
+            "INSERT INTO reviews (sitting_id, reviewer_id, notes, rating, updated_at) "
             "VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (assessment_session_id) DO UPDATE SET reviewer_id = excluded.reviewer_id, "
+            "ON CONFLICT (sitting_id) DO UPDATE SET reviewer_id = excluded.reviewer_id, "
             "notes = excluded.notes, rating = excluded.rating, updated_at = excluded.updated_at",
-            (assessment_session_id, reviewer_id, notes, rating, now()))
+            (sitting_id, reviewer_id, notes, rating, now()))

@@ -32,30 +32,30 @@ class SnapshotLimits:
     interval: float = 0.0
 
 
-def save(store: Store, *, assessment_session_id: int, challenge: str, files: dict[str, str],
+def save(store: Store, *, sitting_id: int, challenge: str, files: dict[str, str],
          limits: SnapshotLimits = SnapshotLimits()) -> bool:
     """Keep a snapshot unless it equals the last one (autosave fires on every pause); True when stored."""
     encoded = json.dumps(files, sort_keys=True)
     t = now()
     with store.write() as conn:
         last = conn.execute(
-            "SELECT id, files, at FROM snapshots WHERE assessment_session_id = ? AND challenge = ? "
-            "ORDER BY id DESC LIMIT 1", (assessment_session_id, challenge)).fetchone()
+            "SELECT id, files, at FROM snapshots WHERE sitting_id = ? AND challenge = ? "
+            "ORDER BY id DESC LIMIT 1", (sitting_id, challenge)).fetchone()
         if last and last["files"] == encoded:
             return False
         size = len(encoded.encode())
         if last and t - last["at"] < limits.interval:
             conn.execute("UPDATE snapshots SET files = ?, size = ? WHERE id = ?", (encoded, size, last["id"]))
         else:
-            conn.execute("INSERT INTO snapshots (assessment_session_id, challenge, files, at, size) "
-                         "VALUES (?, ?, ?, ?, ?)", (assessment_session_id, challenge, encoded, t, size))
+            conn.execute("INSERT INTO snapshots (sitting_id, challenge, files, at, size) "
+                         "VALUES (?, ?, ?, ?, ?)", (sitting_id, challenge, encoded, t, size))
         if limits.keep is not None or limits.max_bytes is not None:
-            _prune(conn, assessment_session_id, challenge, limits)
+            _prune(conn, sitting_id, challenge, limits)
     return True
 
 
 def _prune(conn: sqlite3.Connection, session_id: int, challenge: str, limits: SnapshotLimits) -> None:
-    rows = conn.execute("SELECT id, at, size FROM snapshots WHERE assessment_session_id = ? AND challenge = ? "
+    rows = conn.execute("SELECT id, at, size FROM snapshots WHERE sitting_id = ? AND challenge = ? "
                         "ORDER BY id", (session_id, challenge)).fetchall()
     kept = [(r[0], r[1], r[2]) for r in rows]
     keep = limits.keep if limits.keep is not None else len(kept)
@@ -73,15 +73,15 @@ def _prune(conn: sqlite3.Connection, session_id: int, challenge: str, limits: Sn
     conn.executemany("DELETE FROM snapshots WHERE id = ?", [(i,) for i in doomed])
 
 
-def list_for(store: Store, *, assessment_session_id: int, challenge: str) -> list[Snapshot]:
+def list_for(store: Store, *, sitting_id: int, challenge: str) -> list[Snapshot]:
     rows = store.read().execute(
-        "SELECT id, challenge, files, at FROM snapshots WHERE assessment_session_id = ? AND challenge = ? "
-        "ORDER BY id", (assessment_session_id, challenge)).fetchall()
+        "SELECT id, challenge, files, at FROM snapshots WHERE sitting_id = ? AND challenge = ? "
+        "ORDER BY id", (sitting_id, challenge)).fetchall()
     return [Snapshot(r["id"], r["challenge"], json.loads(r["files"]), r["at"]) for r in rows]
 
 
-def latest(store: Store, *, assessment_session_id: int, challenge: str) -> Snapshot | None:
+def latest(store: Store, *, sitting_id: int, challenge: str) -> Snapshot | None:
     row = store.read().execute(
-        "SELECT id, challenge, files, at FROM snapshots WHERE assessment_session_id = ? AND challenge = ? "
-        "ORDER BY id DESC LIMIT 1", (assessment_session_id, challenge)).fetchone()
+        "SELECT id, challenge, files, at FROM snapshots WHERE sitting_id = ? AND challenge = ? "
+        "ORDER BY id DESC LIMIT 1", (sitting_id, challenge)).fetchone()
     return Snapshot(row["id"], row["challenge"], json.loads(row["files"]), row["at"]) if row else None

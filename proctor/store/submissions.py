@@ -51,7 +51,7 @@ class Submission:
     result: dict[str, Any] | None
     result_status: str | None
     score: float | None
-    assessment_session_id: int | None = None  # set for a timed assessment's submissions
+    sitting_id: int | None = None  # set for a timed assessment's submissions
     client_address: str | None = None  # who sent it, for the per-address cap; None for automatic ones
 
     @property
@@ -85,14 +85,14 @@ class QueueLimits:
 
 
 def create(store: Store, *, user_id: int, challenge: str, suite: str, files: dict[str, str],
-           per_minute: int = 10, assessment_session_id: int | None = None, once: bool = False,
+           per_minute: int = 10, sitting_id: int | None = None, once: bool = False,
            limits: QueueLimits | None = None, client_address: str | None = None) -> Submission:
     """Queue a submission, or raise RateLimited: one in flight per user, `per_minute` a minute, and with `limits`
     (whose per_minute then counts instead) the queue's caps per client address and overall."""
     with store.write() as conn:
         submission_id = insert(conn, user_id=user_id, challenge=challenge, suite=suite, files=files,
                                per_minute=limits.per_minute if limits else per_minute,
-                               assessment_session_id=assessment_session_id, once=once, limits=limits,
+                               sitting_id=sitting_id, once=once, limits=limits,
                                client_address=client_address)
     found = get(store, submission_id=submission_id)
     assert found is not None
@@ -100,15 +100,15 @@ def create(store: Store, *, user_id: int, challenge: str, suite: str, files: dic
 
 
 def insert(conn: sqlite3.Connection, *, user_id: int, challenge: str, suite: str, files: dict[str, str],
-           per_minute: int | None, assessment_session_id: int | None = None, once: bool = False,
+           per_minute: int | None, sitting_id: int | None = None, once: bool = False,
            limits: QueueLimits | None = None, client_address: str | None = None) -> int:
     """The insert inside the caller's transaction; per_minute=None skips the limits (the deadline sweep: a
     candidate's last draft is submitted whatever the queue holds).
     once: refuse (AlreadySubmitted) if the session already has a submission for this challenge, checked in the
     same transaction so two simultaneous requests cannot both pass."""
     t = now()
-    if once and conn.execute("SELECT 1 FROM submissions WHERE assessment_session_id = ? AND challenge = ?",
-                             (assessment_session_id, challenge)).fetchone():
+    if once and conn.execute("SELECT 1 FROM submissions WHERE sitting_id = ? AND challenge = ?",
+                             (sitting_id, challenge)).fetchone():
         raise AlreadySubmitted(challenge)
     if per_minute is not None:
         in_flight = conn.execute("SELECT count(*) FROM submissions WHERE user_id = ? AND status IN (?, ?)",
@@ -125,9 +125,9 @@ def insert(conn: sqlite3.Connection, *, user_id: int, challenge: str, suite: str
         if limits is not None:
             check_queue(conn, limits, client_address)
     cur = conn.execute(
-        "INSERT INTO submissions (user_id, challenge, suite, files, status, created_at, assessment_session_id, "
+        "INSERT INTO submissions (user_id, challenge, suite, files, status, created_at, sitting_id, "
         "client_address) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (user_id, challenge, suite, json.dumps(files), "queued", t, assessment_session_id, client_address))
+        (user_id, challenge, suite, json.dumps(files), "queued", t, sitting_id, client_address))
     return int(cur.lastrowid or 0)
 
 
@@ -150,7 +150,7 @@ def get(store: Store, *, submission_id: int, user_id: int | None = None) -> Subm
     sql, args = "SELECT * FROM submissions WHERE id = ?", [submission_id]
     if user_id is not None:
         # A user's own view is practice only: an assessment's scores may be hidden from its candidate.
-        sql, args = sql + " AND user_id = ? AND assessment_session_id IS NULL", [submission_id, user_id]
+        sql, args = sql + " AND user_id = ? AND sitting_id IS NULL", [submission_id, user_id]
     return _submission(store.read().execute(sql, args).fetchone())
 
 
@@ -163,8 +163,8 @@ DUE = ("SELECT id FROM submissions WHERE (status = 'queued' AND not_before <= :t
 # nobody renewed (its worker died).
 NEXT = """
 WITH due AS (
-    SELECT id, user_id, assessment_session_id,
-           row_number() OVER (PARTITION BY user_id ORDER BY assessment_session_id IS NULL, id) AS turn
+    SELECT id, user_id, sitting_id,
+           row_number() OVER (PARTITION BY user_id ORDER BY sitting_id IS NULL, id) AS turn
     FROM submissions
     WHERE (status = 'queued' AND not_before <= :t) OR (status = 'running' AND lease_until < :t)
 ), busy AS (
@@ -172,7 +172,7 @@ WITH due AS (
     WHERE status = 'running' AND lease_until >= :t GROUP BY user_id
 )
 SELECT due.id FROM due LEFT JOIN busy USING (user_id)
-ORDER BY due.assessment_session_id IS NULL, coalesce(busy.running, 0), due.turn,
+ORDER BY due.sitting_id IS NULL, coalesce(busy.running, 0), due.turn,
          (SELECT max(started_at) FROM submissions s WHERE s.user_id = due.user_id), due.id
 LIMIT 1
 """
@@ -237,8 +237,8 @@ def release(store: Store, *, submission_id: int, token: str) -> bool:
 # the older goes first). One pass over the queued rows.
 AHEAD = """
 SELECT count(*) FROM (
-    SELECT id, assessment_session_id IS NULL AS practice,
-           row_number() OVER (PARTITION BY user_id ORDER BY assessment_session_id IS NULL, id) AS turn
+    SELECT id, sitting_id IS NULL AS practice,
+           row_number() OVER (PARTITION BY user_id ORDER BY sitting_id IS NULL, id) AS turn
     FROM submissions WHERE status = 'queued'
 ) WHERE id != :id AND (practice < :practice OR (practice = :practice
         AND (turn < :turn OR (turn = :turn AND id < :id))))
@@ -247,11 +247,11 @@ SELECT count(*) FROM (
 
 def queue_position(store: Store, *, submission: Submission) -> int:
     """1 for the next one to be graded (in the fair order of `claim`, approximately)."""
-    practice = int(submission.assessment_session_id is None)
+    practice = int(submission.sitting_id is None)
     conn = store.read()
     turn = conn.execute("SELECT count(*) FROM submissions WHERE user_id = :user AND status = 'queued' "
-                        "AND ((assessment_session_id IS NULL) < :practice "
-                        "OR ((assessment_session_id IS NULL) = :practice AND id <= :id))",
+                        "AND ((sitting_id IS NULL) < :practice "
+                        "OR ((sitting_id IS NULL) = :practice AND id <= :id))",
                         {"user": submission.user_id, "practice": practice, "id": submission.id}).fetchone()[0]
     ahead = conn.execute(AHEAD, {"id": submission.id, "practice": practice, "turn": turn}).fetchone()[0]
     return int(ahead) + 1
@@ -259,7 +259,7 @@ def queue_position(store: Store, *, submission: Submission) -> int:
 
 def list_for(store: Store, *, user_id: int, challenge: str | None = None, suite: str | None = "hidden",
              limit: int = 100) -> list[Submission]:
-    sql = "SELECT * FROM submissions WHERE user_id = ? AND assessment_session_id IS NULL"
+    sql = "SELECT * FROM submissions WHERE user_id = ? AND sitting_id IS NULL"
     args: list[object] = [user_id]
     if challenge is not None:
         sql, args = sql + " AND challenge = ?", [*args, challenge]
@@ -272,9 +272,9 @@ def list_for(store: Store, *, user_id: int, challenge: str | None = None, suite:
 def previous(store: Store, *, submission: Submission) -> Submission | None:
     row = store.read().execute(
         "SELECT * FROM submissions WHERE user_id = ? AND challenge = ? AND suite = ? AND id < ? "
-        "AND assessment_session_id IS ? ORDER BY id DESC LIMIT 1",
+        "AND sitting_id IS ? ORDER BY id DESC LIMIT 1",
         (submission.user_id, submission.challenge, submission.suite, submission.id,
-         submission.assessment_session_id)).fetchone()
+         submission.sitting_id)).fetchone()
     return _submission(row)
 
 
@@ -282,7 +282,7 @@ def best_scores(store: Store, *, user_id: int) -> dict[str, float]:
     """Best recorded score per challenge; examples runs are never scores."""
     rows = store.read().execute(
         "SELECT challenge, max(score) FROM submissions WHERE user_id = ? AND suite = 'hidden' AND status = 'done' "
-        "AND score IS NOT NULL AND assessment_session_id IS NULL GROUP BY challenge", (user_id,)).fetchall()
+        "AND score IS NOT NULL AND sitting_id IS NULL GROUP BY challenge", (user_id,)).fetchall()
     return {r[0]: float(r[1]) for r in rows}
 
 

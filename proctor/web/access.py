@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from fastapi import HTTPException, Request
 
-from proctor.store import Store, assessment_sessions, assessments, authored_challenges
-from proctor.store.assessment_sessions import AssessmentSession
+from proctor.store import Store, assessments, authored_challenges, sittings
 from proctor.store.assessments import Assessment
 from proctor.store.authored_challenges import AuthoredChallenge
+from proctor.store.sittings import Sitting
 from proctor.store.users import User
 from proctor.web.state import state_of
 
@@ -27,8 +27,8 @@ def managed_assessment(store: Store, assessment_id: int, user: User) -> Assessme
     return found
 
 
-def managed_session(store: Store, assessment: Assessment, session_id: int) -> AssessmentSession:
-    found = assessment_sessions.get(store, session_id=session_id)
+def managed_session(store: Store, assessment: Assessment, session_id: int) -> Sitting:
+    found = sittings.get(store, session_id=session_id)
     if found is None or found.assessment_id != assessment.id:
         raise HTTPException(404, "That candidate did not take this assessment.")
     return found

@@ -13,14 +13,14 @@ from proctor.web.state import state_of
 
 
 def accept_submission(request: Request, *, user: User, challenge: Challenge, suite: str,
-                      files: dict[str, bytes], assessment_session_id: int | None = None,
+                      files: dict[str, bytes], sitting_id: int | None = None,
                       once: bool = False, attachments: dict[str, str] | None = None) -> Submission:
     state = state_of(request)
     try:
         return intake.accept(
             state.store, state.settings, user=user, challenge=challenge, suite=suite, files=files,
             client_address=request.client.host if request.client else None,
-            assessment_session_id=assessment_session_id, once=once, attachments=attachments,
+            sitting_id=sitting_id, once=once, attachments=attachments,
             notify=state.workers.notify if state.workers else None)
     except intake.Refused as exc:
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None

@@ -120,12 +120,12 @@ def seed_world(base: str, data_dir: Path) -> World:
     cand.get(links[0])
     started = cand.post(links[0] + "/start", {})
     session_id = int(started.headers["location"].rsplit("/", 1)[1])
-    cand.get(f"/sessions/{session_id}/challenges/hello-route")
-    cand.post(f"/sessions/{session_id}/challenges/hello-route/draft", {"filename": "app.py", "content": "# draft\n"},
+    cand.get(f"/sittings/{session_id}/challenges/hello-route")
+    cand.post(f"/sittings/{session_id}/challenges/hello-route/draft", {"filename": "app.py", "content": "# draft\n"},
               expect=303)
-    cand.post(f"/sessions/{session_id}/challenges/hello-route/submissions",
+    cand.post(f"/sittings/{session_id}/challenges/hello-route/submissions",
               {"filename": "app.py", "content": REFERENCE, "suite": "hidden"})
-    cand.post(f"/sessions/{session_id}/finish", {})
+    cand.post(f"/sittings/{session_id}/finish", {})
     # A second assessment, with a quiz too, that the candidate has started and not finished.
     ivy.get("/assessments/new")
     created = ivy.post("/assessments", {"title": "Open screen", "intro": "Still *running*",

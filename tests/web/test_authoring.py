@@ -94,7 +94,7 @@ async def test_author_validate_export_and_use(app: FastAPI, client: Client) -> N
     assert (await client.get(f"/challenges/{STORED}")).status_code == 404  # not in practice
     assert STORED not in (await client.get("/")).text
     sid = await start(client, path)
-    page = await client.get(f"/sessions/{sid}/challenges/{STORED}")
+    page = await client.get(f"/sittings/{sid}/challenges/{STORED}")
     assert page.status_code == 200 and "<strong>hello</strong>" in page.text and "def test_" not in page.text
     assert app.state.challenges.get(STORED).title == "Greeting API"  # the workers find it too
 

@@ -46,16 +46,16 @@ ROUTES = [
     ("staff", "GET", "/assessments/{big}/results"),
     ("staff", "GET", "/assessments/{big}/results.json"),
     ("staff", "GET", "/assessments/{big}/results.csv"),
-    ("candidate", "GET", "/sessions/{big}"),
-    ("candidate", "GET", "/sessions/{big}/challenges/hello-route"),
-    ("candidate", "POST", "/sessions/{big}/challenges/hello-route/draft"),
-    ("candidate", "POST", "/sessions/{big}/challenges/hello-route/submissions"),
-    ("candidate", "GET", "/sessions/{big}/submissions/1"),
-    ("candidate", "GET", "/sessions/{sid}/submissions/{big}"),
-    ("candidate", "POST", "/sessions/{big}/finish"),
-    ("candidate", "GET", "/sessions/{big}/quizzes/http-basics"),
-    ("candidate", "POST", "/sessions/{big}/quizzes/http-basics/draft"),
-    ("candidate", "POST", "/sessions/{big}/quizzes/http-basics/submissions"),
+    ("candidate", "GET", "/sittings/{big}"),
+    ("candidate", "GET", "/sittings/{big}/challenges/hello-route"),
+    ("candidate", "POST", "/sittings/{big}/challenges/hello-route/draft"),
+    ("candidate", "POST", "/sittings/{big}/challenges/hello-route/submissions"),
+    ("candidate", "GET", "/sittings/{big}/submissions/1"),
+    ("candidate", "GET", "/sittings/{sid}/submissions/{big}"),
+    ("candidate", "POST", "/sittings/{big}/finish"),
+    ("candidate", "GET", "/sittings/{big}/quizzes/http-basics"),
+    ("candidate", "POST", "/sittings/{big}/quizzes/http-basics/draft"),
+    ("candidate", "POST", "/sittings/{big}/quizzes/http-basics/submissions"),
     ("candidate", "GET", "/submissions/{big}"),
     ("api", "GET", "/api/v1/submissions/{big}"),
     ("api", "GET", "/api/v1/submissions/{big}/result"),
@@ -63,7 +63,7 @@ ROUTES = [
     ("api", "DELETE", "/api/v1/tokens/{big}"),
     ("staff", "POST", "/account/tokens/{big}/revoke"),
     ("staff", "POST", "/assessments/{big}/challenges/hello-route/move"),
-    ("candidate", "POST", "/sessions/{big}/challenges/hello-route/activity"),
+    ("candidate", "POST", "/sittings/{big}/challenges/hello-route/activity"),
     ("candidate", "GET", "/challenges/hello-route/requests/{big}"),
 ]
 
@@ -150,7 +150,7 @@ async def test_every_integer_parameter_is_in_the_list(world: World) -> None:
 
 
 def _matches(shape: str, listed: str) -> bool:
-    """`/sessions/{}/challenges/{}` (the route) against `/sessions/{}/challenges/hello-route` (the list)."""
+    """`/sittings/{}/challenges/{}` (the route) against `/sittings/{}/challenges/hello-route` (the list)."""
     a, b = shape.split("/"), listed.split("/")
     return len(a) == len(b) and all(x == y or x == "{}" for x, y in zip(a, b, strict=True))
 

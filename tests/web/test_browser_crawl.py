@@ -27,8 +27,8 @@ from servers import Server, free_port
 from test_browser import CHROMIUM, FLAGS, require_browser
 
 MAX_PAGES = 60
-# Where a signed-in user starts; "/sessions" (a candidate's assessments) is reached from an invitation's email.
-SEEDS = ["/", "/sessions"]
+# Where a signed-in user starts; "/sittings" (a candidate's assessments) is reached from an invitation's email.
+SEEDS = ["/", "/sittings"]
 PER_SHAPE = 2
 # Not followed: signing out ends the crawl; downloads are fetched, not shown; FastAPI's own pages (/docs, /redoc,
 # /openapi.json) and the JSON API belong to the API's tests; /static is checked as each page loads it.

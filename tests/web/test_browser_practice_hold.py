@@ -12,7 +12,7 @@ from conftest import PASSWORD
 from servers import Server, free_port
 from test_browser import ARTEFACTS, CHROMIUM, FLAGS, require_browser
 
-from proctor.store import Store, assessment_sessions, assessments, invitations, users
+from proctor.store import Store, assessments, invitations, sittings, users
 
 
 def sit(data_dir: Path, email: str) -> int:
@@ -24,7 +24,7 @@ def sit(data_dir: Path, email: str) -> int:
                                time_limit_minutes=30, opens_at=None, closes_at=None, score_visibility="never")
         inv, _ = invitations.create(store, assessment_id=a.id, email=email, lifetime_seconds=3600)
         cand = users.get_by_email(store, email=email)
-        return assessment_sessions.start(store, invitation_id=inv.id, user_id=cand.id, time_limit_seconds=1800,
+        return sittings.start(store, invitation_id=inv.id, user_id=cand.id, time_limit_seconds=1800,
                                          closes_at=None).id
     finally:
         store.close()
@@ -64,10 +64,10 @@ def test_a_held_practice_page_says_why_and_cannot_submit(data_dir: Path) -> None
             page.screenshot(path=str(ARTEFACTS / "practice-hold.png"), full_page=True)
 
             page.get_by_role("link", name="Go to your session").click()
-            page.wait_for_url(f"{base}/sessions/{session_id}")
+            page.wait_for_url(f"{base}/sittings/{session_id}")
 
             store = Store.open(data_dir / "proctor.db")
-            assessment_sessions.close(store, session_id=session_id, status="finished")
+            sittings.close(store, session_id=session_id, status="finished")
             store.close()
             page.goto(f"{base}/challenges/hello-route")
             assert page.locator("#practice-hold").count() == 0

@@ -8,7 +8,7 @@ from conftest import PASSWORD, Client
 from fastapi import FastAPI
 from pagetree import parse
 
-from proctor.store import assessment_sessions, submissions
+from proctor.store import sittings, submissions
 
 pytestmark = pytest.mark.anyio
 
@@ -247,12 +247,12 @@ async def test_an_assessments_quiz_never_shows_explanations(app: FastAPI, client
     path = await invite(interviewer, await create_assessment(interviewer, challenges=(SLUG,)), "c@example.com")
     await client.signup("c@example.com")
     sid = await start(client, path)
-    base = f"/sessions/{sid}/quizzes/{SLUG}"
+    base = f"/sittings/{sid}/quizzes/{SLUG}"
     await client.get(base)
     await client.post(base + "/submissions", answers_form({**reference(app), "created": ["a"]}), htmx=True)
     grade_queued(app)
-    sub_id = assessment_sessions.session_submissions(app.state.store, session_id=sid)[0].id
-    panel = await client.get(f"/sessions/{sid}/submissions/{sub_id}", htmx=True,
+    sub_id = sittings.session_submissions(app.state.store, session_id=sid)[0].id
+    panel = await client.get(f"/sittings/{sid}/submissions/{sub_id}", htmx=True,
                              headers={"HX-Current-URL": f"http://testserver{base}"})
     marked = parse(panel.text).by_id("verdict-created")
     assert marked.attrs["hx-swap-oob"] == "true" and "✘" in marked.text()  # marked in place, out of band
@@ -273,19 +273,19 @@ async def sitting_after_the_deadline(app: FastAPI, client: Client, visibility: s
     await interviewer.aclose()
     await client.signup("cand@example.com")
     sid = await start(client, path)
-    base = f"/sessions/{sid}/challenges/hello-route"
+    base = f"/sittings/{sid}/challenges/hello-route"
     await client.get(base)
     r = await client.post(base + "/submissions", {"filename": "app.py", "content": "print('mine')\n"}, htmx=True)
     sub_id = int(parse(r.text).by_id("submission-status").attrs["hx-get"].rsplit("/", 1)[1])
-    assert (await client.post(f"/sessions/{sid}/finish")).status_code == 303
+    assert (await client.post(f"/sittings/{sid}/finish")).status_code == 303
     return sid, sub_id
 
 
 async def test_the_session_page_follows_the_grading_and_shows_what_was_graded(app: FastAPI, client: Client) -> None:
     sid, sub_id = await sitting_after_the_deadline(app, client, "after")
-    page = await client.page(f"/sessions/{sid}")
+    page = await client.page(f"/sittings/{sid}")
     results = page.by_id("session-results")
-    assert results.attrs["hx-get"] == f"/sessions/{sid}" and results.attrs["hx-select"] == "#session-results"
+    assert results.attrs["hx-get"] == f"/sittings/{sid}" and results.attrs["hx-select"] == "#session-results"
     assert results.attrs["hx-trigger"].startswith("load")  # it polls itself while grading
     assert results.find("td", class_="session-score").text() == "grading…"
 
@@ -294,7 +294,7 @@ async def test_the_session_page_follows_the_grading_and_shows_what_was_graded(ap
                             "max_points": 1, "message": ""},
                            {"name": "test_b", "description": "GET /items", "status": "failed", "points": 0,
                             "max_points": 1, "message": "expected 200", "detail": "SECRET DETAIL"}]}, score=50.0)
-    fragment = await client.page(f"/sessions/{sid}", htmx=True)  # what the poll receives
+    fragment = await client.page(f"/sittings/{sid}", htmx=True)  # what the poll receives
     results = fragment.by_id("session-results")
     assert "hx-trigger" not in results.attrs  # every submission is graded: polling stops
     assert results.find("td", class_="session-score").text() == "50"
@@ -309,7 +309,7 @@ async def test_hidden_scores_stay_hidden_after_the_session(app: FastAPI, client:
     finish(app, {"status": "graded", "score": 50.0, "points": 1, "max_points": 2, "message": "", "output": "",
                  "tests": [{"name": "test_b", "status": "failed", "points": 0, "max_points": 1,
                             "message": "expected 200"}]}, score=50.0)
-    page = await client.page(f"/sessions/{sid}")
+    page = await client.page(f"/sittings/{sid}")
     submitted = page.find("section", data_challenge="hello-route")
     assert "print('mine')" in submitted.find("pre", class_="code").text()
     assert "expected 200" not in page.text() and page.find("td", class_="session-score") is None
@@ -325,7 +325,7 @@ async def test_counts_are_plural_only_when_they_should_be(app: FastAPI, client: 
     aid = await create_assessment(interviewer)
     await client.signup("cand@example.com")
     sid = await start(client, await invite(interviewer, aid, "cand@example.com"))
-    base = f"/sessions/{sid}/challenges/hello-route"
+    base = f"/sittings/{sid}/challenges/hello-route"
     await client.get(base)
     await client.post(base + "/submissions", {"filename": "app.py", "content": "x = 1\n"}, htmx=True)
     report = await interviewer.page(f"/assessments/{aid}/candidates/{sid}")

@@ -49,10 +49,10 @@ async def test_a_submission_the_platform_cannot_grade_says_so_and_is_graded_once
         cand = Client(app)
         await cand.signup("cand@example.com")
         session_id = await start(cand, link)
-        await cand.get(f"/sessions/{session_id}/challenges/hello-route")
-        response = await cand.post(f"/sessions/{session_id}/challenges/hello-route/submissions",
+        await cand.get(f"/sittings/{session_id}/challenges/hello-route")
+        response = await cand.post(f"/sittings/{session_id}/challenges/hello-route/submissions",
                                    {"filename": "app.py", "content": REFERENCE, "suite": "hidden"}, htmx=True)
-        session_panel = f"/sessions/{session_id}/submissions/"
+        session_panel = f"/sittings/{session_id}/submissions/"
         session_panel += parse(response.text).find("h2").text().rsplit("#", 1)[1].strip()
 
         assert await wait_for_problem(pat, f"/submissions/{practice_id}") == PROBLEM

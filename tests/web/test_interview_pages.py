@@ -12,7 +12,7 @@ from interviews import create_assessment, invite, staff, start
 from pagetree import parse
 
 from proctor.settings import Settings
-from proctor.store import assessment_sessions, snapshots, submissions
+from proctor.store import sittings, snapshots, submissions
 from proctor.web.app import create_app
 
 pytestmark = pytest.mark.anyio
@@ -82,7 +82,7 @@ async def test_invitation_flow_and_revoke(app: FastAPI, client: Client) -> None:
     sid = await start(client, path)
     # the link now leads its user back to the session, and nobody else anywhere
     again = await client.get(path)
-    assert again.status_code == 303 and again.headers["location"] == f"/sessions/{sid}"
+    assert again.status_code == 303 and again.headers["location"] == f"/sittings/{sid}"
 
     # revoke the second invitation
     inv_row = [i for i in parse((await ivy.get(f"/assessments/{aid}")).text).find_all("tr") if "two@" in i.text()][0]
@@ -97,32 +97,32 @@ async def test_timed_session_pages_snapshots_and_submit(app: FastAPI, client: Cl
     path = await invite(ivy, aid, "cand@example.com")
     await client.signup("cand@example.com")
     sid = await start(client, path)
-    overview = await client.page(f"/sessions/{sid}")
+    overview = await client.page(f"/sittings/{sid}")
     timer = overview.by_id("countdown")
     assert timer is not None and 1790 <= int(timer.attrs["data-remaining"]) <= 1800
-    assert (await client.page(f"/sessions/{sid}", htmx=True)).by_id("sitting") is not None
-    assert (await client.page("/sessions")).find("a", href=f"/sessions/{sid}") is not None
-    assert (await client.page("/sessions", htmx=True)).by_id("sittings") is not None
+    assert (await client.page(f"/sittings/{sid}", htmx=True)).by_id("sitting") is not None
+    assert (await client.page("/sittings")).find("a", href=f"/sittings/{sid}") is not None
+    assert (await client.page("/sittings", htmx=True)).by_id("sittings") is not None
 
-    page = await client.page(f"/sessions/{sid}/challenges/hello-route")
+    page = await client.page(f"/sittings/{sid}/challenges/hello-route")
     assert page.by_id("countdown") is not None and page.find("textarea", name="content") is not None
     assert page.by_id("files").attrs["hx-trigger"].startswith("input")
-    assert (await client.page(f"/sessions/{sid}/challenges/hello-route", htmx=True)).by_id("workspace") is not None
-    assert (await client.get(f"/sessions/{sid}/challenges/cors")).status_code == 404  # not in the assessment
+    assert (await client.page(f"/sittings/{sid}/challenges/hello-route", htmx=True)).by_id("workspace") is not None
+    assert (await client.get(f"/sittings/{sid}/challenges/cors")).status_code == 404  # not in the assessment
 
-    base = f"/sessions/{sid}/challenges/hello-route"
+    base = f"/sittings/{sid}/challenges/hello-route"
     app.state.settings.snapshot_interval_seconds = 0  # two quick autosaves, two snapshots: playback below
     for code in ("from fastapi import FastAPI\n", REFERENCE):
         r = await client.post(base + "/draft", {"filename": "app.py", "content": code}, htmx=True)
         assert r.status_code == 200 and "Draft saved" in r.text
     store = app.state.store
-    assert len(snapshots.list_for(store, assessment_session_id=sid, challenge="hello-route")) == 2
+    assert len(snapshots.list_for(store, sitting_id=sid, challenge="hello-route")) == 2
     r = await client.post(base + "/submissions", {"filename": "app.py", "content": REFERENCE, "suite": "hidden"},
                           htmx=True)
     assert r.status_code == 200 and 'data-status="queued"' in r.text
     sub_id = int(parse(r.text).by_id("submission-status").attrs["hx-get"].rsplit("/", 1)[1])
     finish_grading(app, sub_id, 100.0)
-    panel = await client.get(f"/sessions/{sid}/submissions/{sub_id}", htmx=True)
+    panel = await client.get(f"/sittings/{sid}/submissions/{sub_id}", htmx=True)
     assert "Scores are not shown" in panel.text and "100" not in parse(panel.text).text()
     assert "DETAIL" not in panel.text
     # practice views do not show it either
@@ -134,9 +134,9 @@ async def test_timed_session_pages_snapshots_and_submit(app: FastAPI, client: Cl
     page = await client.page(base)
     assert "Hello World" in page.find("textarea", name="content").text()
 
-    r = await client.post(f"/sessions/{sid}/finish")
+    r = await client.post(f"/sittings/{sid}/finish")
     assert r.status_code == 303
-    over = await client.page(f"/sessions/{sid}")
+    over = await client.page(f"/sittings/{sid}")
     assert "This session is over" in over.text()
     assert over.find("td", class_="session-score").text().strip() == "100"  # "after": visible now
     assert (await client.post(base + "/draft", {"filename": "app.py", "content": "x"})).status_code == 409
@@ -185,16 +185,16 @@ async def deadline_passes_unseen(app: FastAPI) -> None:
     path = await invite(ivy, aid, "cand@example.com")
     await client.signup("cand@example.com")
     sid = await start(client, path)
-    await client.post(f"/sessions/{sid}/challenges/hello-route/draft", {"filename": "app.py", "content": REFERENCE})
+    await client.post(f"/sittings/{sid}/challenges/hello-route/draft", {"filename": "app.py", "content": REFERENCE})
     await client.aclose()  # the browser is gone
     store = app.state.store
-    assessment_sessions.move_deadline(store, session_id=sid, deadline=time.time() - 1)
+    sittings.move_deadline(store, session_id=sid, deadline=time.time() - 1)
     deadline = time.monotonic() + 10
-    while assessment_sessions.get(store, session_id=sid).status == "active" and time.monotonic() < deadline:
+    while sittings.get(store, session_id=sid).status == "active" and time.monotonic() < deadline:
         await asyncio.sleep(0.05)  # nobody requests anything; the lifespan's sweep thread acts alone
-    session = assessment_sessions.get(store, session_id=sid)
+    session = sittings.get(store, session_id=sid)
     assert session.status == "expired"
-    subs = assessment_sessions.session_submissions(store, session_id=sid)
+    subs = sittings.session_submissions(store, session_id=sid)
     assert [(s.challenge, s.files["app.py"]) for s in subs] == [("hello-route", REFERENCE)]
     report = await ivy.page(f"/assessments/{aid}/candidates/{sid}")
     assert "auto-submitted" in report.text()
@@ -206,9 +206,9 @@ async def test_server_time_is_authoritative(app: FastAPI, client: Client) -> Non
     path = await invite(ivy, aid, "cand@example.com")
     await client.signup("cand@example.com")
     sid = await start(client, path)
-    assessment_sessions.move_deadline(app.state.store, session_id=sid, deadline=time.time() - 1)
+    sittings.move_deadline(app.state.store, session_id=sid, deadline=time.time() - 1)
     # whatever the client sends, a write after the deadline is refused and the session locks
-    r = await client.post(f"/sessions/{sid}/challenges/hello-route/submissions",
+    r = await client.post(f"/sittings/{sid}/challenges/hello-route/submissions",
                           {"filename": "app.py", "content": REFERENCE, "suite": "hidden", "deadline": "9999999999"})
     assert r.status_code == 409
-    assert assessment_sessions.get(app.state.store, session_id=sid).status == "expired"
+    assert sittings.get(app.state.store, session_id=sid).status == "expired"

@@ -58,19 +58,19 @@ async def test_candidates_see_only_their_own_sessions(app: FastAPI, client: Clie
     path = await invite(ivy, aid, "cand@example.com")
     await client.signup("cand@example.com")
     sid = await start(client, path)
-    await client.post(f"/sessions/{sid}/challenges/hello-route/submissions",
+    await client.post(f"/sittings/{sid}/challenges/hello-route/submissions",
                       {"filename": "app.py", "content": REFERENCE, "suite": "hidden"})
-    for url in (f"/sessions/{sid}", f"/sessions/{sid}/challenges/hello-route", f"/sessions/{sid}/submissions/1"):
+    for url in (f"/sittings/{sid}", f"/sittings/{sid}/challenges/hello-route", f"/sittings/{sid}/submissions/1"):
         assert (await bob.get(url)).status_code == 404, url
     await bob.get("/login")
-    assert (await bob.post(f"/sessions/{sid}/finish")).status_code == 404
+    assert (await bob.post(f"/sittings/{sid}/finish")).status_code == 404
     # and no interviewer pages, notes or flags
     user = users.get_by_email(app.state.store, email="ivy@example.com")
-    reviews.save(app.state.store, assessment_session_id=sid, reviewer_id=user.id, notes="SECRET NOTE", rating=2)
+    reviews.save(app.state.store, sitting_id=sid, reviewer_id=user.id, notes="SECRET NOTE", rating=2)
     for url in (f"/assessments/{aid}/results", f"/assessments/{aid}/candidates/{sid}",
                 f"/assessments/{aid}/candidates/{sid}/report.json"):
         assert (await client.get(url)).status_code == 403, url
-    for url in (f"/sessions/{sid}", f"/sessions/{sid}/challenges/hello-route", f"/sessions/{sid}/submissions/1"):
+    for url in (f"/sittings/{sid}", f"/sittings/{sid}/challenges/hello-route", f"/sittings/{sid}/submissions/1"):
         text = (await client.get(url)).text
         assert "SECRET NOTE" not in text and "similar" not in text.lower(), url
 
@@ -81,7 +81,7 @@ async def test_candidates_never_see_hidden_test_code(app: FastAPI, client: Clien
     path = await invite(ivy, aid, "cand@example.com")
     await client.signup("cand@example.com")
     sid = await start(client, path)
-    page = (await client.get(f"/sessions/{sid}/challenges/hello-route")).text
+    page = (await client.get(f"/sittings/{sid}/challenges/hello-route")).text
     assert "def test_" not in page and "pytest.mark" not in page
 
 

@@ -68,11 +68,11 @@ async def test_the_assessment_form_and_the_session_pages_label_every_kind(app: F
     path = await invite(ivy, aid, "cand@example.com")
     await client.signup("cand@example.com")
     sid = await start(client, path)
-    session = await client.page(f"/sessions/{sid}")
+    session = await client.page(f"/sittings/{sid}")
     for slug, kind in ONE_OF_EACH.items():
         row = session.find("tr", data_challenge=slug)
         assert badges(row) == {kind: KIND_LABELS[kind]}
     for slug in ("write-the-tests", "dockerfile"):
-        h1 = (await client.page(f"/sessions/{sid}/challenges/{slug}")).find("h1")
+        h1 = (await client.page(f"/sittings/{sid}/challenges/{slug}")).find("h1")
         assert KIND_LABELS[ONE_OF_EACH[slug]] in h1.text()
-    assert "Quiz" in (await client.page(f"/sessions/{sid}/quizzes/quiz-testing")).find("h1").text()
+    assert "Quiz" in (await client.page(f"/sittings/{sid}/quizzes/quiz-testing")).find("h1").text()

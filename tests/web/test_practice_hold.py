@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from interviews import create_assessment, invite, staff, start
 from pagetree import parse
 
-from proctor.store import api_tokens, assessment_sessions, submissions, users
+from proctor.store import api_tokens, sittings, submissions, users
 
 pytestmark = pytest.mark.anyio
 QUIZ = "quiz-http-errors"
@@ -68,13 +68,13 @@ async def test_practice_is_refused_during_a_session_and_allowed_after(app: FastA
     finish_all(app)
 
     # the session itself still takes submissions
-    r = await client.post(f"/sessions/{session_id}/challenges/hello-route/submissions",
+    r = await client.post(f"/sittings/{session_id}/challenges/hello-route/submissions",
                           {"filename": "app.py", "content": REFERENCE, "suite": "hidden"})
     assert r.status_code == 303
     finish_all(app)
 
-    await client.get(f"/sessions/{session_id}")
-    assert (await client.post(f"/sessions/{session_id}/finish")).status_code == 303
+    await client.get(f"/sittings/{session_id}")
+    assert (await client.post(f"/sittings/{session_id}/finish")).status_code == 303
     results = []
     for _ in range(4):  # one at a time: practice allows one in flight
         results.append(await practise_one(client, auth, len(results)))
@@ -96,8 +96,8 @@ async def test_practice_reopens_at_the_deadline(app: FastAPI, client: Client) ->
     store = app.state.store
     session_id = await sitting(app, client)
     assert (await client.submit()).status_code == 409
-    assessment_sessions.move_deadline(store, session_id=session_id, deadline=time.time() - 1)
-    assert assessment_sessions.get(store, session_id=session_id).status == "active"
+    sittings.move_deadline(store, session_id=session_id, deadline=time.time() - 1)
+    assert sittings.get(store, session_id=session_id).status == "active"
     assert (await client.submit()).status_code == 303
 
 
@@ -107,7 +107,7 @@ async def test_the_practice_pages_show_the_hold(app: FastAPI, client: Client, bo
         page = await client.page(url)
         banner = page.by_id("practice-hold")
         assert banner is not None and "Backend screen" in banner.text(), url
-        assert banner.find("a", href=f"/sessions/{session_id}") is not None
+        assert banner.find("a", href=f"/sittings/{session_id}") is not None
         assert "disabled" in page.by_id("submit-button").attrs, url
         fragment = parse((await client.get(url, htmx=True)).text)
         assert "disabled" in fragment.by_id("submit-button").attrs
@@ -118,7 +118,7 @@ async def test_the_practice_pages_show_the_hold(app: FastAPI, client: Client, bo
     assert other.by_id("practice-hold") is None and "disabled" not in other.by_id("submit-button").attrs
     assert (await bob.submit()).status_code == 303
 
-    await client.post(f"/sessions/{session_id}/finish")
+    await client.post(f"/sittings/{session_id}/finish")
     page = await client.page("/challenges/hello-route")  # the cached page must not outlive the hold
     assert page.by_id("practice-hold") is None and "disabled" not in page.by_id("submit-button").attrs
 

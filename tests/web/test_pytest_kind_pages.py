@@ -25,12 +25,12 @@ async def test_a_write_the_tests_challenge_can_be_sat_in_an_assessment(app: Fast
     aid = await create_assessment(ivy, ("write-the-tests",))
     await client.signup("cand@example.com")
     sid = await start(client, await invite(ivy, aid, "cand@example.com"))
-    base = f"/sessions/{sid}/challenges/write-the-tests"
+    base = f"/sittings/{sid}/challenges/write-the-tests"
     page = await client.page(base)
     assert "def test_hammer_is_listed(client)" in page.text()
     sent = await client.post(base + "/submissions", {"filename": "test_app.py",
                                                      "content": "def test_x(client):\n    pass\n"})
     assert sent.status_code in (200, 303), sent.text  # queued, where a code route used to answer 404
     with app.state.store.read() as conn:
-        rows = conn.execute("SELECT challenge FROM submissions WHERE assessment_session_id = ?", (sid,)).fetchall()
+        rows = conn.execute("SELECT challenge FROM submissions WHERE sitting_id = ?", (sid,)).fetchall()
     assert [r[0] for r in rows] == ["write-the-tests"]

@@ -13,7 +13,7 @@ from conftest import Client, make_settings
 from fastapi import FastAPI
 from interviews import create_assessment, invite, staff, start
 
-from proctor.store import Store, assessment_sessions, assessments, invitations, snapshots, submissions, users
+from proctor.store import Store, assessments, invitations, sittings, snapshots, submissions, users
 from proctor.store.snapshots import SnapshotLimits
 from proctor.web.app import create_app
 
@@ -29,7 +29,7 @@ def queue(store: Store, user_id: int, count: int = 1, session_id: int | None = N
     """Queue without the per-request limits, as the deadline does with a session's last drafts."""
     with store.write() as conn:
         return [submissions.insert(conn, user_id=user_id, challenge="hello-route", suite="hidden",
-                                   files={"app.py": str(i)}, per_minute=None, assessment_session_id=session_id)
+                                   files={"app.py": str(i)}, per_minute=None, sitting_id=session_id)
                 for i in range(count)]
 
 
@@ -74,7 +74,7 @@ def test_an_assessment_comes_before_practice(store: Store) -> None:
     a = assessments.create(store, owner_id=owner, title="T", intro="", challenges=["hello-route"],
                            time_limit_minutes=30, opens_at=None, closes_at=None, score_visibility="after")
     inv, _ = invitations.create(store, assessment_id=a.id, email="c@example.com", lifetime_seconds=3600)
-    session = assessment_sessions.start(store, invitation_id=inv.id, user_id=cand, time_limit_seconds=60,
+    session = sittings.start(store, invitation_id=inv.id, user_id=cand, time_limit_seconds=60,
                                         closes_at=None)
     practice = [queue(store, p)[0] for p in practisers]
     (sitting,) = queue(store, cand, session_id=session.id)
@@ -135,7 +135,7 @@ async def test_candidates_sharing_an_office_address_are_not_capped(capped: FastA
         path = await invite(ivy, aid, f"cand{i}@example.com")
         await c.signup(f"cand{i}@example.com")
         sittings.append((c, await start(c, path)))
-    codes = [(await c.post(f"/sessions/{sid}/challenges/hello-route/submissions",
+    codes = [(await c.post(f"/sittings/{sid}/challenges/hello-route/submissions",
                            {"filename": "app.py", "content": "x = 1\n", "suite": "hidden"})).status_code
              for c, sid in sittings]
     assert codes == [303, 303, 303]  # three from one address, past its cap of two
@@ -149,7 +149,7 @@ async def test_candidates_sharing_an_office_address_are_not_capped(capped: FastA
 
 def sizes(store: Store, session_id: int) -> tuple[int, int]:
     row = store.read().execute("SELECT count(*), sum(length(CAST(files AS BLOB))) FROM snapshots "
-                               "WHERE assessment_session_id = ?", (session_id,)).fetchone()
+                               "WHERE sitting_id = ?", (session_id,)).fetchone()
     return int(row[0]), int(row[1] or 0)
 
 
@@ -159,7 +159,7 @@ def sitting(store: Store) -> int:
     a = assessments.create(store, owner_id=owner, title="T", intro="", challenges=["hello-route"],
                            time_limit_minutes=30, opens_at=None, closes_at=None, score_visibility="after")
     inv, _ = invitations.create(store, assessment_id=a.id, email="c@example.com", lifetime_seconds=3600)
-    return assessment_sessions.start(store, invitation_id=inv.id, user_id=cand, time_limit_seconds=60,
+    return sittings.start(store, invitation_id=inv.id, user_id=cand, time_limit_seconds=60,
                                      closes_at=None).id
 
 
@@ -180,10 +180,10 @@ def test_snapshots_are_thinned_to_a_count(store: Store, clock: list[float]) -> N
     session_id = sitting(store)
     limits = SnapshotLimits(keep=10)
     for i in range(100):
-        snapshots.save(store, assessment_session_id=session_id, challenge="hello-route", files={"app.py": str(i)},
+        snapshots.save(store, sitting_id=session_id, challenge="hello-route", files={"app.py": str(i)},
                        limits=limits)
         assert sizes(store, session_id)[0] <= 10
-    kept = [int(s.files["app.py"]) for s in snapshots.list_for(store, assessment_session_id=session_id,
+    kept = [int(s.files["app.py"]) for s in snapshots.list_for(store, sitting_id=session_id,
                                                                challenge="hello-route")]
     assert len(kept) == 10 and kept[0] == 0 and kept[-1] == 99 and kept == sorted(kept)  # start and draft stay
     gaps = [b - a for a, b in zip(kept, kept[1:], strict=False)]
@@ -195,10 +195,10 @@ def test_snapshots_keep_to_a_byte_budget(store: Store, clock: list[float]) -> No
     limits = SnapshotLimits(max_bytes=100_000)
     for i in range(60):
         code = f"# {i}\n" + "x" * 10_000
-        snapshots.save(store, assessment_session_id=session_id, challenge="hello-route", files={"app.py": code},
+        snapshots.save(store, sitting_id=session_id, challenge="hello-route", files={"app.py": code},
                        limits=limits)
         assert sizes(store, session_id)[1] <= 100_000
-    latest = snapshots.latest(store, assessment_session_id=session_id, challenge="hello-route")
+    latest = snapshots.latest(store, sitting_id=session_id, challenge="hello-route")
     assert latest is not None and latest.files["app.py"].startswith("# 59\n")
     assert sizes(store, session_id)[0] >= 5
 
@@ -210,16 +210,16 @@ async def test_autosave_adds_one_snapshot_per_interval_and_always_keeps_the_draf
     path = await invite(ivy, aid, "cand@example.com")
     await client.signup("cand@example.com")
     sid = await start(client, path)
-    store, base = app.state.store, f"/sessions/{sid}/challenges/hello-route"
+    store, base = app.state.store, f"/sittings/{sid}/challenges/hello-route"
     await client.get(base)
     for i in range(20):
         r = await client.post(base + "/draft", {"filename": "app.py", "content": f"x = {i}\n"}, htmx=True)
         assert r.status_code == 200 and "Draft saved" in r.text
-    kept = snapshots.list_for(store, assessment_session_id=sid, challenge="hello-route")
+    kept = snapshots.list_for(store, sitting_id=sid, challenge="hello-route")
     assert [s.files["app.py"] for s in kept] == ["x = 19\n"]  # one row, holding the newest draft
 
     with store.write() as conn:  # the interval has passed (no sleeping in tests)
-        conn.execute("UPDATE snapshots SET at = at - 5 WHERE assessment_session_id = ?", (sid,))
+        conn.execute("UPDATE snapshots SET at = at - 5 WHERE sitting_id = ?", (sid,))
     await client.post(base + "/draft", {"filename": "app.py", "content": "x = 20\n"}, htmx=True)
-    kept = snapshots.list_for(store, assessment_session_id=sid, challenge="hello-route")
+    kept = snapshots.list_for(store, sitting_id=sid, challenge="hello-route")
     assert [s.files["app.py"] for s in kept] == ["x = 19\n", "x = 20\n"]

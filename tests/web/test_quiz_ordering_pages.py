@@ -14,7 +14,7 @@ from pagetree import Element
 from test_quiz_pages import answers_form, assert_no_key, grade_queued
 
 from proctor.grading.quiz import load_key, load_quiz
-from proctor.store import assessment_sessions, drafts, submissions, users
+from proctor.store import drafts, sittings, submissions, users
 
 pytestmark = pytest.mark.anyio
 SLUG = "quiz-foundations"
@@ -155,7 +155,7 @@ async def test_an_ordering_question_in_a_timed_session(app: FastAPI, client: Cli
     aid = await create_assessment(ivy, (SLUG,), visibility="during")
     await client.signup("cand@example.com")
     sid = await start(client, await invite(ivy, aid, "cand@example.com"))
-    base = f"/sessions/{sid}/quizzes/{SLUG}"
+    base = f"/sittings/{sid}/quizzes/{SLUG}"
     assert shown_order(await client.page(base)) == listed(app)
     reversed_ = key_order(app)[::-1]
     saved = await client.post(base + "/draft", positions_form(reversed_), htmx=True)
@@ -167,5 +167,5 @@ async def test_an_ordering_question_in_a_timed_session(app: FastAPI, client: Cli
     fieldset = page.find("fieldset", data_question=QUESTION)
     assert "disabled" in fieldset.attrs and shown_order(page) == key_order(app)  # locked, as submitted
     assert page.by_id("final-score").text() == "100"
-    subs = assessment_sessions.session_submissions(app.state.store, session_id=sid)
+    subs = sittings.session_submissions(app.state.store, session_id=sid)
     assert json.loads(subs[0].files["answers.json"])[QUESTION] == key_order(app)

@@ -19,7 +19,7 @@ from proctor.grading.engine import grade
 from proctor.grading.quiz import load_key, load_quiz
 from proctor.pipeline.deadlines import DeadlineSweeper
 from proctor.pipeline.worker import Workers
-from proctor.store import assessment_sessions, drafts, snapshots, submissions
+from proctor.store import drafts, sittings, snapshots, submissions
 from tests.conftest import SETTINGS
 
 pytestmark = pytest.mark.anyio
@@ -212,17 +212,17 @@ async def test_a_quiz_in_a_timed_assessment(app: FastAPI, client: Client, bob: C
     aid = await create_assessment(ivy, ("hello-route", SLUG), visibility="during")
     await client.signup("cand@example.com")
     sid = await start(client, await invite(ivy, aid, "cand@example.com"))
-    base = f"/sessions/{sid}/quizzes/{SLUG}"
+    base = f"/sittings/{sid}/quizzes/{SLUG}"
 
-    overview = await client.page(f"/sessions/{sid}")
+    overview = await client.page(f"/sittings/{sid}")
     row = overview.find("tr", data_challenge=SLUG)
     assert row.find("a").attrs["href"] == base and row.find("span", class_="badge-quiz") is not None
-    redirected = await client.get(f"/sessions/{sid}/challenges/{SLUG}")
+    redirected = await client.get(f"/sittings/{sid}/challenges/{SLUG}")
     assert redirected.status_code == 303 and redirected.headers["location"] == base
     # the code routes do not take a quiz's answers (they would allow more than one submission)
-    assert (await client.post(f"/sessions/{sid}/challenges/{SLUG}/submissions",
+    assert (await client.post(f"/sittings/{sid}/challenges/{SLUG}/submissions",
                               {"filename": "answers.json", "content": "{}"})).status_code == 404
-    assert (await client.get(f"/sessions/{sid}/quizzes/hello-route")).status_code == 404
+    assert (await client.get(f"/sittings/{sid}/quizzes/hello-route")).status_code == 404
 
     page = await client.get(base)
     assert page.status_code == 200 and parse(page.text).by_id("countdown") is not None
@@ -247,7 +247,7 @@ async def test_a_quiz_in_a_timed_assessment(app: FastAPI, client: Client, bob: C
     panel = await client.page(base)
     assert panel.by_id("final-score").text() == "100"
     assert_no_key(str((await client.get(base)).text))
-    subs = assessment_sessions.session_submissions(app.state.store, session_id=sid)
+    subs = sittings.session_submissions(app.state.store, session_id=sid)
     assert [s.challenge for s in subs] == [SLUG]
     assert (await client.get(f"/submissions/{subs[0].id}")).status_code == 404  # not a practice submission
 
@@ -269,28 +269,28 @@ async def test_the_deadline_submits_a_quizs_last_saved_answers(app: FastAPI, cli
     await client.signup("cand@example.com")
     sid = await start(client, await invite(ivy, aid, "cand@example.com"))
     answers = {**reference(app), "not-found": "a"}
-    await client.get(f"/sessions/{sid}/quizzes/{SLUG}")
-    await client.post(f"/sessions/{sid}/quizzes/{SLUG}/draft", answers_form({"coercion": "a"}))
-    await client.post(f"/sessions/{sid}/quizzes/{SLUG}/draft", answers_form(answers))
+    await client.get(f"/sittings/{sid}/quizzes/{SLUG}")
+    await client.post(f"/sittings/{sid}/quizzes/{SLUG}/draft", answers_form({"coercion": "a"}))
+    await client.post(f"/sittings/{sid}/quizzes/{SLUG}/draft", answers_form(answers))
     store = app.state.store
-    assert len(snapshots.list_for(store, assessment_session_id=sid, challenge=SLUG)) == 1  # within the interval
-    assessment_sessions.move_deadline(store, session_id=sid, deadline=time.time() - 1)
+    assert len(snapshots.list_for(store, sitting_id=sid, challenge=SLUG)) == 1  # within the interval
+    sittings.move_deadline(store, session_id=sid, deadline=time.time() - 1)
 
     assert DeadlineSweeper(store).sweep_once()  # the server's thread, with no browser open
-    session = assessment_sessions.get(store, session_id=sid)
+    session = sittings.get(store, session_id=sid)
     assert session.status == "expired"
-    subs = assessment_sessions.session_submissions(store, session_id=sid)
+    subs = sittings.session_submissions(store, session_id=sid)
     assert [s.challenge for s in subs] == [SLUG]  # nothing was saved for quiz-testing, so nothing is submitted
     assert json.loads(subs[0].files["answers.json"]) == as_lists(answers)
-    assert (await client.post(f"/sessions/{sid}/quizzes/{SLUG}/draft", answers_form({}))).status_code == 409
-    assert (await client.get(f"/sessions/{sid}/quizzes/{SLUG}")).status_code == 303
+    assert (await client.post(f"/sittings/{sid}/quizzes/{SLUG}/draft", answers_form({}))).status_code == 409
+    assert (await client.get(f"/sittings/{sid}/quizzes/{SLUG}")).status_code == 303
     grade_queued(app)
     exported = (await ivy.get(f"/assessments/{aid}/results.json")).json()
     scores = exported["candidates"][0]["scores"]
     assert scores == {SLUG: 91.67, "quiz-testing": None}  # one 1-point question wrong: 11 of 12
     report = await ivy.page(f"/assessments/{aid}/candidates/{sid}")
     assert "auto-submitted" in report.text()
-    over = await client.page(f"/sessions/{sid}")
+    over = await client.page(f"/sittings/{sid}")
     assert over.find("td", class_="session-score") is None  # "never": the candidate sees no score
     assert drafts.get(store, user_id=session.user_id, challenge=SLUG) is None  # sessions keep their own drafts
 
@@ -306,13 +306,13 @@ async def test_a_session_quiz_is_stored_once_even_when_two_requests_race(app: Fa
     store = app.state.store
     user_id = store.read().execute("SELECT id FROM users WHERE email = 'cand@example.com'").fetchone()[0]
     first = submissions.create(store, user_id=user_id, challenge=SLUG, suite="hidden",
-                               files={"answers.json": "{}"}, assessment_session_id=sid, once=True)
+                               files={"answers.json": "{}"}, sitting_id=sid, once=True)
     claimed = submissions.claim(store, lease_seconds=30)
     assert claimed is not None and claimed.id == first.id
     assert submissions.finish(store, submission_id=first.id, token=claimed.lease_token or "", result={},
                               result_status="graded", score=0.0)  # graded: the in-flight limit no longer applies
     with pytest.raises(submissions.AlreadySubmitted):
         submissions.create(store, user_id=user_id, challenge=SLUG, suite="hidden", files={"answers.json": "{}"},
-                           assessment_session_id=sid, once=True)
-    rows = store.read().execute("SELECT count(*) FROM submissions WHERE assessment_session_id = ?", (sid,))
+                           sitting_id=sid, once=True)
+    rows = store.read().execute("SELECT count(*) FROM submissions WHERE sitting_id = ?", (sid,))
     assert rows.fetchone()[0] == 1

@@ -36,7 +36,7 @@ async def session_with_candidate(app: FastAPI) -> tuple[Client, Client, int, int
 @pytest.mark.anyio
 async def test_pastes_and_leaving_the_tab_reach_the_report(app: FastAPI) -> None:
     ivy, cand, aid, sid = await session_with_candidate(app)
-    page = await cand.page(f"/sessions/{sid}/challenges/hello-route")
+    page = await cand.page(f"/sittings/{sid}/challenges/hello-route")
     url = page.by_id("code-form").attrs["data-activity-url"]
     for data in ({"kind": "paste", "chars": "412"}, {"kind": "left"}, {"kind": "returned"}):
         assert (await cand.post(url, data)).status_code == 204
@@ -53,19 +53,19 @@ async def test_pastes_and_leaving_the_tab_reach_the_report(app: FastAPI) -> None
 @pytest.mark.anyio
 async def test_activity_is_rate_limited_capped_and_private(app: FastAPI) -> None:
     ivy, cand, aid, sid = await session_with_candidate(app)
-    await cand.page(f"/sessions/{sid}/challenges/hello-route")
-    url = f"/sessions/{sid}/challenges/hello-route/activity"
+    await cand.page(f"/sittings/{sid}/challenges/hello-route")
+    url = f"/sittings/{sid}/challenges/hello-route/activity"
     codes = [(await cand.post(url, {"kind": "left"})).status_code for _ in range(activity.PER_MINUTE + 1)]
     assert codes[:-1] == [204] * activity.PER_MINUTE and codes[-1] == 429
     other = Client(app)
     await other.signup("other@example.com")
     assert (await other.post(url, {"kind": "left"})).status_code == 404  # not their session
-    assert (await cand.post(f"/sessions/{sid}/challenges/nope/activity", {"kind": "left"})).status_code == 404
+    assert (await cand.post(f"/sittings/{sid}/challenges/nope/activity", {"kind": "left"})).status_code == 404
     store = app.state.store
     with store.write() as conn:  # an old session full of events: later ones are dropped, not stored
-        conn.execute("UPDATE session_activity SET at = at - 120")
-        conn.executemany("INSERT INTO session_activity (assessment_session_id, challenge, kind, at) "
+        conn.execute("UPDATE sitting_activity SET at = at - 120")
+        conn.executemany("INSERT INTO sitting_activity (sitting_id, challenge, kind, at) "
                          "VALUES (?, 'hello-route', 'left', 0)", [(sid,)] * activity.MAX_PER_SESSION)
     assert (await cand.post(url, {"kind": "left"})).status_code == 204
-    assert len(activity.list_for(store, assessment_session_id=sid, challenge="hello-route")) == \
+    assert len(activity.list_for(store, sitting_id=sid, challenge="hello-route")) == \
         activity.MAX_PER_SESSION + activity.PER_MINUTE

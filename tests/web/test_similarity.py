@@ -50,7 +50,7 @@ async def test_flags_in_results_and_side_by_side(app: FastAPI) -> None:
         c = Client(app)
         await c.signup(email)
         sid = await start(c, path)
-        await c.post(f"/sessions/{sid}/challenges/request-body/draft", {"filename": "app.py", "content": code})
+        await c.post(f"/sittings/{sid}/challenges/request-body/draft", {"filename": "app.py", "content": code})
         sessions[email] = sid
         await c.aclose()
     page = await ivy.page(f"/assessments/{aid}/results")
@@ -83,7 +83,7 @@ async def small_pair(app: FastAPI) -> tuple[Client, int, dict[str, int]]:
         c = Client(app)
         await c.signup(email)
         sessions[email] = sid = await start(c, path)
-        await c.post(f"/sessions/{sid}/challenges/hello-route/draft", {"filename": "app.py", "content": code})
+        await c.post(f"/sittings/{sid}/challenges/hello-route/draft", {"filename": "app.py", "content": code})
         await c.aclose()
     return ivy, aid, sessions
 

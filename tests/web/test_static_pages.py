@@ -91,7 +91,7 @@ async def test_a_static_challenge_in_a_timed_assessment(app: FastAPI, client: Cl
     aid = await create_assessment(ivy, ("hello-route", SLUG))
     await client.signup("cand@example.com")
     sid = await start(client, await invite(ivy, aid, "cand@example.com"))
-    base = f"/sessions/{sid}/challenges/{SLUG}"
+    base = f"/sittings/{sid}/challenges/{SLUG}"
     page = await client.get(base)
     assert page.status_code == 200
     assert [i.attrs["value"] for i in parse(page.text).find_all("input", name="filename")][0] == "Dockerfile"

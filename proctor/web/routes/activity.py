@@ -14,7 +14,7 @@ from proctor.web.routes.sittings import own_session, require_open, session_chall
 router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["sessions"])
 
 
-@router.post("/sessions/{session_id}/challenges/{slug}/activity", status_code=204)
+@router.post("/sittings/{session_id}/challenges/{slug}/activity", status_code=204)
 def record_activity(request: Request, session_id: IdPath, slug: str, store: StoreDep, user: CurrentUser,
                     kind: Annotated[str, Form(max_length=20)],
                     chars: Annotated[str, Form(max_length=12)] = "") -> Response:
@@ -25,7 +25,7 @@ def record_activity(request: Request, session_id: IdPath, slug: str, store: Stor
         raise HTTPException(422, f"An activity is one of {', '.join(activity.KINDS)}.")
     count = int(chars) if chars.isdigit() else None
     try:
-        activity.record(store, assessment_session_id=session.id, challenge=slug, kind=kind, chars=count)
+        activity.record(store, sitting_id=session.id, challenge=slug, kind=kind, chars=count)
     except activity.TooFast:
         raise HTTPException(429, "Too many activity reports; try again in a minute.") from None
     return Response(status_code=204)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 
-from proctor.store import Store, assessment_sessions, assessments, invitations
+from proctor.store import Store, assessments, invitations, sittings
 from proctor.store.assessments import VISIBILITIES, Assessment
 from proctor.store.database import now
 from proctor.store.users import User
@@ -104,7 +104,7 @@ def form_page(request: Request, user: User, form: AssessmentForm, errors: list[s
 def list_assessments(request: Request, store: StoreDep, user: StaffUser) -> Response:
     owner = None if user.role == "admin" else user.id
     rows = assessments.list_for(store, owner_id=owner)
-    counts = {a.id: len(assessment_sessions.list_for_assessment(store, assessment_id=a.id)) for a in rows}
+    counts = {a.id: len(sittings.list_for_assessment(store, assessment_id=a.id)) for a in rows}
     return render(request, "assessments.html", {"rows": rows, "counts": counts, "now": now()}, block="assessments")
 
 

@@ -14,10 +14,10 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from proctor.store import assessment_sessions, assessments, invitations, users
-from proctor.store.assessment_sessions import CannotStart
+from proctor.store import assessments, invitations, sittings, users
 from proctor.store.database import now
 from proctor.store.invitations import Invitation
+from proctor.store.sittings import CannotStart
 from proctor.web.access import managed_assessment
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import IdPath, OptionalUser, SettingsDep, StaffUser, StoreDep, whole_number
@@ -98,9 +98,9 @@ def show_invitation(request: Request, token: str, store: StoreDep, user: Optiona
                "intro_html": render_markdown(assessment.intro), "now": now()}
     if user is None:
         return render(request, "invitation.html", context)
-    session = assessment_sessions.for_invitation(store, invitation_id=invitation.id)
+    session = sittings.for_invitation(store, invitation_id=invitation.id)
     if session is not None and session.user_id == user.id:
-        return RedirectResponse(f"/sessions/{session.id}", status_code=303)
+        return RedirectResponse(f"/sittings/{session.id}", status_code=303)
     problem = invitation.problem(now())
     status = 410
     if problem is None and user.email != invitation.email:
@@ -124,9 +124,9 @@ def start_session(request: Request, token: str, store: StoreDep, user: OptionalU
     if not assessment.is_open(now()):
         raise HTTPException(409, "This assessment is not open right now.")
     try:
-        session = assessment_sessions.start(store, invitation_id=invitation.id, user_id=user.id,
+        session = sittings.start(store, invitation_id=invitation.id, user_id=user.id,
                                             time_limit_seconds=assessment.time_limit_minutes * 60,
                                             closes_at=assessment.closes_at)
     except CannotStart as exc:
         raise HTTPException(410, str(exc)) from None
-    return RedirectResponse(f"/sessions/{session.id}", status_code=303)
+    return RedirectResponse(f"/sittings/{session.id}", status_code=303)

@@ -19,10 +19,10 @@ from starlette.datastructures import FormData
 from proctor.grading.packs import Catalog, Challenge
 from proctor.grading.quiz import ANSWERS_FILE, Quiz, load_quiz
 from proctor.pipeline.intake import hold_message
-from proctor.store import assessment_sessions, drafts, snapshots, submissions
-from proctor.store.assessment_sessions import AssessmentSession
+from proctor.store import drafts, sittings, snapshots, submissions
 from proctor.store.assessments import Assessment
 from proctor.store.database import now
+from proctor.store.sittings import Sitting
 from proctor.store.submissions import Submission
 from proctor.web.auth import login_url, signup_url
 from proctor.web.csrf import verify_csrf
@@ -122,7 +122,7 @@ def show_quiz(request: Request, slug: str, store: StoreDep, catalog: CatalogDep,
     draft = drafts.get(store, user_id=user.id, challenge=slug)
     latest = submissions.list_for(store, user_id=user.id, challenge=slug, suite=None, limit=1)
     best = submissions.best_scores(store, user_id=user.id).get(slug)
-    hold = assessment_sessions.holding(store, user_id=user.id, challenge=slug)
+    hold = sittings.holding(store, user_id=user.id, challenge=slug)
     context = {
         "challenge": challenge,
         "questions": questions_context(load_quiz(challenge), chosen_ids(draft), graded_verdicts(
@@ -160,15 +160,15 @@ def submit_quiz(request: Request, slug: str, store: StoreDep, catalog: CatalogDe
 
 
 def require_unsubmitted(request: Request, session_id: int, slug: str) -> None:
-    if assessment_sessions.session_submissions(state_of(request).store, session_id=session_id, challenge=slug):
+    if sittings.session_submissions(state_of(request).store, session_id=session_id, challenge=slug):
         raise HTTPException(409, "You have submitted this quiz, so its answers are locked.")
 
 
-def session_quiz_context(request: Request, session: AssessmentSession, assessment: Assessment,
+def session_quiz_context(request: Request, session: Sitting, assessment: Assessment,
                          challenge: Challenge) -> dict[str, Any]:
     store = state_of(request).store
-    latest = snapshots.latest(store, assessment_session_id=session.id, challenge=challenge.slug)
-    subs = assessment_sessions.session_submissions(store, session_id=session.id, challenge=challenge.slug)
+    latest = snapshots.latest(store, sitting_id=session.id, challenge=challenge.slug)
+    subs = sittings.session_submissions(store, session_id=session.id, challenge=challenge.slug)
     index = assessment.challenges.index(challenge.slug)
     return {**base_context(session, assessment), "challenge": challenge,
             "prompt_html": render_challenge_prompt(challenge.prompt()),
@@ -181,18 +181,18 @@ def session_quiz_context(request: Request, session: AssessmentSession, assessmen
             **(panel_context(session, assessment, subs[-1]) if subs else {"submission": None})}
 
 
-@router.get("/sessions/{session_id}/quizzes/{slug}")
+@router.get("/sittings/{session_id}/quizzes/{slug}")
 def show_session_quiz(request: Request, session_id: IdPath, slug: str, store: StoreDep, user: CurrentUser) -> Response:
     session, assessment = own_session(request, store, session_id, user)
     if not session.open_at(now()):
-        return RedirectResponse(f"/sessions/{session.id}", status_code=303)
+        return RedirectResponse(f"/sittings/{session.id}", status_code=303)
     challenge = session_challenge(request, assessment, slug, kind="quiz")
-    assessment_sessions.record_event(store, session_id=session.id, challenge=slug, kind="opened", once=True)
+    sittings.record_event(store, session_id=session.id, challenge=slug, kind="opened", once=True)
     return render(request, "sitting_quiz.html", session_quiz_context(request, session, assessment, challenge),
                   block="workspace")
 
 
-@router.post("/sessions/{session_id}/quizzes/{slug}/draft")
+@router.post("/sittings/{session_id}/quizzes/{slug}/draft")
 def save_session_quiz_draft(request: Request, session_id: IdPath, slug: str, store: StoreDep, user: CurrentUser,
                             form: FormDep) -> Response:
     session, assessment = own_session(request, store, session_id, user)
@@ -201,13 +201,13 @@ def save_session_quiz_draft(request: Request, session_id: IdPath, slug: str, sto
     require_unsubmitted(request, session.id, slug)
     answers = answers_from_form(load_quiz(challenge), form)
     if keep_snapshot(request, session, slug, answers_file(answers)) and answers:
-        assessment_sessions.record_event(store, session_id=session.id, challenge=slug, kind="first edit", once=True)
+        sittings.record_event(store, session_id=session.id, challenge=slug, kind="first edit", once=True)
     if is_htmx(request):
         return render(request, "_draft_status.html", {"saved": True})
-    return RedirectResponse(f"/sessions/{session.id}/quizzes/{slug}", status_code=303)
+    return RedirectResponse(f"/sittings/{session.id}/quizzes/{slug}", status_code=303)
 
 
-@router.post("/sessions/{session_id}/quizzes/{slug}/submissions")
+@router.post("/sittings/{session_id}/quizzes/{slug}/submissions")
 def submit_session_quiz(request: Request, session_id: IdPath, slug: str, store: StoreDep, user: CurrentUser,
                         form: FormDep) -> Response:
     session, assessment = own_session(request, store, session_id, user)
@@ -216,9 +216,9 @@ def submit_session_quiz(request: Request, session_id: IdPath, slug: str, store: 
     require_unsubmitted(request, session.id, slug)
     files = answers_file(answers_from_form(load_quiz(challenge), form))
     accept_submission(request, user=user, challenge=challenge, suite="hidden",
-                      files={k: v.encode() for k, v in files.items()}, assessment_session_id=session.id, once=True)
+                      files={k: v.encode() for k, v in files.items()}, sitting_id=session.id, once=True)
     keep_snapshot(request, session, slug, files)
     if is_htmx(request):  # the whole workspace: the answers are locked now, and the panel follows the grading
         return render(request, "sitting_quiz.html", session_quiz_context(request, session, assessment, challenge),
                       block="workspace")
-    return RedirectResponse(f"/sessions/{session.id}/quizzes/{slug}", status_code=303)
+    return RedirectResponse(f"/sittings/{session.id}/quizzes/{slug}", status_code=303)

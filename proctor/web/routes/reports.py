@@ -20,10 +20,10 @@ from proctor.review.similarity import (
     shared_lines,
     shared_share,
 )
-from proctor.store import Store, activity, assessment_sessions, reviews, snapshots, users
-from proctor.store.assessment_sessions import AssessmentSession
+from proctor.store import Store, activity, reviews, sittings, snapshots, users
 from proctor.store.assessments import Assessment
 from proctor.store.database import now
+from proctor.store.sittings import Sitting
 from proctor.web.access import managed_assessment, managed_session
 from proctor.web.csrf import verify_csrf
 from proctor.web.deps import MAX_ID, IdPath, IdQuery, StaffUser, StoreDep
@@ -34,17 +34,17 @@ from proctor.web.templating import is_htmx, render
 router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["review"])
 
 
-def challenge_report(store: Store, session: AssessmentSession, slug: str) -> dict[str, Any]:
-    subs = assessment_sessions.session_submissions(store, session_id=session.id, challenge=slug, suite=None)
+def challenge_report(store: Store, session: Sitting, slug: str) -> dict[str, Any]:
+    subs = sittings.session_submissions(store, session_id=session.id, challenge=slug, suite=None)
     hidden = [s for s in subs if s.suite == "hidden"]
     diffs = {cur.id: diff_files(prev.files, cur.files) for prev, cur in zip(hidden, hidden[1:], strict=False)}
-    snaps = snapshots.list_for(store, assessment_session_id=session.id, challenge=slug)
-    events = [e for e in assessment_sessions.events(store, session_id=session.id) if e.challenge == slug]
+    snaps = snapshots.list_for(store, sitting_id=session.id, challenge=slug)
+    events = [e for e in sittings.events(store, session_id=session.id) if e.challenge == slug]
     timeline = [(e.at, e.kind) for e in events] + [
         (s.created_at, f"{'submitted' if s.suite == 'hidden' else 'ran the examples'} #{s.id}"
          + (f": {s.score:g}" if s.score is not None else "")) for s in subs]
     spent = effort([s.at for s in snaps] + [s.created_at for s in subs],
-                   activity.list_for(store, assessment_session_id=session.id, challenge=slug))
+                   activity.list_for(store, sitting_id=session.id, challenge=slug))
     times = [t for t, _ in timeline + spent.timeline] + [s.at for s in snaps]
     return {"slug": slug, "submissions": subs, "diffs": diffs, "snapshots": snaps,
             "timeline": sorted(timeline + spent.timeline), "effort": spent,
@@ -52,7 +52,7 @@ def challenge_report(store: Store, session: AssessmentSession, slug: str) -> dic
 
 
 def report_context(request: Request, store: Store, assessment: Assessment,
-                   session: AssessmentSession) -> dict[str, Any]:
+                   session: Sitting) -> dict[str, Any]:
     lookup = state_of(request).challenges
     candidate = users.get(store, user_id=session.user_id)
     # The page's links and the review form's action: in the context, not a template `set`, because the review
@@ -63,7 +63,7 @@ def report_context(request: Request, store: Store, assessment: Assessment,
             "status": session_status(session, now()), "seconds_used": seconds_used(session, now()),
             "titles": {s: lookup.title(s) for s in assessment.challenges},
             "challenges": [challenge_report(store, session, slug) for slug in assessment.challenges],
-            "review": reviews.get(store, assessment_session_id=session.id), "saved": False}
+            "review": reviews.get(store, sitting_id=session.id), "saved": False}
 
 
 @router.get("/assessments/{assessment_id}/candidates/{session_id}")
@@ -82,7 +82,7 @@ def show_playback(request: Request, assessment_id: IdPath, session_id: IdPath, s
     session = managed_session(store, assessment, session_id)
     if slug not in assessment.challenges:
         raise HTTPException(404, "That challenge is not part of this assessment.")
-    snaps = snapshots.list_for(store, assessment_session_id=session.id, challenge=slug)
+    snaps = snapshots.list_for(store, sitting_id=session.id, challenge=slug)
     if not snaps:
         raise HTTPException(404, "No drafts were saved for this challenge.")
     index = at if 0 <= at < len(snaps) else len(snaps) - 1
@@ -98,7 +98,7 @@ def save_review(request: Request, assessment_id: IdPath, session_id: IdPath, sto
     session = managed_session(store, assessment, session_id)
     if rating and rating not in {"1", "2", "3", "4", "5"}:
         raise HTTPException(422, "A rating is a whole number from 1 to 5.")
-    reviews.save(store, assessment_session_id=session.id, reviewer_id=user.id, notes=notes,
+    reviews.save(store, sitting_id=session.id, reviewer_id=user.id, notes=notes,
                  rating=int(rating) if rating else None)
     if is_htmx(request):
         context = {**report_context(request, store, assessment, session), "saved": True}
@@ -138,7 +138,7 @@ def export_report_csv(request: Request, assessment_id: IdPath, session_id: IdPat
     writer.writerow(["challenge", "submission", "suite", "created_at", "status", "score", "test", "test_status",
                      "points", "max_points", "message"])
     for slug in assessment.challenges:
-        for s in assessment_sessions.session_submissions(store, session_id=session.id, challenge=slug, suite=None):
+        for s in sittings.session_submissions(store, session_id=session.id, challenge=slug, suite=None):
             tests = (s.result or {}).get("tests") or [{}]
             for t in tests:
                 writer.writerow([slug, s.id, s.suite, round(s.created_at), s.result_status or s.status,
@@ -151,7 +151,7 @@ def export_report_csv(request: Request, assessment_id: IdPath, session_id: IdPat
 def side(store: Store, assessment: Assessment, session_id: int, slug: str) -> dict[str, Any]:
     session = managed_session(store, assessment, session_id)
     candidate = users.get(store, user_id=session.user_id)
-    subs = [s for s in assessment_sessions.session_submissions(store, session_id=session.id, challenge=slug)
+    subs = [s for s in sittings.session_submissions(store, session_id=session.id, challenge=slug)
             if s.score is not None]
     scores = [s.score for s in subs if s.score is not None]
     return {"session": session, "email": candidate.email if candidate else "(deleted)",

@@ -87,7 +87,7 @@ def practice_header(request: Request, submission: Submission) -> dict[str, Any] 
     header follows it; only to a panel polling from that challenge's own page (elsewhere it has no target)."""
     here = urlsplit(request.headers.get("HX-Current-URL", "")).path
     catalog = state_of(request).catalog
-    if (not is_htmx(request) or submission.suite != "hidden" or submission.assessment_session_id is not None
+    if (not is_htmx(request) or submission.suite != "hidden" or submission.sitting_id is not None
             or submission.challenge not in catalog.slugs()
             or here not in (f"/challenges/{submission.challenge}", f"/quizzes/{submission.challenge}")):
         return None

@@ -1,8 +1,8 @@
 """Timed assessment sessions: started from an invitation, locked at a deadline the server computed.
 
-    session = assessment_sessions.start(store, invitation_id=i.id, user_id=u.id, time_limit_seconds=3600,
+    session = sittings.start(store, invitation_id=i.id, user_id=u.id, time_limit_seconds=3600,
                                         closes_at=None)
-    assessment_sessions.sweep(store)   # locks every session past its deadline, submitting its last drafts
+    sittings.sweep(store)   # locks every session past its deadline, submitting its last drafts
 
 Closing a session (by the candidate, or by the sweep once the deadline has passed) submits each challenge's
 last snapshot unless that exact code was already submitted, in the same transaction that locks the session,
@@ -25,7 +25,7 @@ class CannotStart(Exception):
 
 
 @dataclass(frozen=True)
-class AssessmentSession:
+class Sitting:
     id: int
     assessment_id: int
     invitation_id: int
@@ -58,7 +58,7 @@ class Hold:
 
 
 # The user's open session (started, before its deadline, not finished) whose assessment has the challenge.
-HOLDING = ("FROM assessment_sessions s JOIN assessments a ON a.id = s.assessment_id "
+HOLDING = ("FROM sittings s JOIN assessments a ON a.id = s.assessment_id "
            "WHERE s.user_id = :user AND s.status = 'active' AND s.deadline > :now "
            "AND EXISTS (SELECT 1 FROM json_each(a.challenges) WHERE value = :challenge) "
            "ORDER BY s.deadline DESC LIMIT 1")
@@ -71,12 +71,12 @@ def holding(store: Store, *, user_id: int, challenge: str) -> Hold | None:
     return Hold(row[0], row[1], row[2]) if row else None
 
 
-def _session(row: sqlite3.Row | None) -> AssessmentSession | None:
-    return AssessmentSession(**dict(row)) if row else None
+def _session(row: sqlite3.Row | None) -> Sitting | None:
+    return Sitting(**dict(row)) if row else None
 
 
 def start(store: Store, *, invitation_id: int, user_id: int, time_limit_seconds: float,
-          closes_at: float | None) -> AssessmentSession:
+          closes_at: float | None) -> Sitting:
     """Use the invitation (once) and start the clock; the deadline never passes the window's close."""
     t = now()
     deadline = t + time_limit_seconds if closes_at is None else min(t + time_limit_seconds, closes_at)
@@ -88,43 +88,43 @@ def start(store: Store, *, invitation_id: int, user_id: int, time_limit_seconds:
             raise CannotStart("This invitation has already been used.")
         if t >= row["expires_at"]:
             raise CannotStart("This invitation has expired.")
-        if conn.execute("SELECT 1 FROM assessment_sessions WHERE assessment_id = ? AND user_id = ?",
+        if conn.execute("SELECT 1 FROM sittings WHERE assessment_id = ? AND user_id = ?",
                         (row["assessment_id"], user_id)).fetchone():
             raise CannotStart("You have already taken this assessment.")
         conn.execute("UPDATE invitations SET used_at = ?, used_by = ? WHERE id = ?", (t, user_id, invitation_id))
         cur = conn.execute(
-            "INSERT INTO assessment_sessions (assessment_id, invitation_id, user_id, started_at, deadline) "
+            "INSERT INTO sittings (assessment_id, invitation_id, user_id, started_at, deadline) "
             "VALUES (?, ?, ?, ?, ?)", (row["assessment_id"], invitation_id, user_id, t, deadline))
         session_id = int(cur.lastrowid or 0)
-        conn.execute("INSERT INTO session_events (assessment_session_id, challenge, kind, at) VALUES (?, NULL, ?, ?)",
+        conn.execute("INSERT INTO sitting_events (sitting_id, challenge, kind, at) VALUES (?, NULL, ?, ?)",
                      (session_id, "started", t))
     found = get(store, session_id=session_id)
     assert found is not None
     return found
 
 
-def get(store: Store, *, session_id: int, user_id: int | None = None) -> AssessmentSession | None:
+def get(store: Store, *, session_id: int, user_id: int | None = None) -> Sitting | None:
     """One session; with user_id, only if it is that candidate's (callers answer 404 otherwise)."""
-    sql, args = "SELECT * FROM assessment_sessions WHERE id = ?", [session_id]
+    sql, args = "SELECT * FROM sittings WHERE id = ?", [session_id]
     if user_id is not None:
         sql, args = sql + " AND user_id = ?", [session_id, user_id]
     return _session(store.read().execute(sql, args).fetchone())
 
 
-def for_invitation(store: Store, *, invitation_id: int) -> AssessmentSession | None:
-    row = store.read().execute("SELECT * FROM assessment_sessions WHERE invitation_id = ?",
+def for_invitation(store: Store, *, invitation_id: int) -> Sitting | None:
+    row = store.read().execute("SELECT * FROM sittings WHERE invitation_id = ?",
                                (invitation_id,)).fetchone()
     return _session(row)
 
 
-def list_for_assessment(store: Store, *, assessment_id: int) -> list[AssessmentSession]:
-    rows = store.read().execute("SELECT * FROM assessment_sessions WHERE assessment_id = ? ORDER BY id",
+def list_for_assessment(store: Store, *, assessment_id: int) -> list[Sitting]:
+    rows = store.read().execute("SELECT * FROM sittings WHERE assessment_id = ? ORDER BY id",
                                 (assessment_id,)).fetchall()
     return [s for s in map(_session, rows) if s]
 
 
-def list_for_user(store: Store, *, user_id: int) -> list[AssessmentSession]:
-    rows = store.read().execute("SELECT * FROM assessment_sessions WHERE user_id = ? ORDER BY id DESC",
+def list_for_user(store: Store, *, user_id: int) -> list[Sitting]:
+    rows = store.read().execute("SELECT * FROM sittings WHERE user_id = ? ORDER BY id DESC",
                                 (user_id,)).fetchall()
     return [s for s in map(_session, rows) if s]
 
@@ -133,15 +133,15 @@ def record_event(store: Store, *, session_id: int, challenge: str | None, kind: 
     """A timeline entry; with once=True only the first of its kind per challenge (e.g. "opened")."""
     with store.write() as conn:
         if once and conn.execute(
-                "SELECT 1 FROM session_events WHERE assessment_session_id = ? AND challenge IS ? AND kind = ?",
+                "SELECT 1 FROM sitting_events WHERE sitting_id = ? AND challenge IS ? AND kind = ?",
                 (session_id, challenge, kind)).fetchone():
             return
-        conn.execute("INSERT INTO session_events (assessment_session_id, challenge, kind, at) VALUES (?, ?, ?, ?)",
+        conn.execute("INSERT INTO sitting_events (sitting_id, challenge, kind, at) VALUES (?, ?, ?, ?)",
                      (session_id, challenge, kind, now()))
 
 
 def events(store: Store, *, session_id: int) -> list[Event]:
-    rows = store.read().execute("SELECT challenge, kind, at FROM session_events WHERE assessment_session_id = ? "
+    rows = store.read().execute("SELECT challenge, kind, at FROM sitting_events WHERE sitting_id = ? "
                                 "ORDER BY at, id", (session_id,)).fetchall()
     return [Event(r["challenge"], r["kind"], r["at"]) for r in rows]
 
@@ -149,7 +149,7 @@ def events(store: Store, *, session_id: int) -> list[Event]:
 def session_submissions(store: Store, *, session_id: int, challenge: str | None = None,
                         suite: str | None = "hidden") -> list[Submission]:
     """A session's submissions, oldest first."""
-    sql = "SELECT * FROM submissions WHERE assessment_session_id = ?"
+    sql = "SELECT * FROM submissions WHERE sitting_id = ?"
     args: list[object] = [session_id]
     if challenge is not None:
         sql, args = sql + " AND challenge = ?", [*args, challenge]
@@ -168,36 +168,36 @@ def close(store: Store, *, session_id: int, status: str = "finished") -> list[in
     t = now()
     created: list[int] = []
     with store.write() as conn:
-        row = conn.execute("SELECT s.*, a.challenges FROM assessment_sessions s JOIN assessments a "
+        row = conn.execute("SELECT s.*, a.challenges FROM sittings s JOIN assessments a "
                            "ON a.id = s.assessment_id WHERE s.id = ? AND s.status = 'active'",
                            (session_id,)).fetchone()
         if row is None:
             return []
         for challenge in json.loads(row["challenges"]):
-            snap = conn.execute("SELECT files FROM snapshots WHERE assessment_session_id = ? AND challenge = ? "
+            snap = conn.execute("SELECT files FROM snapshots WHERE sitting_id = ? AND challenge = ? "
                                 "ORDER BY id DESC LIMIT 1", (session_id, challenge)).fetchone()
             if snap is None:
                 continue
-            last = conn.execute("SELECT files FROM submissions WHERE assessment_session_id = ? AND challenge = ? "
+            last = conn.execute("SELECT files FROM submissions WHERE sitting_id = ? AND challenge = ? "
                                 "AND suite = 'hidden' ORDER BY id DESC LIMIT 1", (session_id, challenge)).fetchone()
             files = json.loads(snap["files"])
             if last is not None and json.loads(last["files"]) == files:
                 continue
             created.append(submissions.insert(conn, user_id=row["user_id"], challenge=challenge, suite="hidden",
-                                              files=files, per_minute=None, assessment_session_id=session_id))
-            conn.execute("INSERT INTO session_events (assessment_session_id, challenge, kind, at) "
+                                              files=files, per_minute=None, sitting_id=session_id))
+            conn.execute("INSERT INTO sitting_events (sitting_id, challenge, kind, at) "
                          "VALUES (?, ?, 'auto-submitted', ?)", (session_id, challenge, t))
         # An expired session ends at its deadline, whenever the sweep noticed.
         finished_at = min(t, row["deadline"]) if status == "expired" else t
-        conn.execute("UPDATE assessment_sessions SET status = ?, finished_at = ? WHERE id = ?",
+        conn.execute("UPDATE sittings SET status = ?, finished_at = ? WHERE id = ?",
                      (status, finished_at, session_id))
-        conn.execute("INSERT INTO session_events (assessment_session_id, challenge, kind, at) VALUES (?, NULL, ?, ?)",
+        conn.execute("INSERT INTO sitting_events (sitting_id, challenge, kind, at) VALUES (?, NULL, ?, ?)",
                      (session_id, status, finished_at))
     return created
 
 
 def due(store: Store) -> list[int]:
-    rows = store.read().execute("SELECT id FROM assessment_sessions WHERE status = 'active' AND deadline <= ?",
+    rows = store.read().execute("SELECT id FROM sittings WHERE status = 'active' AND deadline <= ?",
                                 (now(),)).fetchall()
     return [int(r[0]) for r in rows]
 
@@ -213,4 +213,4 @@ def sweep(store: Store) -> list[int]:
 def move_deadline(store: Store, *, session_id: int, deadline: float) -> None:
     """For tests and operators: set the deadline (e.g. into the past, to check the sweep)."""
     with store.write() as conn:
-        conn.execute("UPDATE assessment_sessions SET deadline = ? WHERE id = ?", (deadline, session_id))
+        conn.execute("UPDATE sittings SET deadline = ? WHERE id = ?", (deadline, session_id))
