@@ -44,8 +44,12 @@ class Settings(BaseSettings):
     environment: Literal["development", "production"] = "development"
     secret_key: str = DEFAULT_SECRET_KEY
     database: Path | None = None
-    # Grading threads in the server process; 0 means one per core.
+    # Gradings in flight in the server process. 0: as many as the memory budget holds (at least one per core),
+    # more than one per core only while the CPU is idle enough (pipeline/admission.py); n: at most n.
     workers: int = 0
+    # The memory the gradings in flight may use together (each: the app's and the grader's limits); 0 means half
+    # of the machine's memory.
+    grading_memory_mib: int = Field(0, ge=0)
     # A worker renews its lease while grading; a lease left to expire (a crash) hands the submission on.
     grading_lease_seconds: float = 30.0
     # How the trusted grader process is kept from the platform's files and environment: "auto" is bwrap where

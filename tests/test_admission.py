@@ -57,7 +57,8 @@ def test_the_cpu_share_is_measured_over_a_window_not_per_call():
 
 
 def test_the_budget_from_memory_never_goes_below_the_cores():
-    assert Budget.of(memory_mib=24 * 1024, per_grading_mib=1024, cores=2).in_flight_max == 24
+    assert Budget.of(memory_mib=6 * 1024, per_grading_mib=1024, cores=2).in_flight_max == 6
+    assert Budget.of(memory_mib=24 * 1024, per_grading_mib=1024, cores=2).in_flight_max == 8  # 4 per core
     assert Budget.of(memory_mib=512, per_grading_mib=1024, cores=2).in_flight_max == 2
 
 

@@ -31,9 +31,11 @@ class Budget:
     cpu_share: float = 0.85  # start more than `cores` only while the machine is busy less than this
 
     @classmethod
-    def of(cls, *, memory_mib: int, per_grading_mib: int, cores: int | None = None) -> Budget:
+    def of(cls, *, memory_mib: int, per_grading_mib: int, cores: int | None = None, per_core: int = 4) -> Budget:
+        """As many as the memory holds, at least one per core and at most `per_core` per core (each waiting
+        thread polls the queue; past a few per core, waits are rarely that long)."""
         cores = cores or os.cpu_count() or 1
-        return cls(cores=cores, in_flight_max=max(cores, memory_mib // max(1, per_grading_mib)))
+        return cls(cores=cores, in_flight_max=max(cores, min(per_core * cores, memory_mib // max(1, per_grading_mib))))
 
 
 class Admission:

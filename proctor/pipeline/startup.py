@@ -11,11 +11,13 @@ from dataclasses import dataclass
 
 from proctor.grading.engine import grade, grader_isolation
 from proctor.grading.grader_fork import GraderForks
+from proctor.grading.limits import DEFAULT_LIMITS
 from proctor.grading.pool import WarmPool
 from proctor.grading.results import RunResult
 from proctor.grading.sandbox import Sandbox, SandboxUnavailable, choose_backend
 from proctor.grading.sandbox.forkserver import ForkSandbox
 from proctor.grading.suite_pool import SuitePool, start_suite_pool
+from proctor.pipeline.admission import Admission, Budget
 from proctor.pipeline.janitor import sweep
 from proctor.pipeline.lookup import ChallengeLookup
 from proctor.pipeline.validation import ValidationRunner
@@ -61,6 +63,16 @@ def with_start_mode(backend: Sandbox, settings: Settings) -> Sandbox:
     return backend
 
 
+def grading_budget(settings: Settings) -> Budget:
+    """In flight: what the memory budget holds, at least one per core; PROCTOR_WORKERS caps it."""
+    per_grading = DEFAULT_LIMITS.memory_mib + settings.grader_memory_mib
+    memory = settings.grading_memory_mib or os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2 // 2**20
+    budget = Budget.of(memory_mib=memory, per_grading_mib=per_grading)
+    if settings.workers:
+        budget = Budget(cores=min(budget.cores, settings.workers), in_flight_max=settings.workers)
+    return budget
+
+
 def start(settings: Settings, store: Store, lookup: ChallengeLookup, *, local_single_user: bool,
           on_finished: Callable[[Submission, RunResult, float], None] | None = None) -> Grading:
     """Raises SandboxUnavailable when no sandbox works here: then nothing can be graded."""
@@ -78,8 +90,9 @@ def start(settings: Settings, store: Store, lookup: ChallengeLookup, *, local_si
     suites = start_suite_pool(settings, backend, lookup.all())
     # Where apps start from a fork server, graders of the catalog's packs do too (docs/decisions.md).
     forks = GraderForks(grader_isolation(settings), settings.jobs_dir) if isinstance(backend, ForkSandbox) else None
-    workers = Workers(store=store, catalog=lookup, backend=backend, count=settings.workers or os.cpu_count() or 1,
-                         lease_seconds=settings.grading_lease_seconds,
+    budget = grading_budget(settings)
+    workers = Workers(store=store, catalog=lookup, backend=backend, count=budget.in_flight_max,
+                         admission=Admission(budget), lease_seconds=settings.grading_lease_seconds,
                          grade=lambda *a, **kw: grade(*a, settings=settings, pool=warm, suite_pool=suites,
                                                        grader_forks=forks, **kw),
                          on_finished=on_finished,

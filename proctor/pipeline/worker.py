@@ -19,6 +19,7 @@ from proctor.grading.protocol import AppReady, ProgressEvent, TestFinished, Test
 from proctor.grading.results import RunResult, RunStatus, not_run
 from proctor.grading.sandbox import Sandbox
 from proctor.grading.submission import SubmissionError
+from proctor.pipeline.admission import Admission
 from proctor.pipeline.validation import ValidationRunner
 from proctor.store import Store, submissions
 from proctor.store.submissions import Submission
@@ -61,7 +62,10 @@ class Progress:
 class Workers:
     def __init__(self, *, store: Store, catalog: Catalog, backend: Sandbox, count: int, lease_seconds: float,
                  grade: GradeFn, on_finished: Callable[[Submission, RunResult, float], None] | None = None,
-                 validations: ValidationRunner | None = None) -> None:
+                 validations: ValidationRunner | None = None, admission: Admission | None = None) -> None:
+        """`count` threads; with `admission`, a thread grades only while the CPU and memory budget allow, so
+        there may be more threads than cores (pipeline/admission.py)."""
+        self.admission = admission
         self.store = store
         self.catalog = catalog
         self.backend = backend
@@ -110,29 +114,39 @@ class Workers:
 
     def _work(self) -> None:
         while not self._stop.is_set():
-            try:
-                claimed = submissions.claim(self.store, lease_seconds=self.lease_seconds)
-            except Exception:
-                log.exception("claiming a submission failed")
-                claimed = None
-            if claimed is None and self._validate_next():
+            if self.admission is not None and not self.admission.try_acquire():
+                self._wake.wait(0.2)  # the CPU or memory budget is spent: look again in a moment
                 continue
-            if claimed is None:
-                self._wake.wait(0.5)
-                self._wake.clear()
-                continue
-            token = claimed.lease_token or ""
-            with self._held_lock:
-                self._held[claimed.id] = token
             try:
-                self._grade(claimed, token)
-            except Exception:
-                log.exception("grading submission %d failed on the platform side", claimed.id)
-                submissions.retry_later(self.store, submission_id=claimed.id, token=token,
-                                        delay_seconds=backoff_seconds(claimed.attempts))
+                self._claim_and_grade()
             finally:
-                with self._held_lock:
-                    self._held.pop(claimed.id, None)
+                if self.admission is not None:
+                    self.admission.release()
+
+    def _claim_and_grade(self) -> None:
+        try:
+            claimed = submissions.claim(self.store, lease_seconds=self.lease_seconds)
+        except Exception:
+            log.exception("claiming a submission failed")
+            claimed = None
+        if claimed is None and self._validate_next():
+            return
+        if claimed is None:
+            self._wake.wait(0.5)
+            self._wake.clear()
+            return
+        token = claimed.lease_token or ""
+        with self._held_lock:
+            self._held[claimed.id] = token
+        try:
+            self._grade(claimed, token)
+        except Exception:
+            log.exception("grading submission %d failed on the platform side", claimed.id)
+            submissions.retry_later(self.store, submission_id=claimed.id, token=token,
+                                    delay_seconds=backoff_seconds(claimed.attempts))
+        finally:
+            with self._held_lock:
+                self._held.pop(claimed.id, None)
 
     def _validate_next(self) -> bool:
         if self.validations is None:
