@@ -163,6 +163,71 @@ def distributed(count: int, slots: int) -> tuple[float, list[float], list[float]
         shutil.rmtree(directory, ignore_errors=True)
 
 
+def cpu_busy() -> float:
+    """Busy CPU-seconds of the whole machine so far (/proc/stat), the web node and every sandbox included."""
+    with open("/proc/stat") as stat:
+        fields = [float(v) for v in stat.readline().split()[1:9]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def queue_many(store: Store, items: list[tuple[str, dict[str, str]]], prefix: str) -> tuple[float, list[int]]:
+    """`items` of (slug, files), one user each, stored queued at once."""
+    user_ids = [users.create(store, email=f"{prefix}{i}@example.com", password_hash="x").id for i in range(len(items))]
+    started = time.time()
+    with store.write() as conn:
+        ids = [submissions.insert(conn, user_id=u, challenge=slug, suite="hidden", files=files,
+                                  per_minute=None) for u, (slug, files) in zip(user_ids, items, strict=True)]
+    return started, ids
+
+
+START_MODES = {"cold": {"PROCTOR_SANDBOX_START": "cold", "PROCTOR_WARM_POOL": "0"},
+               "warm": {"PROCTOR_SANDBOX_START": "cold", "PROCTOR_WARM_POOL": "2"},
+               "fork": {"PROCTOR_SANDBOX_START": "fork", "PROCTOR_WARM_POOL": "0"}}
+
+
+def start_mode(mode: str, count: int, mixed: int) -> dict[str, float]:
+    """One server in `mode`: `count` hello-route references at once (gradings/s until drained, machine CPU-s per
+    grading, p50/p95 submit to stored), 10 alone one after another (p50 idle), then `mixed` of each HTTP pack's
+    reference interleaved, whose scores must all be 100."""
+    directory = data_dir(mode)
+    server, _ = serve(directory, env_for(directory, **START_MODES[mode]))
+    store = Store.open(directory / "proctor.db")
+    try:
+        time.sleep(3)  # the warm pool fills, the fork servers start
+        busy = cpu_busy()
+        started, ids = queue_many(store, [("hello-route", {"app.py": REFERENCE})] * count, f"{mode}-b")
+        drained = wait_done(store, ids) - started
+        cpu = (cpu_busy() - busy) / count
+        rows = store.read().execute(f"SELECT finished_at - created_at FROM submissions WHERE id IN "
+                                    f"({','.join(map(str, ids))})").fetchall()
+        latencies = sorted(float(r[0]) for r in rows)
+        idle = []
+        for i in range(10):
+            t0, one = queue_many(store, [("hello-route", {"app.py": REFERENCE})], f"{mode}-i{i}")
+            idle.append(wait_done(store, one) - t0)
+        figures = {"rate": count / drained, "cpu": cpu, "p50": latencies[len(latencies) // 2],
+                   "p95": latencies[int(len(latencies) * 0.95)], "idle_p50": statistics.median(idle)}
+        if mixed:
+            packs = sorted(p.name for p in (ROOT / "graders").iterdir()
+                           if (p / "reference" / "app.py").is_file() and 'kind = "http"'
+                           in (ROOT / "challenges" / p.name / "challenge.toml").read_text())
+            references = {slug: {f.name: f.read_text() for f in (ROOT / "graders" / slug / "reference").iterdir()
+                                 if f.is_file()} for slug in packs}
+            items = [(slug, references[slug]) for _ in range(mixed) for slug in packs]
+            t0, ids = queue_many(store, items, f"{mode}-m")
+            figures["mixed_rate"] = len(ids) / (wait_done(store, ids) - t0)
+            scores = store.read().execute(f"SELECT challenge, score FROM submissions WHERE id IN "
+                                          f"({','.join(map(str, ids))}) AND score IS NOT 100.0").fetchall()
+            figures["mixed_not_100"] = len(scores)
+            if scores:
+                print(f"  {mode}: not 100: {scores[:10]}", flush=True)
+        return figures
+    finally:
+        stop(server)
+        store.close()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 def result_writes(count: int) -> tuple[float, float, float]:
     """What the web node writes per grading, each on `count` submissions, real SQLite and Redis: claims/s (the
     dispatcher's), progress notes/s (one per test) and results/s (RedisQueue.record)."""
@@ -184,7 +249,8 @@ def result_writes(count: int) -> tuple[float, float, float]:
             assert s is not None and s.lease_token
             client.set(job_key(s.id), s.lease_token)
             payloads.append(JobResult(submission_id=s.id, token=s.lease_token, kind="graded", result=result,
-                                      worker="bench", enqueued_at=0, started_at=0, finished_at=1).model_dump(mode="json"))
+                                      worker="bench", enqueued_at=0, started_at=0,
+                                      finished_at=1).model_dump(mode="json"))
         progress = {"phase": "testing", "total": 9, "done": 4, "running": None,
                     "tests": [{"name": f"test_{i}", "status": "passed", "points": 1, "max_points": 1}
                               for i in range(4)]}
@@ -210,7 +276,24 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--writes", type=int, default=1000)
+    parser.add_argument("--start-modes", action="store_true",
+                        help="instead: cold, warm-pool and fork-server starts side by side (issue 15)")
+    parser.add_argument("--mixed", type=int, default=10, help="with --start-modes: each HTTP reference this often")
     args = parser.parse_args()
+    if args.start_modes:
+        print(f"{args.submissions} hello-route references at once, then 10 alone, then {args.mixed} of each HTTP "
+              f"reference; {os.cpu_count()} cores", flush=True)
+        results = {mode: start_mode(mode, args.submissions, args.mixed) for mode in START_MODES}
+        for mode, f in results.items():
+            print(f"{mode:5} {f['rate']:6.2f} gradings/s, {f['cpu']:.3f} CPU-s each, submit->stored p50 "
+                  f"{f['p50']:.2f} s p95 {f['p95']:.2f} s, idle p50 {f['idle_p50']:.3f} s"
+                  + (f", mixed {f['mixed_rate']:.2f}/s, {f['mixed_not_100']:.0f} not 100" if "mixed_rate" in f else ""),
+                  flush=True)
+        fork = results["fork"]
+        for mode in ("cold", "warm"):
+            print(f"fork vs {mode}: {fork['rate'] / results[mode]['rate']:.1f}x gradings/s, "
+                  f"{results[mode]['cpu'] / fork['cpu']:.1f}x less CPU per grading")
+        return
     print(f"{args.submissions} hello-route references, {args.workers} grading slots, {os.cpu_count()} cores",
           flush=True)
     rate = embedded(args.submissions, args.workers)
