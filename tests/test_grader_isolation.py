@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from proctor.grading.engine import grade
+from proctor.grading.engine import grade, grader_isolation
+from proctor.grading.grader_fork import GraderForks
 from proctor.grading.packs import load_challenge
 from proctor.grading.results import RunStatus
 from proctor.settings import PROJECT_ROOT, get_settings
@@ -88,7 +89,15 @@ def probes(tmp_path: Path):
 def graded(challenge, backend, mode: str, monkeypatch):
     monkeypatch.setenv("PROCTOR_SECRET_KEY", SECRET)
     settings = get_settings().model_copy(update={"grader_sandbox": mode})
-    result = grade(challenge, {"app.py": REFERENCE}, backend=backend, settings=settings)
+    if getattr(backend, "start_mode", "cold") == "fork":  # and the grader forked too: the pack counts as ours
+        settings = settings.model_copy(update={"graders_dir": challenge.grader_root.parent})
+        forks = GraderForks(grader_isolation(settings), settings.jobs_dir)
+        try:
+            result = grade(challenge, {"app.py": REFERENCE}, backend=backend, settings=settings, grader_forks=forks)
+        finally:
+            forks.close()
+    else:
+        result = grade(challenge, {"app.py": REFERENCE}, backend=backend, settings=settings)
     assert result.status == RunStatus.GRADED, (result.message, result.output)
     return {t.name: (t.status.value, t.message) for t in result.tests}
 
