@@ -33,11 +33,9 @@ def require_backend(name: str) -> Sandbox:
 @pytest.fixture(scope="session", autouse=True)
 def no_orphans_from_earlier_runs() -> None:
     """A test run killed half-way on a developer machine leaves sandboxes; clean them as the server would."""
-    from proctor.grading.jobs import collect_orphan_jobs
-    from proctor.grading.sandbox.cgroups import collect_orphans
+    from proctor.pipeline.janitor import sweep
 
-    collect_orphans()
-    collect_orphan_jobs(SETTINGS.jobs_dir)
+    sweep(SETTINGS, docker=False)
 
 
 @pytest.fixture(scope="session", autouse=True)
