@@ -17,6 +17,7 @@ from proctor.grading.grader_process import GraderIsolation, start_grader
 from proctor.grading.limits import Limits
 from proctor.grading.packs import Challenge, load_challenge
 from proctor.grading.pool import WarmPool, _await_line
+from proctor.grading.protocol import Idle
 from proctor.grading.results import RunResult, RunStatus
 from proctor.settings import PROJECT_ROOT, get_settings
 from tests.test_hostile import assert_clean
@@ -162,7 +163,7 @@ def test_a_grader_joins_its_cgroup_and_the_teardown_removes_it(tmp_path, bwrap):
     workdir.mkdir()
     grader = start_grader(workdir, warm_up=True, isolation=GraderIsolation("bwrap"))
     assert grader.cgroup is not None
-    assert _await_line(grader.events_r, b'"idle"', time.monotonic() + 60)  # it is up, so it has joined
+    assert _await_line(grader.events_r, Idle(), time.monotonic() + 60)  # it is up, so it has joined
     assert grader.popen.pid in grader.cgroup.pids()
     limit = (grader.cgroup.dirs.get("unified") or grader.cgroup.dirs["memory"])
     assert (limit / ("memory.max" if grader.cgroup.v2 else "memory.limit_in_bytes")).read_text().strip() == \

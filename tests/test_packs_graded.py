@@ -52,12 +52,14 @@ def unauthored_feedback(challenge: Challenge, results: dict[str, RunResult]) -> 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("slug", SLUGS)
-def test_pack_validates_and_matches_its_golden_verdicts(slug, catalog, sandbox):
+def test_pack_validates_and_matches_its_golden_verdicts(slug, catalog, sandbox, request):
     challenge = catalog.get(slug)
     # Cold bwrap checks everything; fork starts and docker must then give the very same verdict for every case
     # (the golden file).
     full = sandbox.name == "bwrap" and getattr(sandbox, "start_mode", "cold") == "cold"
-    report = check_pack(challenge, backend=sandbox, reference_runs=3 if full else 1, examples=full, settings=SETTINGS)
+    forks = request.getfixturevalue("grader_forks") if getattr(sandbox, "start_mode", "cold") == "fork" else None
+    report = check_pack(challenge, backend=sandbox, reference_runs=3 if full else 1, examples=full, settings=SETTINGS,
+                        grader_forks=forks)
     assert report.problems == []
     golden = read_golden(challenge)
     assert golden is not None, f"no golden verdicts for {slug}: run `proctor challenges validate {slug} --write-golden`"

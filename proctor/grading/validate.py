@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from proctor.grading.engine import grade
+from proctor.grading.grader_fork import GraderForks
 from proctor.grading.mutants import mutant_problems
 from proctor.grading.packs import Challenge, PackError
 from proctor.grading.quiz import quiz_problems
@@ -32,7 +33,7 @@ def validate_challenge(challenge: Challenge, *, backend: Sandbox | None, log: Ca
 
 def check_pack(challenge: Challenge, *, backend: Sandbox | None, log: Callable[[str], None] = lambda s: None,
                settings: Settings, reference_runs: int = REFERENCE_RUNS,
-               examples: bool = True, parallel: int = 2) -> Report:
+               examples: bool = True, parallel: int = 2, grader_forks: GraderForks | None = None) -> Report:
     """Grade the reference, starter and wrong cases; the problems found, and every result by case label.
 
     `reference_runs` below 3 and `examples=False` skip the stability and examples checks: for a second
@@ -80,7 +81,7 @@ def check_pack(challenge: Challenge, *, backend: Sandbox | None, log: Callable[[
 
     def run(case: tuple[str, dict[str, bytes], str]) -> RunResult:
         label, files, suite = case
-        result = grade(challenge, files, backend=backend, suite=suite, settings=settings)
+        result = grade(challenge, files, backend=backend, suite=suite, settings=settings, grader_forks=grader_forks)
         log(f"{challenge.slug} {label}: {result.status.value} {result.score:g}")
         return result
 
