@@ -211,8 +211,8 @@ def start_mode(mode: str, count: int, mixed: int) -> dict[str, float]:
             packs = sorted(p.name for p in (ROOT / "graders").iterdir()
                            if (p / "reference" / "app.py").is_file() and 'kind = "http"'
                            in (ROOT / "challenges" / p.name / "challenge.toml").read_text())
-            references = {slug: {f.name: f.read_text() for f in (ROOT / "graders" / slug / "reference").iterdir()
-                                 if f.is_file()} for slug in packs}
+            references = {slug: {str(f.relative_to(ROOT / "graders" / slug / "reference")): f.read_text()
+                                 for f in (ROOT / "graders" / slug / "reference").rglob("*.py")} for slug in packs}
             items = [(slug, references[slug]) for _ in range(mixed) for slug in packs]
             t0, ids = queue_many(store, items, f"{mode}-m")
             figures["mixed_rate"] = len(ids) / (wait_done(store, ids) - t0)
@@ -220,7 +220,7 @@ def start_mode(mode: str, count: int, mixed: int) -> dict[str, float]:
                                           f"({','.join(map(str, ids))}) AND score IS NOT 100.0").fetchall()
             figures["mixed_not_100"] = len(scores)
             if scores:
-                print(f"  {mode}: not 100: {scores[:10]}", flush=True)
+                print(f"  {mode}: not 100: {[tuple(row) for row in scores[:20]]}", flush=True)
         return figures
     finally:
         stop(server)

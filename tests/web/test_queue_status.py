@@ -15,7 +15,7 @@ from redis_servers import RedisServer
 from proctor.pipeline.jobs_wire import JOBS_QUEUE, NAMESPACE, RUNNING_KEY, WORKERS_KEY, RunningJob, WorkerSeen
 from proctor.pipeline.queue_status import RECENT_GRADINGS, estimate_wait_seconds
 from proctor.settings import PROJECT_ROOT
-from proctor.store import Store, submissions, users
+from proctor.store import Store, assessments, invitations, sittings, submissions, users
 from proctor.store.passwords import hash_password
 
 
@@ -103,16 +103,27 @@ def test_a_web_node_with_a_queue_needs_no_sandbox(data_dir: Path) -> None:
 
 @pytest.mark.slow
 def test_distributed_mode_keeps_the_fair_order(data_dir: Path, bwrap: object) -> None:
-    """The web node decides the order (store/submissions.py NEXT): a user's backlog waits its turn."""
+    """The web node decides the order (store/submissions.py NEXT): an assessment's submission goes first, even
+    queued last, and a user's backlog waits its turn."""
     from conftest import REFERENCE
     from redis_servers import WebNode, WorkerProcess, all_done, wait_until
 
     store = Store.open(data_dir / "proctor.db")
     busy = users.create(store, email="busy@example.com", password_hash=hash_password(PASSWORD))
     other = users.create(store, email="other@example.com", password_hash=hash_password(PASSWORD))
+    owner = users.create(store, email="i@example.com", password_hash="h", role="interviewer").id
+    candidate = users.create(store, email="c@example.com", password_hash="h").id
+    assessment = assessments.create(store, owner_id=owner, title="T", intro="", challenges=["hello-route"],
+                                    time_limit_minutes=30, opens_at=None, closes_at=None, score_visibility="after")
+    invitation, _ = invitations.create(store, assessment_id=assessment.id, email="c@example.com",
+                                       lifetime_seconds=3600)
+    sitting = sittings.start(store, invitation_id=invitation.id, user_id=candidate, time_limit_seconds=600,
+                             closes_at=None)
     with store.write() as conn:  # as the deadline sweep may: several from one user, then one from another
         order = [submissions.insert(conn, user_id=u.id, challenge="hello-route", suite="hidden",
                                     files={"app.py": REFERENCE}, per_minute=None) for u in (busy, busy, busy, other)]
+        order.append(submissions.insert(conn, user_id=candidate, challenge="hello-route", suite="hidden",
+                                        files={"app.py": REFERENCE}, per_minute=None, sitting_id=sitting.id))
     redis_server = RedisServer(data_dir / "redis", aof=False)
     redis_server.start()
     web = WebNode(data_dir, redis_server.url)
@@ -121,9 +132,10 @@ def test_distributed_mode_keeps_the_fair_order(data_dir: Path, bwrap: object) ->
         worker.start()  # first, so the web node sees one slot and sends one job at a time
         wait_until(lambda: redis_server.client().hlen(WORKERS_KEY) == 1, what="the worker's heartbeat")
         web.start()
-        wait_until(lambda: all_done(store, order), what="all four graded")
+        wait_until(lambda: all_done(store, order), what="all five graded")
         started = sorted(order, key=lambda i: submissions.get(store, submission_id=i).started_at)
-        assert started.index(order[3]) <= 1  # the other user's went first or second, not after the backlog
+        assert started[0] == order[4]  # the assessment's, queued last, was sent first
+        assert started.index(order[3]) <= 2  # the other user's went right after, not after the backlog
     finally:
         worker.kill()
         if web.proc is not None:
