@@ -22,6 +22,7 @@ from proctor.grading.engine import grade  # noqa: E402
 from proctor.grading.mutants import REFERENCE_RUNS, mutants  # noqa: E402
 from proctor.grading.packs import default_catalog  # noqa: E402
 from proctor.grading.sandbox import get_backend  # noqa: E402
+from proctor.grading.sandbox.forkserver import ForkSandbox  # noqa: E402
 from proctor.grading.suite_pool import SuitePool  # noqa: E402
 from proctor.settings import get_settings  # noqa: E402
 
@@ -36,16 +37,20 @@ def main() -> None:
     backend = get_backend("bwrap")
     files = {"test_app.py": (challenge.grader_root / "reference" / "test_app.py").read_bytes()}
     size = REFERENCE_RUNS + len(mutants(challenge))
-    times: dict[str, list[float]] = {"cold": [], "warm": []}
+    times: dict[str, list[float]] = {"cold": [], "fork": [], "warm": []}
+    forked = ForkSandbox(venv=settings.runtime_dir, uid=settings.sandbox_uid, gid=settings.sandbox_gid)
 
     def one(mode: str, pool: SuitePool | None) -> None:
         started = time.monotonic()
-        result = grade(challenge, files, backend=backend, suite_pool=pool, settings=get_settings())
+        result = grade(challenge, files, backend=forked if mode == "fork" else backend, suite_pool=pool,
+                       settings=get_settings())
         assert result.score == 100, result.message
         times[mode].append(time.monotonic() - started)
 
-    for _ in range(args.runs):  # cold first, with no pool refilling beside it
+    for _ in range(args.runs):  # cold first, with no pool refilling beside it; apps from a fork server in turn
         one("cold", None)
+        one("fork", None)
+    forked.close()
     pool = SuitePool(backend, size=size, jobs_dir=settings.jobs_dir, runtime=settings.runtime_dir,
                      uid=settings.sandbox_uid, gid=settings.sandbox_gid, limits=challenge.limits)
     try:
