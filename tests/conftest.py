@@ -124,6 +124,7 @@ def grade_hello(hello: Challenge, sandbox: Sandbox, request: pytest.FixtureReque
 # are listed by name.
 FIXTURE_TIERS = {
     "bwrap": ("sandbox",), "sandbox": ("sandbox",), "grade_hello": ("sandbox",), "pool": ("sandbox",),
+    "fork_sandbox": ("sandbox",), "grader_forks": ("sandbox",),
     "docker_backend": ("sandbox", "docker"), "docker_engine": ("docker",),
     "browser": ("browser", "sandbox"), "browser_page": ("browser", "sandbox"), "page": ("browser", "sandbox"),
 }
