@@ -132,6 +132,7 @@ MODULE_TIERS = {
     # a real server or a worker pool that grades in a sandbox, without a sandbox fixture
     "test_restart.py": ("sandbox",), "test_grading_live.py": ("sandbox",), "test_grading_problem.py": ("sandbox",),
     "test_limits_live.py": ("sandbox",), "test_pytest_kind.py": ("sandbox",), "test_docker_build.py": ("docker",),
+    "test_runtime_location.py": ("sandbox",),  # reads the sandbox runtime that `make sandbox` builds
 }
 
 
