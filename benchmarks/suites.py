@@ -22,7 +22,7 @@ from proctor.grading.engine import grade  # noqa: E402
 from proctor.grading.mutants import REFERENCE_RUNS, mutants  # noqa: E402
 from proctor.grading.packs import default_catalog  # noqa: E402
 from proctor.grading.sandbox import get_backend  # noqa: E402
-from proctor.grading.sandbox.forkserver import ForkSandbox  # noqa: E402
+from proctor.grading.sandbox.fork_start import ForkSandbox  # noqa: E402
 from proctor.grading.suite_pool import SuitePool  # noqa: E402
 from proctor.settings import get_settings  # noqa: E402
 

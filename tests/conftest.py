@@ -67,7 +67,7 @@ def bwrap() -> Sandbox:
 @pytest.fixture(scope="session")
 def fork_sandbox() -> Iterator[Sandbox]:
     """bwrap started from a fork server (grading/sandbox/forkserver.py): one for the whole session."""
-    from proctor.grading.sandbox.forkserver import ForkSandbox
+    from proctor.grading.sandbox.fork_start import ForkSandbox
 
     require_backend("bwrap")
     backend = ForkSandbox(venv=SETTINGS.runtime_dir, uid=SETTINGS.sandbox_uid, gid=SETTINGS.sandbox_gid)

@@ -20,7 +20,7 @@ from proctor.grading.limits import DEFAULT_LIMITS
 from proctor.grading.packs import Challenge
 from proctor.grading.results import RunStatus
 from proctor.grading.sandbox.base import SandboxProcess, SandboxSpec
-from proctor.grading.sandbox.forkserver import ForkSandbox
+from proctor.grading.sandbox.fork_start import ForkSandbox
 from tests.conftest import SETTINGS, SHORT
 
 REFERENCE = (Path(__file__).parent.parent / "graders/hello-route/reference/app.py").read_bytes()

@@ -31,7 +31,7 @@ from proctor.grading.packs import Catalog, Challenge, PackError, UnknownChalleng
 from proctor.grading.pool import WarmPool
 from proctor.grading.protocol import ProgressEvent, TestsCollected
 from proctor.grading.sandbox import Sandbox, choose_backend
-from proctor.grading.sandbox.forkserver import ForkSandbox
+from proctor.grading.sandbox.fork_start import ForkSandbox
 from proctor.grading.submission import SubmissionError
 from proctor.grading.suite_pool import start_suite_pool
 from proctor.grading.validate import check_pack

@@ -15,7 +15,7 @@ from proctor.grading.limits import DEFAULT_LIMITS
 from proctor.grading.pool import WarmPool
 from proctor.grading.results import RunResult
 from proctor.grading.sandbox import Sandbox, SandboxUnavailable, choose_backend
-from proctor.grading.sandbox.forkserver import ForkSandbox
+from proctor.grading.sandbox.fork_start import ForkSandbox
 from proctor.grading.suite_pool import SuitePool, start_suite_pool
 from proctor.pipeline.admission import Admission, Budget
 from proctor.pipeline.janitor import sweep

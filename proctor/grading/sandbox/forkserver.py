@@ -1,12 +1,12 @@
-"""Fork-server starts for the bwrap backend: a warm sandbox forks one walled-off child per run.
+"""Fork servers, engine side: a warm process that forks one child per job, started and spoken to from here.
 
-    backend = ForkSandbox(runtime=..., uid=..., gid=...)   # a Sandbox like BwrapSandbox, with start = "fork"
-    sandbox = backend.start(spec)                          # the same SandboxProcess protocol as a cold start
+    server = ForkServer(name=..., argv_for=lambda control_fd: [...], env={...})
+    child = server.fork(job, fds, cgroup, started=..., make=...)
 
-The fork server is harness/forkserver.py inside one bwrap sandbox that holds CAP_SYS_ADMIN and CAP_SETPCAP in
-its own user namespace only. docs/decisions.md ("Fork servers") has the design and what it trades. Here: start
-the server, hand it a run's descriptors and files, learn the child's pid from the kernel (SO_PASSCRED), put it
-in the run's cgroup, and recycle servers after MAX_CHILDREN runs, MAX_AGE_SECONDS, or any sign of trouble.
+The app's server is harness/forkserver.py inside bwrap (sandbox/fork_start.py), the grader's is grader.py
+--fork-server (grading/grader_fork.py); docs/decisions.md ("Fork servers") has the design. Here: start a server,
+hand it a job and its descriptors, learn the child's pid from the kernel (SO_PASSCRED), put it in its cgroup,
+hear when it ends, and retire the server after MAX_CHILDREN runs, MAX_AGE_SECONDS, or any sign of trouble.
 """
 
 from __future__ import annotations
@@ -19,32 +19,22 @@ import signal
 import socket
 import struct
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from proctor.grading.limits import DEFAULT_LIMITS, Limits
-from proctor.grading.sandbox import runtime
+from proctor.grading.limits import Limits
 from proctor.grading.sandbox.base import (
     HARNESS,
-    SANDBOX_ENV,
-    Pipes,
-    SandboxProcess,
-    SandboxSpec,
     SandboxUnavailable,
-    rlimits_for,
 )
-from proctor.grading.sandbox.bwrap import HARNESS_DIR, BwrapSandbox, bwrap_base
 from proctor.grading.sandbox.cgroups import RunCgroup
-from proctor.grading.submission import read_submission
 
 log = logging.getLogger(__name__)
 
-FORKSERVER = HARNESS.parent / "forkserver.py"
+FORKSERVER = HARNESS.parent / "forkserver.py"  # the server itself, beside harness.py
 MAX_CHILDREN = 200
 MAX_AGE_SECONDS = 600.0
 STEP_SECONDS = 10.0  # for each step of a child's start; far above the few milliseconds they take
@@ -61,63 +51,6 @@ class Child(Protocol):
 
 
 C = TypeVar("C", bound=Child)
-
-
-@dataclass
-class ForkedProcess(SandboxProcess):
-    """One run's app: a child of a fork server, addressed through a pidfd the kernel pinned for us."""
-
-    server: ForkServer
-    run_id: str
-    output: int
-    status: int
-    control: int
-    cgroup: RunCgroup | None
-    pidfd: int
-    backend: str = "bwrap"
-    app_dir: str = "/submission"
-    exit_code: int | None = None
-    exited: threading.Event = field(default_factory=threading.Event)
-    _closed: bool = False
-
-    def send_go(self, module: str, attr: str) -> None:
-        try:
-            os.write(self.control, (json.dumps({"module": module, "attr": attr, "dir": self.app_dir}) + "\n").encode())
-        except BrokenPipeError:
-            pass
-
-    def poll(self) -> int | None:
-        return self.exit_code
-
-    def oom_killed(self) -> bool:
-        return bool(self.cgroup and self.cgroup.oom_killed())
-
-    def peak_memory(self) -> int | None:
-        return self.cgroup.peak_memory() if self.cgroup else None
-
-    def kill(self) -> None:
-        """The app is pid 1 of its pid namespace: killing it ends everything it started, then the cgroup."""
-        try:
-            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        if self.cgroup:
-            self.cgroup.kill_all()
-        if not self.exited.wait(STEP_SECONDS):
-            self.server.trouble(f"run {self.run_id} did not end after SIGKILL")
-
-    def destroy(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self.kill()
-        for fd in (self.output, self.status, self.control, self.pidfd):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        if self.cgroup:
-            self.cgroup.remove()
 
 
 class ForkServer:
@@ -171,22 +104,6 @@ class ForkServer:
                 if len(self._stderr) < 200:
                     self._stderr.append(line + "\n")
                 log.warning("fork server %s: %s", self.name, line[:2000])
-
-    @staticmethod
-    def app_command(venv: Path, uid: int, gid: int, control_fd: int, harness_dir: Path) -> list[str]:
-        python = str(runtime.python_of(venv))
-        argv = bwrap_base(uid, gid, hostname="sandbox")
-        argv += ["--cap-add", "CAP_SYS_ADMIN", "--cap-add", "CAP_SETPCAP",
-                 "--size", str(64 * 1024 * 1024), "--tmpfs", "/tmp"]
-        base = runtime.base_prefix(venv)
-        if not str(base).startswith("/usr/"):
-            argv += ["--ro-bind", str(base), str(base)]
-        argv += ["--ro-bind", str(venv), str(venv), "--ro-bind", str(harness_dir), HARNESS_DIR,
-                 "--dir", "/submission", "--dir", "/dev/shm", "--remount-ro", "/", "--chdir", "/", "--clearenv"]
-        for key, value in SANDBOX_ENV.items():
-            argv += ["--setenv", key, value]
-        return [*argv, "--", python, "-I", "-B", "-u", f"{HARNESS_DIR}/{FORKSERVER.name}",
-                "--control-fd", str(control_fd)]
 
     def usable(self) -> bool:
         return (not self.retired and self._problem is None and self.popen.poll() is None
@@ -247,41 +164,6 @@ class ForkServer:
         if ended is not None:
             self._ended(child, ended)
         return child
-
-    def spawn(self, spec: SandboxSpec) -> ForkedProcess:
-        files = {name: data.decode("utf-8") for name, data in read_submission(spec.src_dir, "app.py").items()}
-        cgroup = RunCgroup.create(spec.limits, spec.run_id)
-        pipes = Pipes.open()
-        files_r, files_w = os.pipe()
-        job = {"run_id": spec.run_id, "rlimits": rlimits_for(spec.limits, cgroup),
-               "tmp_bytes": spec.limits.tmp_mib * 1024 * 1024}
-
-        open_fds = {pipes.output_w, pipes.control_r, pipes.status_w, files_r, files_w}
-
-        def close(fd: int) -> None:  # once: a second close could hit a descriptor another thread just opened
-            if fd in open_fds:
-                open_fds.discard(fd)
-                os.close(fd)
-
-        def started() -> None:
-            for fd in (pipes.output_w, pipes.control_r, pipes.status_w, files_r):
-                close(fd)
-            with os.fdopen(os.dup(files_w), "wb") as out:
-                out.write(json.dumps(files).encode())
-            close(files_w)
-
-        try:
-            return self.fork(job, [pipes.output_w, pipes.control_r, pipes.status_w, spec.listen_fd, files_r], cgroup,
-                             started=started, make=lambda ticket, pid, pidfd: ForkedProcess(
-                                 self, ticket, pipes.output_r, pipes.status_r, pipes.control_w, cgroup, pidfd))
-        except BaseException:
-            for fd in (*list(open_fds), pipes.output_r, pipes.status_r, pipes.control_w):
-                open_fds.add(fd)
-                close(fd)
-            if cgroup:
-                cgroup.kill_all()
-                cgroup.remove()
-            raise
 
     def _await(self, ticket: str, kind: str) -> dict[str, object]:
         deadline = time.monotonic() + STEP_SECONDS
@@ -370,57 +252,3 @@ class ForkServer:
     def close(self) -> None:
         self.retired = True
         self._shut()
-
-
-class ForkSandbox(BwrapSandbox):
-    """The bwrap backend, started from a fork server: same isolation per run, without a Python start per run."""
-
-    start_mode = "fork"
-
-    def __init__(self, *, venv: Path, uid: int = 65534, gid: int = 65534,
-                 limits: Limits = DEFAULT_LIMITS) -> None:
-        self.venv, self.uid, self.gid, self.limits = venv, uid, gid, limits
-        self._server: ForkServer | None = None
-        self._lock = threading.Lock()
-        self._count = 0
-
-    def available(self) -> str | None:
-        problem = super().available()
-        if problem:
-            return problem
-        if os.geteuid() != 0:
-            return "fork servers need root for per-run cgroups"
-        return None
-
-    def _current(self) -> ForkServer:
-        with self._lock:
-            if self._server is None or not self._server.usable():
-                if self._server is not None:
-                    self._server.retire()
-                self._count += 1
-                self._server = self._start_server(f"job-p{os.getpid()}-forkserver{self._count}")
-            return self._server
-
-    def _start_server(self, name: str) -> ForkServer:
-        harness_dir, copy = HARNESS.parent, None
-        if os.geteuid() == 0 and not runtime.accessible_to(harness_dir, self.uid):
-            # A checkout under a directory the sandbox uid cannot enter (/root, a `mktemp -d`): bind a copy.
-            harness_dir = copy = Path(tempfile.mkdtemp(prefix=f"{name}-"))
-            copy.chmod(0o755)
-            for source in (HARNESS, FORKSERVER):
-                shutil.copyfile(source, copy / source.name)
-                (copy / source.name).chmod(0o644)
-        return ForkServer(name=name, env=dict(SANDBOX_ENV), cleanup=copy, argv_for=lambda control_fd: (
-            ForkServer.app_command(self.venv, self.uid, self.gid, control_fd, harness_dir)))
-
-    def start(self, spec: SandboxSpec) -> SandboxProcess:
-        try:
-            return self._current().spawn(spec)
-        except SandboxUnavailable:
-            return self._current().spawn(spec)  # the server was retired under us: one more, on a fresh one
-
-    def close(self) -> None:
-        with self._lock:
-            if self._server is not None:
-                self._server.close()
-                self._server = None
