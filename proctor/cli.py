@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--sandbox", choices=["auto", "bwrap", "process", "docker"], default=None)
     c.add_argument("--write-golden", action="store_true",
                    help="record each case's verdict in graders/<slug>/golden.json when the pack is sound")
+    c.add_argument("--start", choices=["cold", "fork"], default="cold",
+                   help="bwrap only: start apps and graders from fork servers (the verdicts must be the same)")
     c.set_defaults(func=cmd_challenges_validate)
     c = csub.add_parser("mutate", help="grade small mutations of a pack's reference and list the ones its tests miss")
     c.add_argument("slug")
@@ -256,9 +258,18 @@ def cmd_challenges_validate(args: argparse.Namespace) -> int:
     catalog: Catalog = default_catalog(settings)
     challenges = [catalog.get(args.slug)] if args.slug else catalog.all()
     backend = resolve_backend(args.sandbox)
+    forks = None
+    if args.start == "fork":
+        from proctor.grading.engine import grader_isolation
+        from proctor.grading.grader_fork import GraderForks
+        from proctor.pipeline.startup import with_start_mode
+
+        backend = with_start_mode(backend, settings.model_copy(update={"sandbox_start": "fork"}))
+        forks = GraderForks(grader_isolation(settings), settings.jobs_dir)
     failures = 0
     for challenge in challenges:
-        report = check_pack(challenge, backend=backend, log=lambda line: print(f"  {line}"), settings=settings)
+        report = check_pack(challenge, backend=backend, log=lambda line: print(f"  {line}"), settings=settings,
+                            grader_forks=forks)
         problems = report.problems
         print(f"{'ok  ' if not problems else 'FAIL'} {challenge.slug}")
         if args.write_golden and not problems:
@@ -267,6 +278,9 @@ def cmd_challenges_validate(args: argparse.Namespace) -> int:
         for problem in problems:
             print(f"     - {problem}")
         failures += bool(problems)
+    if forks is not None:
+        forks.close()
+        getattr(backend, "close", lambda: None)()
     return 1 if failures else 0
 
 

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parent.parent
 PROCTOR = [sys.executable, "-m", "proctor.cli"]
 
@@ -73,10 +75,28 @@ def test_challenges_list_names_every_pack():
     assert "hello-route" in done.stdout and "§6" in done.stdout
 
 
-def test_challenges_validate_one_pack(bwrap):
-    done = run("challenges", "validate", "hello-route")
+@pytest.mark.parametrize("start", ["cold", "fork"])
+def test_challenges_validate_one_pack(bwrap, start):
+    done = run("challenges", "validate", "hello-route", "--start", start)
     assert done.returncode == 0, done.stdout
     assert done.stdout.strip().splitlines()[-1] == "ok   hello-route"
+
+
+def test_challenges_validate_in_fork_mode_still_finds_a_broken_pack(bwrap, tmp_path):
+    import shutil
+
+    for kind in ("challenges", "graders"):
+        shutil.copytree(ROOT / kind / "hello-route", tmp_path / kind / "hello-route")
+    reference = tmp_path / "graders/hello-route/reference/app.py"
+    reference.write_text(reference.read_text().replace('"ok"', '"fine"'))  # the reference now fails a test
+    for d in [tmp_path, *tmp_path.rglob("*")]:
+        d.chmod(0o755 if d.is_dir() else 0o644)
+    env = {**os.environ, "PROCTOR_CHALLENGES_DIR": str(tmp_path / "challenges"),
+           "PROCTOR_GRADERS_DIR": str(tmp_path / "graders")}
+    done = subprocess.run([sys.executable, "-m", "proctor.cli", "challenges", "validate", "hello-route", "--start",
+                           "fork"], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAIL hello-route" in done.stdout
 
 
 def test_users_create_says_which_database_it_wrote_to(tmp_path):
