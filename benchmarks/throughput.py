@@ -183,6 +183,8 @@ def queue_many(store: Store, items: list[tuple[str, dict[str, str]]], prefix: st
 START_MODES = {"cold": {"PROCTOR_SANDBOX_START": "cold", "PROCTOR_WARM_POOL": "0"},
                "warm": {"PROCTOR_SANDBOX_START": "cold", "PROCTOR_WARM_POOL": "2"},
                "fork": {"PROCTOR_SANDBOX_START": "fork", "PROCTOR_WARM_POOL": "0"}}
+# The Docker backend keeps one container per submission (docs/decisions.md): its cost, beside the others.
+DOCKER = {"PROCTOR_SANDBOX": "docker", "PROCTOR_WARM_POOL": "0"}
 
 
 def start_mode(mode: str, count: int, mixed: int) -> dict[str, float]:
@@ -190,7 +192,7 @@ def start_mode(mode: str, count: int, mixed: int) -> dict[str, float]:
     grading, p50/p95 submit to stored), 10 alone one after another (p50 idle), then `mixed` of each HTTP pack's
     reference interleaved, whose scores must all be 100."""
     directory = data_dir(mode)
-    server, _ = serve(directory, env_for(directory, **START_MODES[mode]))
+    server, _ = serve(directory, env_for(directory, **(DOCKER if mode == "docker" else START_MODES[mode])))
     store = Store.open(directory / "proctor.db")
     try:
         time.sleep(3)  # the warm pool fills, the fork servers start
@@ -279,7 +281,13 @@ def main() -> None:
     parser.add_argument("--start-modes", action="store_true",
                         help="instead: cold, warm-pool and fork-server starts side by side (issue 15)")
     parser.add_argument("--mixed", type=int, default=10, help="with --start-modes: each HTTP reference this often")
+    parser.add_argument("--docker", action="store_true", help="instead: the Docker backend alone, same measures")
     args = parser.parse_args()
+    if args.docker:
+        f = start_mode("docker", args.submissions, args.mixed)
+        print(f"docker {f['rate']:6.2f} gradings/s, {f['cpu']:.3f} CPU-s each, submit->stored p50 {f['p50']:.2f} s "
+              f"p95 {f['p95']:.2f} s, idle p50 {f['idle_p50']:.3f} s", flush=True)
+        return
     if args.start_modes:
         print(f"{args.submissions} hello-route references at once, then 10 alone, then {args.mixed} of each HTTP "
               f"reference; {os.cpu_count()} cores", flush=True)
