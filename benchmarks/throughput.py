@@ -14,6 +14,7 @@ progress notes, the result through `RedisQueue.record`), each measured on synthe
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -35,7 +37,7 @@ import redis  # noqa: E402
 from proctor.pipeline.jobs_wire import JobResult, ProgressNote, job_key  # noqa: E402
 from proctor.pipeline.redis_queue import RedisQueue  # noqa: E402
 from proctor.settings import Settings, get_settings  # noqa: E402
-from proctor.store import Store, submissions, users  # noqa: E402
+from proctor.store import Store, api_tokens, submissions, users  # noqa: E402
 
 REFERENCE = (ROOT / "graders/hello-route/reference/app.py").read_text()
 PATTERN = re.compile(r"\(([\d.]+) s from sending to the worker's start, ([\d.]+) s grading\)")
@@ -73,8 +75,8 @@ def env_for(directory: Path, **extra: str) -> dict[str, str]:
             "PROCTOR_SANDBOX_RUNTIME": str(get_settings().runtime_dir), "PROCTOR_WARM_POOL": "1", **extra}
 
 
-def serve(directory: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], Path]:
-    port = free_port()
+def serve(directory: Path, env: dict[str, str], port: int | None = None) -> tuple[subprocess.Popen[bytes], Path]:
+    port = port or free_port()
     log = directory / "server.log"
     proc = subprocess.Popen([sys.executable, "-m", "proctor.cli", "serve", "--port", str(port)], env=env, cwd=ROOT,
                             stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
@@ -187,28 +189,88 @@ START_MODES = {"cold": {"PROCTOR_SANDBOX_START": "cold", "PROCTOR_WARM_POOL": "0
 DOCKER = {"PROCTOR_SANDBOX": "docker", "PROCTOR_WARM_POOL": "0"}
 
 
-def start_mode(mode: str, count: int, mixed: int) -> dict[str, float]:
-    """One server in `mode`: `count` hello-route references at once (gradings/s until drained, machine CPU-s per
-    grading, p50/p95 submit to stored), 10 alone one after another (p50 idle), then `mixed` of each HTTP pack's
-    reference interleaved, whose scores must all be 100."""
+# The steps of a grading, from the marks each run records (grading/timeline.py) and the submission's own times:
+# (label, from, to). "submit" is the client's clock before its POST; "claimed" and "stored" the database's.
+STEPS = (("POST until queued", "submit", "queued"), ("queued until claimed", "queued", "claimed"),
+         ("job prepared", "claimed", "prepared"), ("grader forked", "prepared", "grader_started"),
+         ("app forked", "grader_started", "sandbox_started"), ("app imported, serving", "sandbox_started", "app_ready"),
+         ("grader collected (overlaps)", "grader_started", "collected"),
+         ("tests, once both are ready", "ready", "tests_done"), ("teardown", "tests_done", "stopped"),
+         ("result stored", "stopped", "stored"))
+
+
+def moments(row: Any, submitted: float | None = None) -> dict[str, float]:
+    """One stored grading's moments in ms since it was claimed."""
+    result = json.loads(row["result"])
+    marks = {k: float(v) for k, v in result.get("timeline_ms", {}).items()}
+    marks |= {"claimed": 0.0, "queued": (row["created_at"] - row["started_at"]) * 1000,
+              "stored": (row["finished_at"] - row["started_at"]) * 1000}
+    if submitted is not None:
+        marks["submit"] = (submitted - row["started_at"]) * 1000
+    if "app_ready" in marks and "collected" in marks:
+        marks["ready"] = max(marks["app_ready"], marks["collected"])
+    return marks
+
+
+def breakdown(rows: list[dict[str, float]]) -> list[tuple[str, float]]:
+    """Median ms of each step over the gradings that reached both of its ends."""
+    steps = []
+    for label, start, end in STEPS:
+        spans = [m[end] - m[start] for m in rows if start in m and end in m]
+        if spans:
+            steps.append((label, statistics.median(spans)))
+    return steps
+
+
+def process_cpu(pid: int) -> float:
+    """CPU-seconds of one process so far, every thread included (/proc/<pid>/stat)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def submit_over_http(port: int, store: Store, prefix: str) -> tuple[float, int]:
+    """One hello-route reference through POST /api/v1/submissions, as a client would: (sent at, id)."""
+    user = users.create(store, email=f"{prefix}@example.com", password_hash="x")
+    _, secret = api_tokens.create(store, user_id=user.id, name="bench")
+    sent = time.time()
+    answer = httpx.post(f"http://127.0.0.1:{port}/api/v1/submissions", timeout=30,
+                        headers={"Authorization": f"Bearer {secret}"},
+                        json={"challenge": "hello-route", "files": {"app.py": REFERENCE}})
+    answer.raise_for_status()
+    return sent, int(answer.json()["id"])
+
+
+def start_mode(mode: str, count: int, mixed: int) -> dict[str, Any]:
+    """One server in `mode`: `count` hello-route references at once (gradings/s until drained, machine CPU-s and
+    cgroup CPU-s per grading, p50/p95 submit to stored), 10 alone one after another through the HTTP API (p50
+    idle), then `mixed` of each HTTP pack's reference interleaved, whose scores must all be 100."""
     directory = data_dir(mode)
-    server, _ = serve(directory, env_for(directory, **(DOCKER if mode == "docker" else START_MODES[mode])))
+    port = free_port()
+    server, _ = serve(directory, env_for(directory, **(DOCKER if mode == "docker" else START_MODES[mode])), port)
     store = Store.open(directory / "proctor.db")
     try:
         time.sleep(3)  # the warm pool fills, the fork servers start
-        busy = cpu_busy()
+        busy, own = cpu_busy(), process_cpu(server.pid)
         started, ids = queue_many(store, [("hello-route", {"app.py": REFERENCE})] * count, f"{mode}-b")
         drained = wait_done(store, ids) - started
-        cpu = (cpu_busy() - busy) / count
-        rows = store.read().execute(f"SELECT finished_at - created_at FROM submissions WHERE id IN "
-                                    f"({','.join(map(str, ids))})").fetchall()
-        latencies = sorted(float(r[0]) for r in rows)
-        idle = []
+        cpu, web_cpu = (cpu_busy() - busy) / count, (process_cpu(server.pid) - own) / count
+        rows = store.read().execute(f"SELECT created_at, started_at, finished_at, result FROM submissions "
+                                    f"WHERE id IN ({','.join(map(str, ids))})").fetchall()
+        latencies = sorted(float(r["finished_at"] - r["created_at"]) for r in rows)
+        cgroup_cpu = [sum(json.loads(r["result"]).get("cpu_ms", {}).values()) / 1000 for r in rows]
+        burst = [moments(r) for r in rows]
+        idle, idle_moments = [], []
         for i in range(10):
-            t0, one = queue_many(store, [("hello-route", {"app.py": REFERENCE})], f"{mode}-i{i}")
-            idle.append(wait_done(store, one) - t0)
-        figures = {"rate": count / drained, "cpu": cpu, "p50": latencies[len(latencies) // 2],
-                   "p95": latencies[int(len(latencies) * 0.95)], "idle_p50": statistics.median(idle)}
+            sent, one = submit_over_http(port, store, f"{mode}-i{i}")
+            idle.append(wait_done(store, [one]) - sent)
+            row = store.read().execute("SELECT created_at, started_at, finished_at, result FROM submissions "
+                                       "WHERE id = ?", (one,)).fetchone()
+            idle_moments.append(moments(row, sent))
+        figures: dict[str, Any] = {
+            "rate": count / drained, "cpu": cpu, "web_cpu": web_cpu, "cgroup_cpu": statistics.median(cgroup_cpu),
+            "p50": latencies[len(latencies) // 2], "p95": latencies[int(len(latencies) * 0.95)],
+            "idle_p50": statistics.median(idle), "idle_steps": breakdown(idle_moments), "burst_steps": breakdown(burst)}
         if mixed:
             packs = sorted(p.name for p in (ROOT / "graders").iterdir()
                            if (p / "reference" / "app.py").is_file() and 'kind = "http"'
@@ -228,6 +290,16 @@ def start_mode(mode: str, count: int, mixed: int) -> dict[str, float]:
         stop(server)
         store.close()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def report(mode: str, f: dict[str, Any]) -> None:
+    print(f"{mode:6} {f['rate']:6.2f} gradings/s; CPU-s per grading: machine {f['cpu']:.3f}, app + grader cgroups "
+          f"{f['cgroup_cpu']:.3f}, web node {f['web_cpu']:.3f}; submit->stored p50 {f['p50']:.2f} s p95 "
+          f"{f['p95']:.2f} s; idle p50 {f['idle_p50']:.3f} s"
+          + (f"; mixed {f['mixed_rate']:.2f}/s, {f['mixed_not_100']:.0f} not 100" if "mixed_rate" in f else ""),
+          flush=True)
+    for name in ("idle_steps", "burst_steps"):
+        print(f"  {name.split('_')[0]} (median ms): " + ", ".join(f"{label} {ms:.0f}" for label, ms in f[name]))
 
 
 def result_writes(count: int) -> tuple[float, float, float]:
@@ -281,24 +353,23 @@ def main() -> None:
     parser.add_argument("--start-modes", action="store_true",
                         help="instead: cold, warm-pool and fork-server starts side by side (issue 15)")
     parser.add_argument("--mixed", type=int, default=10, help="with --start-modes: each HTTP reference this often")
+    parser.add_argument("--modes", default="cold,warm,fork", help="with --start-modes: which, in this order")
     parser.add_argument("--docker", action="store_true", help="instead: the Docker backend alone, same measures")
     args = parser.parse_args()
     if args.docker:
-        f = start_mode("docker", args.submissions, args.mixed)
-        print(f"docker {f['rate']:6.2f} gradings/s, {f['cpu']:.3f} CPU-s each, submit->stored p50 {f['p50']:.2f} s "
-              f"p95 {f['p95']:.2f} s, idle p50 {f['idle_p50']:.3f} s", flush=True)
+        report("docker", start_mode("docker", args.submissions, args.mixed))
         return
     if args.start_modes:
         print(f"{args.submissions} hello-route references at once, then 10 alone, then {args.mixed} of each HTTP "
               f"reference; {os.cpu_count()} cores", flush=True)
-        results = {mode: start_mode(mode, args.submissions, args.mixed) for mode in START_MODES}
-        for mode, f in results.items():
-            print(f"{mode:5} {f['rate']:6.2f} gradings/s, {f['cpu']:.3f} CPU-s each, submit->stored p50 "
-                  f"{f['p50']:.2f} s p95 {f['p95']:.2f} s, idle p50 {f['idle_p50']:.3f} s"
-                  + (f", mixed {f['mixed_rate']:.2f}/s, {f['mixed_not_100']:.0f} not 100" if "mixed_rate" in f else ""),
-                  flush=True)
+        results = {}
+        for mode in args.modes.split(","):
+            results[mode] = start_mode(mode, args.submissions, args.mixed)
+            report(mode, results[mode])
+        if "fork" not in results:
+            return
         fork = results["fork"]
-        for mode in ("cold", "warm"):
+        for mode in sorted(set(results) & {"cold", "warm"}):
             print(f"fork vs {mode}: {fork['rate'] / results[mode]['rate']:.1f}x gradings/s, "
                   f"{results[mode]['cpu'] / fork['cpu']:.1f}x less CPU per grading")
         return

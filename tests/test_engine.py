@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,21 @@ def test_the_reference_scores_100_and_records_how(hello, bwrap):
     assert kinds[0] == "sandbox_started" and kinds[-1] == "finished"
     assert kinds.count("test") == len(result.tests) == 7
     assert kinds.index("ready") < kinds.index("test_started")
+
+
+def test_a_result_records_when_each_step_was_reached_and_the_cpu_it_used(grade_hello, sandbox):
+    result = grade_hello(REFERENCE.decode())
+    assert result.score == 100
+    marks = result.timeline_ms
+    assert set(marks) == {"prepared", "grader_started", "sandbox_started", "app_warm", "collected", "app_ready",
+                          "tests_done", "stopped"}
+    order = [marks[step] for step in ("prepared", "grader_started", "sandbox_started", "app_ready", "tests_done",
+                                      "stopped")]
+    assert order == sorted(order) and order[0] >= 0 and order[-1] <= result.duration_ms
+    assert marks["sandbox_started"] <= marks["app_warm"] <= marks["app_ready"]
+    assert marks["grader_started"] <= marks["collected"] <= marks["tests_done"]
+    if os.geteuid() == 0 and sandbox.name != "docker":  # per-run cgroups count the CPU of both processes
+        assert result.cpu_ms["app"] > 0 and result.cpu_ms["grader"] > 0
 
 
 def test_examples_run_the_visible_tests_only(hello, bwrap):

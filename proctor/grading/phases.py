@@ -165,6 +165,19 @@ def overdue(state: RunState, now: float) -> str | None:
     return "start" if now > state.started + SANDBOX_START_SECONDS else None
 
 
+def timed_out(state: RunState, *, collected: bool, wall_seconds: float) -> RunState:
+    """The candidate's wall clock ran out: the message says what was still going on."""
+    seconds = f"{wall_seconds:g} s"
+    if state.phase == Phase.SERVING and not collected:
+        message = (f"The hidden tests did not load within the run's {seconds} limit, so the grader was stopped. "
+                   "Does a test module loop or wait forever at import time?")
+    elif state.phase == Phase.SERVING:
+        message = f"The run took longer than its {seconds} limit."
+    else:
+        message = f"The app did not start within {seconds}. Does something at import time loop or wait forever?"
+    return finish(state, RunStatus.TIMEOUT, message)
+
+
 def oom_message(limits: Limits) -> str:
     return f"Your app used more than its {limits.memory_mib} MiB of memory and was stopped."
 

@@ -109,9 +109,21 @@ def warm_server(path: Path) -> Iterator[None]:
         path.unlink(missing_ok=True)
 
 
+_http_warm = False  # this process, or the fork server it came from, has sent a request through the transport
+
+
+def http_warmed() -> None:
+    global _http_warm
+    _http_warm = True
+
+
 def warm_http() -> None:
     """One request through the plugin's transport: the first in a process costs tens of milliseconds of lazy
-    imports and set-up in httpx and httpcore. A cold grader waits for the app anyway, so it pays them then."""
+    imports and set-up in httpx and httpcore. A cold grader waits for the app anyway, so it pays them then; a
+    forked or pooled one has paid them before its run (grader.warm_up)."""
+    if _http_warm:
+        return
+    http_warmed()
     path = Path(tempfile.mkdtemp(prefix="warm-")) / "s.sock"
     try:
         with warm_server(path), httpx.Client(transport=CappedTransport(uds=str(path), verify=unused_tls()),

@@ -77,6 +77,8 @@ class RunResult(BaseModel):
     peak_memory_bytes: dict[str, int] = {}
     run_id: str = ""
     response: CustomResponse | None = None  # suite "request" only
+    timeline_ms: dict[str, int] = {}  # when each step was first reached (grading/timeline.py)
+    cpu_ms: dict[str, int] = {}  # CPU the app's and the grader's processes used, from their cgroups
 
     model_config = {"populate_by_name": True}
 

@@ -33,6 +33,7 @@ from proctor.grading.lines import LineReader
 from proctor.grading.phases import Phase, RunState
 from proctor.grading.results import CustomResponse, RunStatus, TestResult
 from proctor.grading.sandbox.base import Sandbox, SandboxProcess, SandboxSpec
+from proctor.grading.timeline import Timeline
 
 TICK = 0.05
 GRADER_LOG_BYTES = 16 * 1024
@@ -64,6 +65,8 @@ class Outcome:
     run_id: str = ""
     response: CustomResponse | None = None  # a custom request's answer (custom_request.py)
     grader_oom: bool = False  # the hidden tests, not the app, ran out of memory
+    timeline: dict[str, int] = field(default_factory=dict)  # grading/timeline.py
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # "app", "grader": from their cgroups
 
 
 class Run:
@@ -71,7 +74,8 @@ class Run:
                  module: str, attr: str, uid: int, gid: int, on_event: EventSink | None = None,
                  sandbox: SandboxProcess | None = None, grader: GraderProcess | None = None,
                  grader_isolation: GraderIsolation | None = None, suite_files: dict[str, str] | None = None,
-                 clock: Clock = time.monotonic, start_grader: Callable[[Path], GraderProcess] | None = None) -> None:
+                 clock: Clock = time.monotonic, start_grader: Callable[[Path], GraderProcess] | None = None,
+                 timeline: Timeline | None = None) -> None:
         self.backend = backend
         self.start_grader = start_grader  # a fork server's (grader_fork.py), for the catalog's own packs
         self.suite_files = suite_files  # the tests as text, in place of the files beside tests[0]
@@ -86,7 +90,8 @@ class Run:
         self.on_event = on_event or (lambda event: None)
         self.clock = clock
         self.state = RunState()
-        self.out = Outcome(run_id=job.run_id)
+        self.timeline = timeline or Timeline(clock, begun=False)
+        self.out = Outcome(run_id=job.run_id, timeline=self.timeline.marks)
         self.sel = selectors.DefaultSelector()
         self.lines = LineReader(self.sel)
         self.prestarted_sandbox = sandbox
@@ -101,13 +106,17 @@ class Run:
     # -- the loop ------------------------------------------------------------------------------------
 
     def execute(self) -> Outcome:
+        self.timeline.begin()
         try:
             self._start_grader()
+            self.timeline.mark("grader_started")
             self._start_sandbox()
+            self.timeline.mark("sandbox_started")
             while not self.state.ended:
                 late = phases.overdue(self.state, self.clock())
                 if late == "wall":
-                    self._timeout()
+                    self._apply(phases.timed_out(self.state, collected=bool(self.out.collected),
+                                                 wall_seconds=self.limits.wall_seconds))
                 elif late == "start":
                     self._finish(RunStatus.INFRA_ERROR,
                                  f"The sandbox took over {phases.SANDBOX_START_SECONDS} s to start.")
@@ -120,7 +129,9 @@ class Run:
                 if not self.state.ended:
                     self._check_sandbox()
         finally:
+            self.timeline.mark("tests_done")
             self._stop()
+            self.timeline.mark("stopped")
         return self.out
 
     @property
@@ -137,17 +148,6 @@ class Run:
 
     def _finish(self, status: RunStatus, message: str = "") -> None:
         self._apply(phases.finish(self.state, status, message))
-
-    def _timeout(self) -> None:
-        seconds = f"{self.limits.wall_seconds:g} s"
-        if self.ready and not self.out.collected:
-            self._finish(RunStatus.TIMEOUT, f"The hidden tests did not load within the run's {seconds} limit, so the "
-                         "grader was stopped. Does a test module loop or wait forever at import time?")
-        elif self.ready:
-            self._finish(RunStatus.TIMEOUT, f"The run took longer than its {seconds} limit.")
-        else:
-            self._finish(RunStatus.TIMEOUT, f"The app did not start within {seconds}. Does something at import "
-                         "time loop or wait forever?")
 
     # -- grader --------------------------------------------------------------------------------------
 
@@ -210,6 +210,7 @@ class Run:
             if self.state.grader != phases.GraderPhase.LOADING:
                 return
             self.out.collected = list(event.tests)
+            self.timeline.mark("collected")
             self.on_event(protocol.TestsCollected(tests=event.tests))
             if event.tests:
                 self._apply(phases.tests_collected(self.state))
@@ -281,6 +282,7 @@ class Run:
                 return
             message = protocol.read_status(line)
             if isinstance(message, protocol.Warm):
+                self.timeline.mark("app_warm")
                 self._apply(phases.harness_warm(self.state, self.clock(), wall_seconds=self.limits.wall_seconds))
             elif isinstance(message, protocol.Ready) and not self.ready:
                 self._on_ready()
@@ -299,6 +301,7 @@ class Run:
             self._finish(RunStatus.NOT_GRADABLE, problem)
             return
         self._apply(phases.app_serving(self.state))
+        self.timeline.mark("app_ready")
         self.on_event(protocol.AppReady())
         if self.state.grader == phases.GraderPhase.HELD:
             self._apply(phases.released(self.state))
@@ -355,6 +358,7 @@ class Run:
                 pass
         self.out.oom = self.out.oom or sandbox.oom_killed()
         self.out.app_peak = max(self.out.app_peak, sandbox.peak_memory() or 0)
+        self._count_cpu("app", sandbox.cpu_seconds())
         sandbox.destroy()
         self.sandbox = None
 
@@ -368,6 +372,7 @@ class Run:
             self._retire_sandbox()
         if self.grader_process is not None:
             self.grader_process.kill()
+            self._count_cpu("grader", self.grader_process.cpu_seconds())
             self.out.grader_peak = max(self.out.grader_peak, reap_peak_rss(self.grader_process.popen))
             self.grader_process.close()
             self.grader_process.release()
@@ -378,6 +383,10 @@ class Run:
         if self.out.oom and self.out.status in (RunStatus.GRADED, RunStatus.NOT_GRADABLE, None):
             self.out.status = RunStatus.OOM
             self.out.message = phases.oom_message(self.limits)
+
+    def _count_cpu(self, who: str, seconds: float | None) -> None:
+        if seconds is not None:  # a restarted app's sandboxes add up
+            self.out.cpu_seconds[who] = self.out.cpu_seconds.get(who, 0.0) + seconds
 
     def _read_rest_of_output(self) -> None:
         assert self.sandbox

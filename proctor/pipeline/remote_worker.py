@@ -29,7 +29,6 @@ from proctor.grading.grader_fork import GraderForks
 from proctor.grading.limits import Limits
 from proctor.grading.packs import Catalog, Challenge, PackError, UnknownChallenge
 from proctor.grading.pool import WarmPool
-from proctor.grading.protocol import ProgressEvent, TestsCollected
 from proctor.grading.sandbox import Sandbox, choose_backend
 from proctor.grading.sandbox.fork_start import ForkSandbox
 from proctor.grading.submission import SubmissionError
@@ -64,10 +63,10 @@ from proctor.pipeline.jobs_wire import (
     validation_key,
 )
 from proctor.pipeline.lookup import write_pack
+from proctor.pipeline.progress import Flusher
 from proctor.pipeline.redis_queue import live_workers
 from proctor.pipeline.startup import with_start_mode
 from proctor.pipeline.validation import cases_of
-from proctor.pipeline.worker import Progress
 from proctor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -75,7 +74,6 @@ log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5.0
 MAX_REFUSALS = 50  # a job every worker refuses stops going round, whatever the count of live workers says
 REFUSED_DELAY_MS = 200
-PROGRESS_SECONDS = 0.2
 DAY = 86400
 
 
@@ -94,6 +92,7 @@ class RemoteGrader:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.broker = make_broker(settings.queue_url, dead_worker_seconds=settings.queue_dead_worker_seconds)
         self.client = connect(settings.queue_url)
+        self.progress = Flusher()
         self._hashes: dict[str, str] = {}
         dramatiq.Actor(self.handle, broker=self.broker, actor_name=GRADE_ACTOR, queue_name=JOBS_QUEUE,
                        priority=0, options={})
@@ -225,25 +224,19 @@ class RemoteGrader:
     def _grade(self, job: GradeJob, challenge: Challenge, started: float) -> None:
         log.info("grading submission %d (%s, %s, attempt %d)", job.submission_id, job.challenge, job.suite,
                  job.attempt)
-        progress = Progress()
-        last_sent = [0.0]
+        def send(data: dict[str, Any]) -> None:
+            note = ProgressNote(submission_id=job.submission_id, token=job.token, progress=data)
+            try:
+                self.client.publish(PROGRESS_CHANNEL, note.model_dump_json())
+            except redis.RedisError:  # progress is a courtesy; the grading goes on without it
+                log.warning("progress of submission %d not sent", job.submission_id)
 
-        def on_event(event: ProgressEvent) -> None:
-            # Every note is a write on the web node, its one SQLite writer: at most one per PROGRESS_SECONDS
-            # (the panel polls every 200 ms), except the first that says how many tests there are.
-            if progress.apply(event) and (time.monotonic() - last_sent[0] >= PROGRESS_SECONDS
-                                          or isinstance(event, TestsCollected)):
-                last_sent[0] = time.monotonic()
-                note = ProgressNote(submission_id=job.submission_id, token=job.token, progress=progress.data)
-                try:
-                    self.client.publish(PROGRESS_CHANNEL, note.model_dump_json())
-                except redis.RedisError:  # progress is a courtesy; the grading goes on without it
-                    log.warning("progress of submission %d not sent", job.submission_id)
+        progress = self.progress.track(send)
 
         files = {name: text.encode("utf-8") for name, text in job.files.items()}
         try:
             result = grade(challenge, files, suite=job.suite, backend=self.backend,
-                           limits=Limits.model_validate(job.limits), on_event=on_event, settings=self.settings,
+                           limits=Limits.model_validate(job.limits), on_event=progress.apply, settings=self.settings,
                            pool=self.pool, suite_pool=self.suite_pool, grader_forks=self.grader_forks)
         except SubmissionError as exc:
             self._answer(job, "not_gradable", started, message=str(exc))
@@ -252,6 +245,8 @@ class RemoteGrader:
             log.exception("grading submission %d failed on the platform side", job.submission_id)
             self._answer(job, "infra_error", started, message=f"{type(exc).__name__}: {exc}"[:2000])
             return
+        finally:
+            self.progress.done(progress)
         self._answer(job, "graded", started, result=result.model_dump(mode="json", by_alias=True))
 
     def _answer(self, job: GradeJob, kind: ResultKind, started: float, *, message: str = "",

@@ -12,14 +12,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
 from proctor.grading.packs import Catalog, UnknownChallenge
-from proctor.grading.protocol import AppReady, ProgressEvent, TestFinished, TestsCollected, TestStarted
 from proctor.grading.results import RunResult, RunStatus, not_run
 from proctor.grading.sandbox import Sandbox
 from proctor.grading.submission import SubmissionError
 from proctor.pipeline.admission import Admission
+from proctor.pipeline.progress import Flusher
 from proctor.pipeline.validation import ValidationRunner
 from proctor.store import Store, submissions
 from proctor.store.submissions import Submission
@@ -32,31 +31,6 @@ MAX_BACKOFF_SECONDS = 600.0
 
 def backoff_seconds(attempts: int) -> float:
     return min(MAX_BACKOFF_SECONDS, 5.0 * 2.0 ** max(0, attempts - 1))
-
-
-class Progress:
-    """Turns the engine's events into the progress JSON the live panel reads."""
-
-    def __init__(self) -> None:
-        self.data: dict[str, Any] = {"phase": "starting", "total": None, "done": 0, "running": None, "tests": []}
-
-    def apply(self, event: ProgressEvent) -> bool:
-        """Update from one event; True when the change is worth writing."""
-        if isinstance(event, AppReady):
-            self.data["phase"] = "testing"
-        elif isinstance(event, TestsCollected):
-            self.data["total"] = len(event.tests)
-            self.data["phase"] = "testing"
-        elif isinstance(event, TestStarted):
-            self.data["running"] = event.name
-        elif isinstance(event, TestFinished):
-            # detail is staff only, and only in the final result
-            self.data["tests"].append(event.result.model_dump(mode="json", exclude={"detail"}))
-            self.data["done"] = len(self.data["tests"])
-            self.data["running"] = None
-        else:
-            return False
-        return True
 
 
 class Workers:
@@ -79,6 +53,7 @@ class Workers:
         self._held: dict[int, str] = {}
         self._held_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+        self.progress = Flusher()
 
     def start(self) -> None:
         for i in range(self.count):
@@ -101,6 +76,7 @@ class Workers:
         """Stop claiming, then hand back what is still being graded so the next start grades it again."""
         self._stop.set()
         self._wake.set()
+        self.progress.stop()
         with self._held_lock:
             held = dict(self._held)
             self._held.clear()
@@ -165,20 +141,23 @@ class Workers:
         except UnknownChallenge:
             self._finish_without_run(submission, token, "This challenge no longer exists, so it cannot be graded.")
             return
-        progress = Progress()
+        def send(data: dict[str, object]) -> None:
+            try:
+                submissions.record_progress(self.store, submission_id=submission.id, token=token, progress=data)
+            except Exception:  # progress is a courtesy; the grading goes on without it
+                log.exception("progress of submission %d not recorded", submission.id)
 
-        def on_event(event: ProgressEvent) -> None:
-            if progress.apply(event):
-                submissions.record_progress(self.store, submission_id=submission.id, token=token,
-                                            progress=progress.data)
-
+        progress = self.progress.track(send)
         files = {name: text.encode("utf-8") for name, text in submission.files.items()}
         started = time.monotonic()
         try:
-            result = self.grade(challenge, files, suite=submission.suite, backend=self.backend, on_event=on_event)
+            result = self.grade(challenge, files, suite=submission.suite, backend=self.backend,
+                                on_event=progress.apply)
         except SubmissionError as exc:
             self._finish_without_run(submission, token, str(exc))
             return
+        finally:
+            self.progress.done(progress)
         elapsed = time.monotonic() - started
         if result.status == RunStatus.INFRA_ERROR:
             delay = backoff_seconds(submission.attempts)

@@ -94,3 +94,12 @@ def test_a_held_grader_is_released_once_and_restarts_are_bounded() -> None:
         assert phases.can_restart(state)
         state = phases.restarting(state)
     assert not phases.can_restart(state)
+
+
+def test_a_timeout_says_what_was_still_going_on() -> None:
+    starting = RunState()
+    serving = RunState(phase=Phase.SERVING)
+    assert "did not start within 3 s" in phases.timed_out(starting, collected=False, wall_seconds=3).message
+    assert "did not load" in phases.timed_out(serving, collected=False, wall_seconds=3).message
+    late = phases.timed_out(serving, collected=True, wall_seconds=3)
+    assert (late.status, late.message) == (RunStatus.TIMEOUT, "The run took longer than its 3 s limit.")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import array
 import ctypes
+import gc
 import importlib.util
 import json
 import os
@@ -167,6 +168,11 @@ def serve(control: socket.socket, start: Callable[[dict[str, Any], list[int]], i
           descriptors: int = 6) -> None:
     """Fork a child per job with `start(job, fds)` (which returns its pid) and report starts and ends. The
     grader's fork server (grading/grader.py) uses the same loop with its own `start`."""
+    # Every object the server imported is moved out of the collector's reach: otherwise each child's first
+    # collections scan all of them and write to their headers, copying every page they sit on (most of a
+    # child's CPU, measured in docs/performance.md).
+    gc.collect()
+    gc.freeze()
     children: dict[int, str] = {}
     fd_size = array.array("i").itemsize
     wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)

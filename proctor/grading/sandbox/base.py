@@ -102,6 +102,10 @@ class SandboxProcess(ABC):
     def peak_memory(self) -> int | None:
         return None
 
+    def cpu_seconds(self) -> float | None:
+        """CPU its processes used, where a cgroup counts it."""
+        return None
+
     def serving(self) -> bool:
         """Whether the app's socket exists yet (a 'ready' from the app itself may come early)."""
         return True
@@ -140,6 +144,9 @@ class LocalProcess(SandboxProcess):
 
     def peak_memory(self) -> int | None:
         return self.cgroup.peak_memory() if self.cgroup else None
+
+    def cpu_seconds(self) -> float | None:
+        return self.cgroup.cpu_seconds() if self.cgroup else None
 
     def kill(self) -> None:
         """SIGKILL the whole tree: the pid namespace or session, and every process in the cgroup."""

@@ -17,7 +17,8 @@ from proctor.grading.limits import Limits, MiB
 
 ROOT = Path("/sys/fs/cgroup")
 GROUP = "proctor"
-V1_CONTROLLERS = ("memory", "pids", "cpu", "freezer")
+# cpuacct only counts (the CPU a run used, for its result); cgroup v2 counts in the cpu controller itself.
+V1_CONTROLLERS = ("memory", "pids", "cpu", "cpuacct", "freezer")
 
 
 def _write(path: Path, value: str) -> None:
@@ -81,6 +82,10 @@ class RunCgroup:
                     raise OSError(f"no {controller} cgroup controller")
                 continue
             path = base / GROUP / name
+            shared = next((d for d in dirs.values() if d.parent.parent.resolve() == base.resolve()), None)
+            if shared is not None:  # co-mounted with another controller (cpu,cpuacct): the same directory
+                dirs[controller] = shared
+                continue
             path.mkdir(parents=True)
             dirs[controller] = path
         group = cls(dirs, v2=False)
@@ -101,7 +106,7 @@ class RunCgroup:
     @property
     def procs_files(self) -> list[Path]:
         """Files a process writes its pid to, to join every hierarchy of this run."""
-        return [d / "cgroup.procs" for d in self.dirs.values()]
+        return [d / "cgroup.procs" for d in dict.fromkeys(self.dirs.values())]  # co-mounted ones once
 
     def pids(self) -> list[int]:
         source = self.dirs.get("unified") or self.dirs["pids"]
@@ -122,6 +127,17 @@ class RunCgroup:
         name = "memory.peak" if self.v2 else "memory.max_usage_in_bytes"
         value = _read((self.dirs.get("unified") or self.dirs["memory"]) / name).strip()
         return int(value) if value.isdigit() else None
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time every process of the run used so far, as the kernel counts it (user and system)."""
+        if self.v2:
+            for line in _read(self.dirs["unified"] / "cpu.stat").splitlines():
+                key, _, value = line.partition(" ")
+                if key == "usage_usec" and value.strip().isdigit():
+                    return int(value) / 1e6
+            return None
+        value = _read(self.dirs["cpuacct"] / "cpuacct.usage").strip() if "cpuacct" in self.dirs else ""
+        return int(value) / 1e9 if value.isdigit() else None
 
     def kill_all(self, timeout: float = 5.0) -> bool:
         """SIGKILL every process in the run; True once none is left."""

@@ -67,6 +67,9 @@ class ForkedProcess(SandboxProcess):
     def peak_memory(self) -> int | None:
         return self.cgroup.peak_memory() if self.cgroup else None
 
+    def cpu_seconds(self) -> float | None:
+        return self.cgroup.cpu_seconds() if self.cgroup else None
+
     def kill(self) -> None:
         """The app is pid 1 of its pid namespace: killing it ends everything it started, then the cgroup."""
         try:
