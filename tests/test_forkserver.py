@@ -170,3 +170,21 @@ def test_a_fork_server_is_replaced_after_its_quota_of_children(fork_sandbox, hel
     while first.popen.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert first.popen.poll() is not None  # the retired server ended once its last run had
+
+
+def test_tests_compiled_in_the_grader_server_give_the_feedback_pytest_gives(fork_sandbox, hello: Challenge):
+    from proctor.grading.engine import grader_isolation
+    from proctor.grading.grader_fork import GraderForks
+
+    wrong = hello.wrong_cases()["no-health"].files
+    fresh = grade(hello, wrong, backend=fork_sandbox, settings=SETTINGS)  # a fresh grader: pytest's own rewrite
+    forks = GraderForks(grader_isolation(SETTINGS), SETTINGS.jobs_dir)
+    try:
+        forked = [grade(hello, wrong, backend=fork_sandbox, settings=SETTINGS, grader_forks=forks) for _ in range(2)]
+        assert forks._compiled  # the server was sent the pack's tests once, and compiled them
+    finally:
+        forks.close()
+    health = [next(t for t in r.tests if t.name == "test_health") for r in (fresh, *forked)]
+    assert "assert 404 == 200" in health[0].detail  # the rewritten assert's own explanation
+    assert [r.verdict() for r in forked] == [fresh.verdict()] * 2
+    assert [(t.message, t.detail) for t in health[1:]] == [(health[0].message, health[0].detail)] * 2

@@ -55,7 +55,7 @@ def default_backend(settings: Settings, *, local_single_user: bool = False) -> t
 
 
 def forked_grader(forks: GraderForks | None, challenge: Challenge,
-                  settings: Settings) -> Callable[[Path], GraderProcess] | None:
+                  settings: Settings) -> Callable[[Path, dict[str, str]], GraderProcess] | None:
     """A fork server's grader for the catalog's own packs only: an interviewer's tests get a fresh grader."""
     if forks is None or not challenge.grader_root.resolve().is_relative_to(settings.graders_dir.resolve()):
         return None

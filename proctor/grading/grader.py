@@ -18,6 +18,7 @@ from typing import Any
 
 import pluggy
 
+from proctor.grading import precompiled
 from proctor.grading.protocol import GraderSpec, Idle, OutOfMemory
 
 INI = Path(__file__).with_name("grader.ini")
@@ -172,6 +173,7 @@ def _fork_grader(job: dict[str, Any], fds: list[int]) -> int:
     import socket
     import traceback
 
+    precompiled.compile_ahead(job.get("precompile") or {})  # in the server: once, for every later child
     pid = os.fork()
     if pid:
         return pid
@@ -179,6 +181,7 @@ def _fork_grader(job: dict[str, Any], fds: list[int]) -> int:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.setsid()
+        precompiled.use()
         stdin, events, log, creds = fds
         with socket.socket(fileno=creds) as sock:
             sock.send(b"c")  # the engine reads our pid from the kernel and puts us in the run's cgroup

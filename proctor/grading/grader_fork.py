@@ -1,7 +1,7 @@
 """Graders forked from a warm, trusted fork server (grader.py --fork-server), for the catalog's own packs.
 
     forks = GraderForks(isolation)
-    grader = forks.start(job.root)        # a GraderProcess, as start_grader gives, in microseconds of our CPU
+    grader = forks.start(job.root, tests)  # a GraderProcess, as start_grader gives, in microseconds of our CPU
 
 The server runs under the grader's usual isolation (bwrap, no network, only the runtime and the package) and
 has imported pytest, httpx and the plugin once. Each child gets its own session, its own cgroup (the kernel
@@ -19,6 +19,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from proctor.grading import precompiled
 from proctor.grading.grader import EVENTS_FD
 from proctor.grading.grader_process import GRADER_ENV, GraderIsolation, GraderProcess, grader_command
 from proctor.grading.sandbox.base import rlimits_for
@@ -60,6 +61,8 @@ class GraderForks:
         self._server: ForkServer | None = None
         self._lock = threading.Lock()
         self._count = 0
+        self._compiled_by: ForkServer | None = None  # the server that compiled the packs in _compiled
+        self._compiled: set[str] = set()
 
     def _current(self) -> ForkServer:
         with self._lock:
@@ -77,8 +80,19 @@ class GraderForks:
                     self.isolation, [*args, "--fork-server", str(control_fd)], self.workdir)[0])
             return self._server
 
-    def start(self, workdir: Path) -> GraderProcess:
+    def start(self, workdir: Path, tests: dict[str, str] | None = None) -> GraderProcess:
+        """A forked grader for the run in `workdir`; `tests`, the pack's files the spec will bring, are sent to
+        the server the first time it meets them, to be compiled there once (precompiled.py)."""
         server = self._current()
+        job: dict[str, object] = {"run_id": workdir.name}
+        ahead = precompiled.rewritten_files(tests or {})
+        key = precompiled.digest(json.dumps(ahead, sort_keys=True).encode())
+        with self._lock:
+            if self._compiled_by is not server:
+                self._compiled_by, self._compiled = server, set()
+            if ahead and key not in self._compiled and len(key) + sum(map(len, ahead.values())) < precompiled.MAX_BYTES:
+                job["precompile"] = ahead
+                self._compiled.add(key)
         cgroup = RunCgroup.create(self.isolation.limits, f"{workdir.name}-grader") if self.isolation.cgroups else None
         ours, theirs = socket.socketpair()
         events_r, events_w = os.pipe()
@@ -95,7 +109,7 @@ class GraderForks:
             os.close(log_fd)
 
         try:
-            popen = server.fork({"run_id": workdir.name}, child_ends, cgroup, started=started,
+            popen = server.fork(job, child_ends, cgroup, started=started,
                                 make=lambda ticket, pid, pidfd: ForkedPopen(pid, pidfd))
         except BaseException:
             ours.close()

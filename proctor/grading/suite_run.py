@@ -55,8 +55,8 @@ class SuiteRun(Run):
 
     # -- what differs from a grader ------------------------------------------------------------------
 
-    def _grader_spec(self, grader: GraderProcess) -> protocol.GraderSpec:
-        return super()._grader_spec(grader).model_copy(update={"strict": True})
+    def _grader_spec(self, grader: GraderProcess, files: dict[str, str]) -> protocol.GraderSpec:
+        return super()._grader_spec(grader, files).model_copy(update={"strict": True})
 
     def _grader_ended(self) -> None:
         self.ended = True

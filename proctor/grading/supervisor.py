@@ -74,7 +74,8 @@ class Run:
                  module: str, attr: str, uid: int, gid: int, on_event: EventSink | None = None,
                  sandbox: SandboxProcess | None = None, grader: GraderProcess | None = None,
                  grader_isolation: GraderIsolation | None = None, suite_files: dict[str, str] | None = None,
-                 clock: Clock = time.monotonic, start_grader: Callable[[Path], GraderProcess] | None = None,
+                 clock: Clock = time.monotonic,
+                 start_grader: Callable[[Path, dict[str, str]], GraderProcess] | None = None,
                  timeline: Timeline | None = None) -> None:
         self.backend = backend
         self.start_grader = start_grader  # a fork server's (grader_fork.py), for the catalog's own packs
@@ -151,19 +152,19 @@ class Run:
 
     # -- grader --------------------------------------------------------------------------------------
 
-    def _grader_spec(self, grader: GraderProcess) -> protocol.GraderSpec:
-        # The tests travel as text: an isolated grader sees no path of the platform's (grader_process.py).
-        files = self.suite_files if self.suite_files is not None else grader_files(self.tests[0].parent)
+    def _grader_spec(self, grader: GraderProcess, files: dict[str, str]) -> protocol.GraderSpec:
         return protocol.GraderSpec(files=files, tests=[t.name for t in self.tests], events_fd=grader.events_fd,
                                    test_timeout=self.limits.test_seconds, message_bytes=self.limits.message_bytes)
 
     def _start_grader(self) -> None:
-        grader = (self.prestarted_grader or (self.start_grader(self.job.root) if self.start_grader else None)
+        # The tests travel as text: an isolated grader sees no path of the platform's (grader_process.py).
+        files = self.suite_files if self.suite_files is not None else grader_files(self.tests[0].parent)
+        grader = (self.prestarted_grader or (self.start_grader(self.job.root, files) if self.start_grader else None)
                   or start_grader(self.job.root, isolation=self.grader_isolation))
         self.grader_process = grader
         self.grader_control = grader.control
         self.grader_log = grader.log_path
-        self._tell_grader(self._grader_spec(grader).to_line())
+        self._tell_grader(self._grader_spec(grader, files).to_line())
         self.events_r = grader.events_r
         os.set_blocking(grader.events_r, False)
         self.sel.register(grader.events_r, selectors.EVENT_READ, self._on_grader_events)
