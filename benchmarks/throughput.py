@@ -386,8 +386,8 @@ def main() -> None:
         print(f"  grading per job on a worker:                   p50 {statistics.median(grading) * 1000:.0f} ms")
     claims, progresses, writes = result_writes(args.writes)
     print(f"web node writes: {claims:.0f} claims/s, {progresses:.0f} progress notes/s, {writes:.0f} results/s")
-    # A worker sends at most one progress note per 0.2 s (and the first): about 5 for a 1 s grading, where the
-    # embedded workers write 16 for hello-route (ready, collected, and each of 7 tests started and done).
+    # A worker, embedded or remote, sends at most one progress note per 0.2 s and the test count at once
+    # (pipeline/progress.py): about 5 for a 1 s grading, 1 for a forked hello-route.
     per_grading = 1 / claims + 5 / progresses + 1 / writes
     print(f"  one grading's writes (a claim, 5 progress notes, a result): {per_grading * 1000:.1f} ms -> ceiling "
           f"{1 / per_grading:.0f} gradings/s for any number of workers")
