@@ -81,7 +81,8 @@ def main() -> int:
         if args.at:
             shutil.rmtree(old)
     load_end = os.getloadavg()[0]
-    print(f"{len(challenges)} packs{' at ' + args.at if args.at else ''}, {args.runs} runs each in alternating rounds, bwrap cold, {os.cpu_count()} CPUs, "
+    print(f"{len(challenges)} packs{' at ' + args.at if args.at else ''}, {args.runs} runs each in alternating "
+          f"rounds, bwrap cold, {os.cpu_count()} CPUs, "
           f"{args.busy} busy loops, load average {load_start:.2f} at the start, {load_end:.2f} at the end")
     print("| challenge | reference p50 | reference max | starter p50 | starter max | reference not 100 |")
     print("|---|---:|---:|---:|---:|---:|")

@@ -258,7 +258,7 @@ def start_mode(mode: str, count: int, mixed: int) -> dict[str, Any]:
         rows = store.read().execute(f"SELECT created_at, started_at, finished_at, result FROM submissions "
                                     f"WHERE id IN ({','.join(map(str, ids))})").fetchall()
         latencies = sorted(float(r["finished_at"] - r["created_at"]) for r in rows)
-        cgroup_cpu = [sum(json.loads(r["result"]).get("cpu_ms", {}).values()) / 1000 for r in rows]
+        used = [json.loads(r["result"]).get("cpu_ms", {}) for r in rows]
         burst = [moments(r) for r in rows]
         idle, idle_moments = [], []
         for i in range(10):
@@ -268,7 +268,10 @@ def start_mode(mode: str, count: int, mixed: int) -> dict[str, Any]:
                                        "WHERE id = ?", (one,)).fetchone()
             idle_moments.append(moments(row, sent))
         figures: dict[str, Any] = {
-            "rate": count / drained, "cpu": cpu, "web_cpu": web_cpu, "cgroup_cpu": statistics.median(cgroup_cpu),
+            "rate": count / drained, "cpu": cpu, "web_cpu": web_cpu,
+            "cgroup_cpu": statistics.median(sum(u.values()) for u in used) / 1000,
+            "app_cpu": statistics.median(u.get("app", 0) for u in used) / 1000,
+            "grader_cpu": statistics.median(u.get("grader", 0) for u in used) / 1000,
             "p50": latencies[len(latencies) // 2], "p95": latencies[int(len(latencies) * 0.95)],
             "idle_p50": statistics.median(idle), "idle_steps": breakdown(idle_moments), "burst_steps": breakdown(burst)}
         if mixed:
@@ -294,7 +297,8 @@ def start_mode(mode: str, count: int, mixed: int) -> dict[str, Any]:
 
 def report(mode: str, f: dict[str, Any]) -> None:
     print(f"{mode:6} {f['rate']:6.2f} gradings/s; CPU-s per grading: machine {f['cpu']:.3f}, app + grader cgroups "
-          f"{f['cgroup_cpu']:.3f}, web node {f['web_cpu']:.3f}; submit->stored p50 {f['p50']:.2f} s p95 "
+          f"{f['cgroup_cpu']:.3f} (app {f['app_cpu']:.3f}, grader {f['grader_cpu']:.3f}), web node "
+          f"{f['web_cpu']:.3f}; submit->stored p50 {f['p50']:.2f} s p95 "
           f"{f['p95']:.2f} s; idle p50 {f['idle_p50']:.3f} s"
           + (f"; mixed {f['mixed_rate']:.2f}/s, {f['mixed_not_100']:.0f} not 100" if "mixed_rate" in f else ""),
           flush=True)
