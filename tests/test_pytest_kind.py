@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -34,8 +35,12 @@ def small_pack(tmp_path_factory: pytest.TempPathFactory) -> Challenge:
     root = tmp_path_factory.mktemp("packs")
     shutil.copytree(PROJECT_ROOT / "challenges/write-the-tests", root / "challenges/write-the-tests")
     shutil.copytree(PACK / "app", root / "graders/write-the-tests/app")
+    kept = root / "graders/write-the-tests/mutants"
+    kept.mkdir()
     for name in KEPT_MUTANTS:
-        shutil.copytree(PACK / "mutants" / name, root / "graders/write-the-tests/mutants" / name)
+        shutil.copy(PACK / "mutants" / f"{name}.patch", kept)
+    whys = tomllib.loads((PACK / "mutants/mutants.toml").read_text())
+    (kept / "mutants.toml").write_text("".join(f'[{n}]\nwhy = "{whys[n]["why"]}"\n' for n in KEPT_MUTANTS))
     return load_challenge(root / "challenges", root / "graders", "write-the-tests")
 
 

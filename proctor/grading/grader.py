@@ -27,7 +27,8 @@ hookimpl = pluggy.HookimplMarker("pytest")  # pytest.hookimpl, without importing
 
 # Plugins no grader uses, kept from loading: a forked grader would register each again per run (about 5 ms of
 # its CPU). Given as arguments, since pytest has imported its built-in plugins before it reads the ini's addopts.
-UNUSED_PLUGINS = ("doctest", "junitxml", "pastebin", "legacypath", "stepwise", "setuponly", "setupplan", "debugging",
+# (legacypath stays: it gives the `tmpdir` fixture, which a candidate's own suite may use.)
+UNUSED_PLUGINS = ("doctest", "junitxml", "pastebin", "stepwise", "setuponly", "setupplan", "debugging",
                   "faulthandler", "unraisableexception", "threadexception")
 
 

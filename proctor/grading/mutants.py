@@ -1,7 +1,9 @@
 """Grade a candidate's own tests (kind = "pytest") by the share of the pack's mutants they kill.
 
     graders/<slug>/app/                the correct app the contract describes
-    graders/<slug>/mutants/<name>/     the same app with one mistake: its files, and `why.txt`, one line in words
+    graders/<slug>/mutants/<name>.patch  the same app with one mistake, as a diff against app/ (patches.py),
+                                       with its `why` in mutants/mutants.toml, one line in words
+    graders/<slug>/mutants/<name>/     or as a full copy: its files, and `why.txt` (what the authoring form writes)
     graders/<slug>/reference/          a test suite that kills every mutant (scores 100)
     graders/<slug>/wrong/<case>/       weaker suites (score below 100)
 
@@ -23,6 +25,7 @@ import hashlib
 import logging
 import secrets
 import time
+import tomllib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,6 +34,7 @@ from pathlib import Path
 from proctor.grading.jobs import Job
 from proctor.grading.limits import Limits
 from proctor.grading.packs import Challenge, PackError, read_tree
+from proctor.grading.patches import PatchError, apply_patch
 from proctor.grading.protocol import Finished, ProgressEvent, TestFinished, TestMeta, TestsCollected
 from proctor.grading.results import RunResult, RunStatus, TestResult, TestStatus, compute_score
 from proctor.grading.sandbox.base import Sandbox, SandboxUnavailable
@@ -38,11 +42,13 @@ from proctor.grading.submission import check_files
 from proctor.grading.suite_pool import SuitePool
 from proctor.grading.suite_run import SuiteRun, SuiteVerdict
 from proctor.grading.suite_sandbox import SuiteProcess, start_suite
+from proctor.grading.wrong_cases import PATCH_SUFFIX
 from proctor.settings import Settings
 
 log = logging.getLogger(__name__)
 
 REFERENCE_RUNS = 2
+WHYS_FILE = "mutants.toml"  # [<name>] why = "...", for the mutants stored as patches
 PARALLEL = 3
 INFRA_MESSAGE = "Grading failed for a reason that is not your code's fault. It will be retried; nothing was counted."
 
@@ -59,15 +65,37 @@ def correct_app(challenge: Challenge) -> dict[str, bytes]:
 
 
 def mutants(challenge: Challenge) -> list[Variant]:
+    """The pack's mutants by name, patches applied to the correct app; PackError for one that is broken."""
     root = challenge.grader_root / "mutants"
     if not root.is_dir():
         return []
+    whys = _whys(root / WHYS_FILE)
     found = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        files = read_tree(folder)
-        why = files.pop("why.txt", b"").decode("utf-8", "replace").strip()
-        found.append(Variant(folder.name, files, why))
+    for entry in sorted(root.iterdir()):
+        if entry.is_dir():
+            files = read_tree(entry)
+            why = files.pop("why.txt", b"").decode("utf-8", "replace").strip()
+            found.append(Variant(entry.name, files, why))
+        elif entry.name.endswith(PATCH_SUFFIX):
+            name = entry.name.removesuffix(PATCH_SUFFIX)
+            if (root / name).is_dir():
+                raise PackError(f"mutants/{name}/ and mutants/{entry.name} are two mutants of one name")
+            try:
+                files = apply_patch(correct_app(challenge), entry.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, PatchError) as exc:
+                raise PackError(f"mutants/{entry.name}: {exc}") from None
+            found.append(Variant(name, files, whys.get(name, "")))
     return found
+
+
+def _whys(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise PackError(f"mutants/{WHYS_FILE}: {exc}") from None
+    return {name: str(table.get("why", "")).strip() if isinstance(table, dict) else "" for name, table in data.items()}
 
 
 def mutant_problems(challenge: Challenge) -> list[str]:
@@ -76,12 +104,21 @@ def mutant_problems(challenge: Challenge) -> list[str]:
     app = correct_app(challenge)
     if f"{challenge.app.module}.py" not in app:
         problems.append(f"graders/{challenge.slug}/app/ has no {challenge.app.module}.py (the correct app)")
-    found = mutants(challenge)
+    try:
+        found = mutants(challenge)
+    except PackError as exc:
+        return [*problems, str(exc)]
     if len(found) < 3:
         problems.append(f"graders/{challenge.slug}/mutants/ holds {len(found)} mutants; at least 3 are needed")
+    root = challenge.grader_root / "mutants"
+    unknown = sorted(_whys(root / WHYS_FILE).keys() - {m.name for m in found})
+    if unknown:
+        problems.append(f"mutants/{WHYS_FILE} describes {', '.join(unknown)}, which is no mutant in mutants/")
     for mutant in found:
         if not mutant.description or "\n" in mutant.description:
-            problems.append(f"mutants/{mutant.name}/why.txt must be one line saying the mistake in words")
+            where = f"mutants/{mutant.name}/why.txt" if (root / mutant.name).is_dir() else \
+                f"[{mutant.name}] in mutants/{WHYS_FILE}"
+            problems.append(f"{where} must give one line saying the mistake in words")
         if mutant.files == app:
             problems.append(f"mutants/{mutant.name} is the correct app itself")
     return problems

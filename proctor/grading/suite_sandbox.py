@@ -33,7 +33,8 @@ SUITE_LIB = "/opt/proctor-suite"
 # The platform modules the suite's pytest needs, and nothing else of the platform.
 LIB_FILES = ("__init__.py", "grading/__init__.py", "grading/grader.py", "grading/grader.ini", "grading/plugin.py",
              "grading/app_clients.py", "grading/reporter.py", "grading/feedback.py", "grading/protocol.py",
-             "grading/results.py", "grading/limits.py", "grading/harness/harness.py")
+             "grading/results.py", "grading/limits.py", "grading/harness/harness.py",
+             "grading/precompiled.py")
 SUITE_ENV = {**SANDBOX_ENV, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 BOOT = ("import sys; sys.path.insert(0, {lib!r}); import runpy; "
         "runpy.run_module('proctor.grading.grader', run_name='__main__', alter_sys=True)")

@@ -116,8 +116,7 @@ class Run:
             while not self.state.ended:
                 late = phases.overdue(self.state, self.clock())
                 if late == "wall":
-                    self._apply(phases.timed_out(self.state, collected=bool(self.out.collected),
-                                                 wall_seconds=self.limits.wall_seconds))
+                    self._timeout()
                 elif late == "start":
                     self._finish(RunStatus.INFRA_ERROR,
                                  f"The sandbox took over {phases.SANDBOX_START_SECONDS} s to start.")
@@ -149,6 +148,10 @@ class Run:
 
     def _finish(self, status: RunStatus, message: str = "") -> None:
         self._apply(phases.finish(self.state, status, message))
+
+    def _timeout(self) -> None:  # a candidate's own suite says it in its words (suite_run.py)
+        self._apply(phases.timed_out(self.state, collected=bool(self.out.collected),
+                                     wall_seconds=self.limits.wall_seconds))
 
     # -- grader --------------------------------------------------------------------------------------
 

@@ -11,8 +11,9 @@ from interviews import staff
 from test_authoring import run_validations
 
 from proctor.grading.mutants import mutant_problems, mutants
-from proctor.grading.packs import Challenge
+from proctor.grading.packs import Challenge, default_catalog
 from proctor.settings import PROJECT_ROOT
+from tests.conftest import SETTINGS
 
 pytestmark = pytest.mark.anyio
 WTT = PROJECT_ROOT / "graders/write-the-tests"
@@ -51,8 +52,9 @@ correct = ["route", "validate", "handler"]
 
 
 def pytest_pack(**over: Any) -> dict[str, Any]:
-    why = [(WTT / "mutants" / m / "why.txt").read_text().strip() for m in MUTANT_NAMES]
-    code = [(WTT / "mutants" / m / "app.py").read_text() for m in MUTANT_NAMES]
+    shop = {m.name: m for m in mutants(default_catalog(SETTINGS).get("write-the-tests"))}  # patches applied
+    why = [shop[m].description for m in MUTANT_NAMES]
+    code = [shop[m].files["app.py"].decode() for m in MUTANT_NAMES]
     return {"kind": "pytest", "slug": "shop-tests", "title": "Shop tests", "difficulty": "medium", "minutes": "20",
             "prompt": "# Shop\n\nTest the shop.", "app": (WTT / "app/app.py").read_text(),
             "starter": (PROJECT_ROOT / "challenges/write-the-tests/starter/test_app.py").read_text(),
