@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import redis  # noqa: E402
 
+from proctor.grading import timeline  # noqa: E402
 from proctor.pipeline.jobs_wire import JobResult, ProgressNote, job_key  # noqa: E402
 from proctor.pipeline.redis_queue import RedisQueue  # noqa: E402
 from proctor.settings import Settings, get_settings  # noqa: E402
@@ -189,37 +190,30 @@ START_MODES = {"cold": {"PROCTOR_SANDBOX_START": "cold", "PROCTOR_WARM_POOL": "0
 DOCKER = {"PROCTOR_SANDBOX": "docker", "PROCTOR_WARM_POOL": "0"}
 
 
-# The steps of a grading, from the marks each run records (grading/timeline.py) and the submission's own times:
-# (label, from, to). "submit" is the client's clock before its POST; "claimed" and "stored" the database's.
-STEPS = (("POST until queued", "submit", "queued"), ("queued until claimed", "queued", "claimed"),
-         ("job prepared", "claimed", "prepared"), ("grader forked", "prepared", "grader_started"),
-         ("app forked", "grader_started", "sandbox_started"), ("app imported, serving", "sandbox_started", "app_ready"),
-         ("grader collected (overlaps)", "grader_started", "collected"),
-         ("tests, once both are ready", "ready", "tests_done"), ("teardown", "tests_done", "stopped"),
-         ("result stored", "stopped", "stored"))
+# Where a grading's time goes: the steps between the marks each run records (grading/timeline.py), and around
+# them the submission's own times: (label, from, to). "submit" is the client's clock before its POST.
+PIPELINE = (("post", "submit", "queued"), ("queue", "queued", "claimed"), ("prepare", "claimed", "prepared"))
+STORE = ("store", "stopped", "stored")
+ORDER = [label for label, _, _ in PIPELINE] + [name for name, _, _ in timeline.STEPS] + [STORE[0]]
 
 
-def moments(row: Any, submitted: float | None = None) -> dict[str, float]:
-    """One stored grading's moments in ms since it was claimed."""
-    result = json.loads(row["result"])
-    marks = {k: float(v) for k, v in result.get("timeline_ms", {}).items()}
-    marks |= {"claimed": 0.0, "queued": (row["created_at"] - row["started_at"]) * 1000,
-              "stored": (row["finished_at"] - row["started_at"]) * 1000}
+def spans(row: Any, submitted: float | None = None) -> dict[str, float]:
+    """One stored grading's steps, in ms."""
+    marks = json.loads(row["result"]).get("timeline_ms", {})
+    moments = {**{k: float(v) for k, v in marks.items()}, "claimed": 0.0,
+               "queued": (row["created_at"] - row["started_at"]) * 1000,
+               "stored": (row["finished_at"] - row["started_at"]) * 1000}
     if submitted is not None:
-        marks["submit"] = (submitted - row["started_at"]) * 1000
-    if "app_ready" in marks and "collected" in marks:
-        marks["ready"] = max(marks["app_ready"], marks["collected"])
-    return marks
+        moments["submit"] = (submitted - row["started_at"]) * 1000
+    found = {label: moments[end] - moments[start] for label, start, end in (*PIPELINE, STORE)
+             if start in moments and end in moments}
+    return found | {name: float(ms) for name, ms in timeline.steps(marks).items()}
 
 
 def breakdown(rows: list[dict[str, float]]) -> list[tuple[str, float]]:
     """Median ms of each step over the gradings that reached both of its ends."""
-    steps = []
-    for label, start, end in STEPS:
-        spans = [m[end] - m[start] for m in rows if start in m and end in m]
-        if spans:
-            steps.append((label, statistics.median(spans)))
-    return steps
+    return [(label, statistics.median(r[label] for r in rows if label in r)) for label in ORDER
+            if any(label in r for r in rows)]
 
 
 def process_cpu(pid: int) -> float:
@@ -259,7 +253,7 @@ def start_mode(mode: str, count: int, mixed: int) -> dict[str, Any]:
                                     f"WHERE id IN ({','.join(map(str, ids))})").fetchall()
         latencies = sorted(float(r["finished_at"] - r["created_at"]) for r in rows)
         used = [json.loads(r["result"]).get("cpu_ms", {}) for r in rows]
-        burst = [moments(r) for r in rows]
+        burst = [spans(r) for r in rows]
         idle, idle_moments = [], []
         client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
         for i in range(10):
@@ -267,7 +261,7 @@ def start_mode(mode: str, count: int, mixed: int) -> dict[str, Any]:
             idle.append(wait_done(store, [one]) - sent)
             row = store.read().execute("SELECT created_at, started_at, finished_at, result FROM submissions "
                                        "WHERE id = ?", (one,)).fetchone()
-            idle_moments.append(moments(row, sent))
+            idle_moments.append(spans(row, sent))
         figures: dict[str, Any] = {
             "rate": count / drained, "cpu": cpu, "web_cpu": web_cpu,
             "cgroup_cpu": statistics.median(sum(u.values()) for u in used) / 1000,

@@ -36,3 +36,18 @@ class Timeline:
         self.begin()
         if step not in self.marks:
             self.marks[step] = round((self.clock() - (self.started or 0.0)) * 1000)
+
+
+# The steps between marks, as operators and benchmarks read them: (name, from, to). "ready" is when both the app
+# serves and the grader has collected, the moment the tests can start; collecting overlaps the app's steps.
+STEPS = (("grader_start", "prepared", "grader_started"), ("app_start", "grader_started", "sandbox_started"),
+         ("app_import", "sandbox_started", "app_ready"), ("collect", "grader_started", "collected"),
+         ("tests", "ready", "tests_done"), ("teardown", "tests_done", "stopped"))
+
+
+def steps(marks: dict[str, int]) -> dict[str, int]:
+    """Each step's milliseconds, for the steps whose both ends the run reached."""
+    moments = dict(marks)
+    if "app_ready" in moments and "collected" in moments:
+        moments["ready"] = max(moments["app_ready"], moments["collected"])
+    return {name: moments[end] - moments[start] for name, start, end in STEPS if start in moments and end in moments}

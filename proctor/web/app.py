@@ -83,8 +83,7 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", sta
     metrics = Metrics(store)
 
     def record_grading(submission: Submission, result: RunResult, seconds: float) -> None:
-        metrics.gradings.labels(submission.suite, result.status.value).inc()
-        metrics.grading_seconds.observe(seconds)
+        metrics.count_grading(submission.suite, result, seconds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

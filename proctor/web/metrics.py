@@ -9,6 +9,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from proctor.grading import timeline
+from proctor.grading.results import RunResult
 from proctor.store import Store, submissions
 
 
@@ -36,8 +38,22 @@ class Metrics:
         self.gradings = Counter("proctor_gradings", "Gradings recorded", ["suite", "status"], registry=self.registry)
         self.grading_seconds = Histogram("proctor_grading_seconds", "Time to grade one submission",
                                          buckets=(0.5, 1, 2, 5, 10, 20, 30, 60), registry=self.registry)
+        self.grading_steps = Histogram("proctor_grading_step_seconds", "Time of each step of a grading "
+                                       "(grading/timeline.py: grader_start, app_start, app_import, collect, tests, "
+                                       "teardown)", ["step"], registry=self.registry,
+                                       buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+        self.grading_cpu = Counter("proctor_grading_cpu_seconds", "CPU used by the gradings' app and grader "
+                                   "processes, from their cgroups", ["process"], registry=self.registry)
         self.registry.register(QueueCollector(store))
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def count_grading(self, suite: str, result: RunResult, seconds: float) -> None:
+        self.gradings.labels(suite, result.status.value).inc()
+        self.grading_seconds.observe(seconds)
+        for step, ms in timeline.steps(result.timeline_ms).items():
+            self.grading_steps.labels(step).observe(ms / 1000)
+        for process, ms in result.cpu_ms.items():
+            self.grading_cpu.labels(process).inc(ms / 1000)
 
     def count_request(self, method: str, route: str, status: int, seconds: float) -> None:
         # labels() validates and locks on every call; the children are few (routes x methods x statuses), so

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,12 @@ async def test_submit_and_run_examples_with_real_grading(data_dir: Path, bwrap: 
         assert submissions.best_scores(store, user_id=user.id) == {"hello-route": 100.0}
         metrics = (await client.get("/metrics", headers=METRICS_AUTH)).text
         assert 'proctor_gradings_total{status="graded",suite="hidden"} 1.0' in metrics
+        for step in ("grader_start", "app_start", "app_import", "collect", "tests", "teardown"):
+            assert f'proctor_grading_step_seconds_count{{step="{step}"}} 2.0' in metrics  # examples and hidden
+        registry = app.state.metrics.registry
+        if os.geteuid() == 0:  # per-run cgroups count the processes' CPU
+            assert registry.get_sample_value("proctor_grading_cpu_seconds_total", {"process": "app"}) > 0
+            assert registry.get_sample_value("proctor_grading_cpu_seconds_total", {"process": "grader"}) > 0
         await client.aclose()
 
 
