@@ -19,6 +19,7 @@ from markupsafe import Markup
 from proctor.web import csrf
 from proctor.web.kinds import kind_label
 from proctor.web.markdown import render_inline
+from proctor.web.polling import poll_delay
 from proctor.web.sections import section_title
 from proctor.web.state import state_of
 
@@ -33,6 +34,7 @@ def build_templates() -> Jinja2Blocks:
     env.filters["score"] = _score
     env.globals["section_title"] = section_title
     env.globals["kind_label"] = kind_label
+    env.globals["poll_delay"] = poll_delay
     env.filters["inline_markdown"] = lambda text: Markup(render_inline(str(text)))
     env.filters["plural"] = _plural
     return templates

@@ -55,7 +55,8 @@ async def test_a_request_is_queued_and_its_answer_shown(app: FastAPI, alice: Cli
     response = await alice.post(URL, fields(method="post", headers="X-Token: abc", body='{"a": 1}'), htmx=True)
     assert response.status_code == 200
     panel = parse(response.text).by_id("custom-response-status")
-    assert panel.attrs["data-status"] == "queued" and panel.attrs["hx-trigger"] == "load delay:500ms"
+    assert panel.attrs["data-status"] == "queued"
+    assert panel.attrs["hx-trigger"] in ("load delay:100ms", "load delay:250ms")  # fresh: asked about soon
     assert "POST /greet/ann" in panel.text()
 
     claimed = submissions.claim(store, lease_seconds=30)

@@ -105,7 +105,8 @@ async def test_submission_panel_through_its_states(app: FastAPI, alice: Client) 
     response = await alice.submit(htmx=True)
     assert response.status_code == 200
     panel = parse(response.text).by_id("submission-status")
-    assert panel.attrs["data-status"] == "queued" and panel.attrs["hx-trigger"] == "load delay:500ms"
+    assert panel.attrs["data-status"] == "queued"
+    assert panel.attrs["hx-trigger"] in ("load delay:100ms", "load delay:250ms")  # fresh: asked about soon
     assert "number 1 in the queue" in panel.text()
     submission_id = int(panel.find("a").attrs["href"].rsplit("/", 1)[1])
 
