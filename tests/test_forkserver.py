@@ -188,3 +188,27 @@ def test_tests_compiled_in_the_grader_server_give_the_feedback_pytest_gives(fork
     assert "assert 404 == 200" in health[0].detail  # the rewritten assert's own explanation
     assert [r.verdict() for r in forked] == [fresh.verdict()] * 2
     assert [(t.message, t.detail) for t in health[1:]] == [(health[0].message, health[0].detail)] * 2
+
+
+def test_a_fork_server_outlives_the_thread_that_started_it(hello: Challenge):
+    """bwrap's --die-with-parent follows the thread that forked it; a server started from a grading's short-lived
+    thread (a pack check's, a suite's pool) must not die with that thread."""
+    import threading
+
+    backend = ForkSandbox(venv=SETTINGS.runtime_dir, uid=SETTINGS.sandbox_uid, gid=SETTINGS.sandbox_gid)
+    try:
+        first: list[float] = []
+        worker = threading.Thread(target=lambda: first.append(
+            grade(hello, {"app.py": REFERENCE}, backend=backend, settings=SETTINGS).score))
+        worker.start()
+        worker.join()
+        server = backend._server
+        assert first == [100.0] and server is not None
+        deadline = time.monotonic() + 2  # a parent-death signal would have arrived by now
+        while server.popen.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.popen.poll() is None and server.usable()
+        assert grade(hello, {"app.py": REFERENCE}, backend=backend, settings=SETTINGS).score == 100.0
+        assert backend._server is server
+    finally:
+        backend.close()

@@ -18,6 +18,7 @@ from proctor.grading.limits import Limits
 from proctor.grading.mutants import Variant, correct_app, mutants, run_variant, suite_texts
 from proctor.grading.packs import Catalog, Challenge, load_challenge
 from proctor.grading.results import RunResult, RunStatus
+from proctor.grading.sandbox import Sandbox
 from proctor.grading.suite_pool import SuitePool
 from proctor.grading.validate import check_pack
 from proctor.settings import PROJECT_ROOT, get_settings
@@ -45,7 +46,7 @@ def small_pack(tmp_path_factory: pytest.TempPathFactory) -> Challenge:
 
 
 # The session's fork servers (conftest.py) outlive a test by design; they are named so.
-SERVERS = re.compile(rb"job-p\d+-(fork|grader)server\d")
+SERVERS = re.compile(rb"job-p\d+-(fork|grader|suite)server\d")
 
 
 @pytest.fixture
@@ -68,9 +69,17 @@ def clean() -> object:
             if not SERVERS.search(d.name.encode())] == []
 
 
-def grade_suite(challenge: Challenge, suite: str, limits: Limits = LIMITS, **files: str) -> RunResult:
+@pytest.fixture(params=["cold", "fork"])
+def suite_backend(request: pytest.FixtureRequest) -> Sandbox:
+    """The suite in a fresh bwrap per run, or forked from the suite fork server (grading/suite_fork.py): every
+    trick below must fail alike in both."""
+    return request.getfixturevalue("bwrap" if request.param == "cold" else "fork_sandbox")  # type: ignore[no-any-return]
+
+
+def grade_suite(challenge: Challenge, suite: str, limits: Limits = LIMITS, backend: Sandbox | None = None,
+                **files: str) -> RunResult:
     sources = {"test_app.py": suite.encode(), **{k.replace("__", "."): v.encode() for k, v in files.items()}}
-    return grade(challenge, sources, limits=limits, settings=SETTINGS)
+    return grade(challenge, sources, limits=limits, backend=backend, settings=SETTINGS)
 
 
 def killed(result: RunResult) -> set[str]:
@@ -100,10 +109,11 @@ def test_a_weak_suite_kills_few_and_shows_survivors_in_words_never_their_code(ca
         assert 'item["stock"] > min_stock' not in result.to_json() and "def list_items" not in result.to_json()
 
 
-def test_a_suite_failing_on_the_correct_app_scores_0_naming_the_test(small_pack: Challenge, clean) -> None:
+def test_a_suite_failing_on_the_correct_app_scores_0_naming_the_test(small_pack: Challenge, suite_backend: Sandbox,
+                                                                     clean) -> None:
     wrong_status = REFERENCE_SUITE + '\n\ndef test_hammer_is_a_teapot(client):\n' \
         '    assert client.get("/items/1").status_code == 418\n'
-    result = grade_suite(small_pack, wrong_status)
+    result = grade_suite(small_pack, wrong_status, backend=suite_backend)
     assert (result.status, result.score) == (RunStatus.GRADED, 0)
     assert "test_hammer_is_a_teapot" in result.message and "418" in result.message
     assert all(t.status == "error" and t.message.startswith("Not counted") for t in result.tests)
@@ -121,9 +131,10 @@ TRICKS = {
 
 
 @pytest.mark.parametrize("trick", TRICKS)
-def test_skipping_xfail_or_exiting_scores_0_with_a_message(small_pack: Challenge, trick: str, clean) -> None:
+def test_skipping_xfail_or_exiting_scores_0_with_a_message(small_pack: Challenge, trick: str, suite_backend: Sandbox,
+                                                           clean) -> None:
     # The reference suite around the trick would kill every mutant, so only the trick can make it score 0.
-    result = grade_suite(small_pack, REFERENCE_SUITE + "\n\n" + TRICKS[trick])
+    result = grade_suite(small_pack, REFERENCE_SUITE + "\n\n" + TRICKS[trick], backend=suite_backend)
     assert (result.status, result.score) == (RunStatus.GRADED, 0)
     assert "test_trick" in result.message
     expected = {"skip": "skipped", "skip-marker": "skipped", "xfail-marker": "marked xfail",
@@ -165,8 +176,9 @@ def fingerprint_text():
 '''
 
 
-def test_a_suite_reading_the_environment_and_files_learns_nothing(small_pack: Challenge, clean) -> None:
-    result = grade_suite(small_pack, PEEK)
+def test_a_suite_reading_the_environment_and_files_learns_nothing(small_pack: Challenge, suite_backend: Sandbox,
+                                                                  clean) -> None:
+    result = grade_suite(small_pack, PEEK, backend=suite_backend)
     assert (result.status, result.score) == (RunStatus.GRADED, 0)
     assert killed(result) == set() and all(t.status == "failed" for t in result.tests)
 
@@ -186,9 +198,10 @@ LOOPS = {
 
 
 @pytest.mark.parametrize("case", LOOPS)
-def test_a_looping_or_flooding_suite_ends_with_a_clear_status(small_pack: Challenge, case: str, clean) -> None:
+def test_a_looping_or_flooding_suite_ends_with_a_clear_status(small_pack: Challenge, case: str,
+                                                              suite_backend: Sandbox, clean) -> None:
     suite, status, words = LOOPS[case]
-    result = grade_suite(small_pack, suite, Limits(wall_seconds=6, test_seconds=1))
+    result = grade_suite(small_pack, suite, Limits(wall_seconds=6, test_seconds=1), backend=suite_backend)
     assert (result.status, result.score) == (status, 0)
     assert words in result.message
 
@@ -220,7 +233,9 @@ def test_a_warm_suite_pool_gives_the_same_verdict_and_leaves_nothing(small_pack:
                        settings=SETTINGS)
         assert (result.status, result.score) == (RunStatus.GRADED, 50)
         assert killed(result) == {"stock-not-persisted"}
-        assert "passed in" not in result.output  # the pooled suites' throwaway session is not the candidate's
+        # The pooled suites' throwaway session (one test) is not the candidate's; the candidate's own summary may
+        # be there or not, depending on whether pytest printed it before the run was ended at its last verdict.
+        assert "1 passed" not in result.output
         assert pool.ready_count() < 4  # its pairs were used
     finally:
         pool.close()
@@ -241,9 +256,10 @@ FORGED = {
 
 
 @pytest.mark.parametrize("case", FORGED)
-def test_a_suite_forging_its_report_earns_nothing(small_pack: Challenge, case: str, clean) -> None:
+def test_a_suite_forging_its_report_earns_nothing(small_pack: Challenge, case: str, suite_backend: Sandbox,
+                                                  clean) -> None:
     suite, words = FORGED[case]
-    result = grade_suite(small_pack, suite)
+    result = grade_suite(small_pack, suite, backend=suite_backend)
     assert (result.status, result.score) == (RunStatus.GRADED, 0)
     assert killed(result) == set()
     assert words in result.message
@@ -297,13 +313,13 @@ def test_fingerprint(client):
 '''
 
 
-def test_the_suite_sees_the_same_environment_and_files_whichever_app_it_tests(small_pack: Challenge, bwrap,
-                                                                             clean) -> None:
+def test_the_suite_sees_the_same_environment_and_files_whichever_app_it_tests(small_pack: Challenge,
+                                                                             suite_backend: Sandbox, clean) -> None:
     settings = get_settings()
     texts, tests = suite_texts({"test_app.py": FINGERPRINT.encode()})
     seen = {}
     for variant in [Variant("reference", correct_app(small_pack)), *mutants(small_pack)]:
-        verdict = run_variant(small_pack, variant, texts, tests, backend=bwrap, settings=settings,
+        verdict = run_variant(small_pack, variant, texts, tests, backend=suite_backend, settings=settings,
                               limits=LIMITS.merged({"message_bytes": 1 << 20}))
         assert not verdict.passed and "test_fingerprint failed" in verdict.reason
         seen[variant.name] = verdict.tests[0].detail
@@ -311,3 +327,16 @@ def test_the_suite_sees_the_same_environment_and_files_whichever_app_it_tests(sm
     # It looked (the suite's own mounts are there), but nothing of the app's side is: its files, its socket's folder.
     assert "/opt/proctor-suite" in seen["reference"] and "/submission" not in seen["reference"]
     assert "/JOB/src" not in seen["reference"]
+
+
+def test_with_apps_from_fork_servers_suites_are_forked_too_and_grade_alike(small_pack: Challenge, bwrap, fork_sandbox,
+                                                                          clean) -> None:
+    from proctor.grading.suite_fork import suite_forks
+
+    weak = "def test_list(client):\n    assert client.get('/items').status_code == 200\n"
+    cold = grade_suite(small_pack, weak, backend=bwrap)
+    forked = [grade_suite(small_pack, weak, backend=fork_sandbox) for _ in range(2)]
+    forks = suite_forks(fork_sandbox)
+    assert forks is not None and forks._server is not None and forks._server.started >= 2 * 4  # 2 + 2 apps each
+    assert [r.verdict() for r in forked] == [cold.verdict()] * 2
+    assert suite_forks(bwrap) is None  # a cold backend keeps a fresh suite sandbox per run

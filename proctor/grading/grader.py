@@ -120,6 +120,8 @@ def main() -> int:
 
     if "--fork-server" in sys.argv:
         return fork_server(int(sys.argv[sys.argv.index("--fork-server") + 1]))
+    if "--suite-fork-server" in sys.argv:
+        return suite_fork_server(int(sys.argv[sys.argv.index("--suite-fork-server") + 1]))
     return serve_one()
 
 
@@ -199,6 +201,49 @@ def _fork_grader(job: dict[str, Any], fds: list[int]) -> int:
     except BaseException:  # noqa: BLE001 - a child must never return into the server's loop
         traceback.print_exc()
         os._exit(5)
+
+
+
+SUITE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp", "TMPDIR": "/tmp",
+             "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
+
+def suite_fork_server(control_fd: int) -> int:
+    """A fork server for candidates' own suites (kind pytest; grading/suite_fork.py starts it inside bwrap with
+    CAP_SYS_ADMIN and CAP_SETPCAP there): pytest, httpx and the plugin warmed once; per run a child that leaves
+    for its own namespaces, mounts, cgroup and no privilege at all, exactly as an app's child does
+    (harness/forkserver.py), and only then runs the candidate's suite."""
+    import socket
+
+    from proctor.grading.harness import forkserver
+
+    control = socket.socket(fileno=control_fd)
+    try:
+        warm_up(Path(tempfile.mkdtemp(prefix="warm-")))
+    except Exception:  # noqa: BLE001 - only an optimisation
+        pass
+    control.send(json.dumps({"state": "warm"}).encode())
+    forkserver.serve(control, start=lambda job, fds: forkserver.start_child(job, fds, become=_become_suite),
+                     descriptors=4)
+    return 0
+
+
+def _become_suite(job: dict[str, Any], fds: list[int]) -> None:
+    from proctor.grading.harness import forkserver
+
+    control, events, output, creds = fds
+    forkserver.isolate(job, creds, None)
+    for target, fd in ((0, control), (1, output), (2, output), (EVENTS_FD, events)):
+        os.dup2(fd, target)
+    os.closerange(EVENTS_FD + 1, 1 << 16)
+    os.chdir("/tmp")
+    os.environ.clear()
+    os.environ.update(SUITE_ENV)
+    forkserver.harness.apply_rlimits(job["rlimits"])
+    code = serve_one()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from pathlib import Path
 from proctor.grading import precompiled
 from proctor.grading.grader import EVENTS_FD
 from proctor.grading.grader_process import GRADER_ENV, GraderIsolation, GraderProcess, grader_command
-from proctor.grading.sandbox.base import rlimits_for
+from proctor.grading.sandbox.base import SandboxUnavailable, rlimits_for
 from proctor.grading.sandbox.cgroups import RunCgroup
 from proctor.grading.sandbox.forkserver import STEP_SECONDS, ForkServer
 
@@ -44,13 +44,14 @@ class ForkedPopen:
         return self.exit_code
 
     def wait(self, timeout: float | None = None) -> int:
-        if not self.exited.wait(STEP_SECONDS if timeout is None else timeout):
+        if not self.exited.wait(STEP_SECONDS if timeout is None else timeout) and self.pidfd >= 0:
             signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
             self.exited.wait(STEP_SECONDS)
-        try:
-            os.close(self.pidfd)
-        except OSError:
-            pass
+        # Closed once only: waited for again (the supervisor, then the suite's runner), a second close would hit
+        # whatever descriptor another thread has opened under that number since.
+        pidfd, self.pidfd = self.pidfd, -1
+        if pidfd >= 0:
+            os.close(pidfd)
         return -1 if self.exit_code is None else self.exit_code
 
 
@@ -83,7 +84,12 @@ class GraderForks:
     def start(self, workdir: Path, tests: dict[str, str] | None = None) -> GraderProcess:
         """A forked grader for the run in `workdir`; `tests`, the pack's files the spec will bring, are sent to
         the server the first time it meets them, to be compiled there once (precompiled.py)."""
-        server = self._current()
+        try:
+            return self._start(self._current(), workdir, tests)
+        except SandboxUnavailable:
+            return self._start(self._current(), workdir, tests)  # retired under us: one more, on a fresh one
+
+    def _start(self, server: ForkServer, workdir: Path, tests: dict[str, str] | None) -> GraderProcess:
         job: dict[str, object] = {"run_id": workdir.name}
         ahead = precompiled.rewritten_files(tests or {})
         key = precompiled.digest(json.dumps(ahead, sort_keys=True).encode())

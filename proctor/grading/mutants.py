@@ -39,6 +39,7 @@ from proctor.grading.protocol import Finished, ProgressEvent, TestFinished, Test
 from proctor.grading.results import RunResult, RunStatus, TestResult, TestStatus, compute_score
 from proctor.grading.sandbox.base import Sandbox, SandboxUnavailable
 from proctor.grading.submission import check_files
+from proctor.grading.suite_fork import suite_forks
 from proctor.grading.suite_pool import SuitePool
 from proctor.grading.suite_run import SuiteRun, SuiteVerdict
 from proctor.grading.suite_sandbox import SuiteProcess, start_suite
@@ -219,8 +220,10 @@ def run_variant(challenge: Challenge, variant: Variant, texts: dict[str, str], t
     else:
         job = Job.create(settings.jobs_dir, variant.files)
     try:
-        suite = slot.grader if slot else start_suite(job, backend=backend.name, venv=settings.runtime_dir,
-                                                     limits=limits, uid=settings.sandbox_uid, gid=settings.sandbox_gid)
+        forks = suite_forks(backend)  # where apps fork from a warm server, suites do too
+        suite = slot.grader if slot else forks.start(job, limits) if forks else start_suite(
+            job, backend=backend.name, venv=settings.runtime_dir, limits=limits, uid=settings.sandbox_uid,
+            gid=settings.sandbox_gid)
         assert isinstance(suite, SuiteProcess)
         try:
             run = SuiteRun(suite=suite, backend=backend, job=job, runtime=settings.runtime_dir,

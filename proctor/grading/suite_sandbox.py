@@ -34,7 +34,7 @@ SUITE_LIB = "/opt/proctor-suite"
 LIB_FILES = ("__init__.py", "grading/__init__.py", "grading/grader.py", "grading/grader.ini", "grading/plugin.py",
              "grading/app_clients.py", "grading/reporter.py", "grading/feedback.py", "grading/protocol.py",
              "grading/results.py", "grading/limits.py", "grading/harness/harness.py",
-             "grading/precompiled.py")
+             "grading/harness/forkserver.py", "grading/precompiled.py")
 SUITE_ENV = {**SANDBOX_ENV, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 BOOT = ("import sys; sys.path.insert(0, {lib!r}); import runpy; "
         "runpy.run_module('proctor.grading.grader', run_name='__main__', alter_sys=True)")
@@ -54,8 +54,8 @@ class SuiteProcess(GraderProcess):
             self.output = -1
 
 
-def _copy_lib(job: Job) -> Path:
-    lib = job.root / "suite-lib"
+def copy_lib(lib: Path) -> Path:
+    """The platform files the suite's pytest runs, copied under `lib` for a read-only bind."""
     for name in LIB_FILES:
         target = lib / "proctor" / name
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
@@ -93,7 +93,7 @@ def start_suite(job: Job, *, backend: str, venv: Path, limits: Limits, uid: int,
                 warm_up: bool = False) -> SuiteProcess:
     """Start the suite's pytest, waiting for its spec (the candidate's files) on its control socket. With
     warm_up (a pool), it first runs a throwaway session and reports {"event": "idle"} (grader.py)."""
-    lib = _copy_lib(job)
+    lib = copy_lib(job.root / "suite-lib")
     tmp = job.root / "suite-tmp"
     tmp.mkdir(mode=0o700)
     cgroup = RunCgroup.create(limits, f"{job.run_id}-suite")

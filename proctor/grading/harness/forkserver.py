@@ -98,13 +98,16 @@ def read_all(fd: int, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def build_root(files_fd: int, tmp_bytes: int) -> None:
-    """The child's private view: fresh /proc, /tmp, /dev/shm and /submission (written, then read-only)."""
+def build_root(files_fd: int | None, tmp_bytes: int) -> None:
+    """The child's private view: fresh /proc, /tmp, /dev/shm and, with files, /submission (written, then
+    read-only)."""
     _mount("none", "/", None, MS_REC | MS_PRIVATE)
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_bytes},mode=1777")
     if os.path.isdir("/dev/shm"):
         _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=1m,mode=1777")
+    if files_fd is None:
+        return
     _mount("tmpfs", SUBMISSION, "tmpfs", MS_NOSUID | MS_NODEV, "size=4m,mode=0755")
     files = json.loads(read_all(files_fd, MAX_FILES_BYTES))
     os.close(files_fd)
@@ -117,9 +120,8 @@ def build_root(files_fd: int, tmp_bytes: int) -> None:
     _mount("none", SUBMISSION, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
-def become_app(job: dict[str, object], fds: list[int]) -> None:
-    """In the child (pid 1 of its namespaces): build its root, be put in its cgroup, drop everything, serve."""
-    output, control, status, listener, files, creds = fds
+def isolate(job: dict[str, object], creds: int, files: int | None) -> None:
+    """In the child (pid 1 of its namespaces): build its root, be put in its cgroup, drop everything."""
     _check(libc.sethostname(b"sandbox", 7), "sethostname")
     build_root(files, int(job["tmp_bytes"]))  # type: ignore[call-overload]
     creds_sock = socket.socket(fileno=creds)
@@ -128,6 +130,12 @@ def become_app(job: dict[str, object], fds: list[int]) -> None:
         os._exit(4)
     creds_sock.close()
     drop_privileges()
+
+
+def become_app(job: dict[str, object], fds: list[int]) -> None:
+    """The app's child: isolated, then harness.py's usual path with the run's descriptors."""
+    output, control, status, listener, files, creds = fds
+    isolate(job, creds, files)
     for target, fd in ((OUTPUT, output), (2, output), (LISTEN, listener), (CONTROL, control), (STATUS, status)):
         os.dup2(fd, target, inheritable=True)
     os.closerange(STATUS + 1, 1 << 16)
@@ -139,9 +147,11 @@ def become_app(job: dict[str, object], fds: list[int]) -> None:
     harness.main()
 
 
-def start_child(job: dict[str, object], fds: list[int]) -> int:
+def start_child(job: dict[str, object], fds: list[int],
+                become: Callable[[dict[str, object], list[int]], None] = become_app) -> int:
     """Fork the child that leaves for its namespaces; returns its pid (which waits for the app and exits with
-    the app's code, so the server reaps one process per run)."""
+    the app's code, so the server reaps one process per run). `become` is what pid 1 of the namespaces runs: the
+    app (here) or a candidate's test suite (grader.py)."""
     pid = os.fork()
     if pid:
         return pid
@@ -151,7 +161,7 @@ def start_child(job: dict[str, object], fds: list[int]) -> int:
         _check(libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS), "unshare")
         app = os.fork()
         if app == 0:
-            become_app(job, fds)
+            become(job, fds)
             os._exit(0)
         for fd in fds:
             os.close(fd)

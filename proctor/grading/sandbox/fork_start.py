@@ -17,6 +17,7 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from proctor.grading.limits import DEFAULT_LIMITS, Limits
 from proctor.grading.sandbox import runtime
@@ -147,6 +148,10 @@ def spawn_app(server: ForkServer, spec: SandboxSpec) -> ForkedProcess:
         raise
 
 
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
 class ForkSandbox(BwrapSandbox):
     """The bwrap backend, started from a fork server: same isolation per run, without a Python start per run."""
 
@@ -158,6 +163,7 @@ class ForkSandbox(BwrapSandbox):
         self._server: ForkServer | None = None
         self._lock = threading.Lock()
         self._count = 0
+        self.companions: list[Closable] = []  # fork servers that go with this one (grading/suite_fork.py)
 
     def available(self) -> str | None:
         problem = super().available()
@@ -199,3 +205,6 @@ class ForkSandbox(BwrapSandbox):
             if self._server is not None:
                 self._server.close()
                 self._server = None
+            companions, self.companions = self.companions, []
+        for companion in companions:
+            companion.close()

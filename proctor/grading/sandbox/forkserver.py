@@ -78,9 +78,7 @@ class ForkServer:
         argv = argv_for(child_end.fileno())
         argv = ["/bin/sh", "-c", 'for f in $1; do echo $$ > "$f" || exit 97; done; shift; exec "$@"', "sh",
                 " ".join(map(str, self.cgroup.procs_files)), *argv]
-        self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.PIPE, pass_fds=(child_end.fileno(),), cwd="/",
-                                      env=env, start_new_session=True)
+        self.popen = self._start(argv, env, child_end.fileno())
         child_end.close()
         self._stderr: list[str] = []
         threading.Thread(target=self._drain_stderr, name=f"proctor-{name}-stderr", daemon=True).start()
@@ -94,6 +92,32 @@ class ForkServer:
             raise SandboxUnavailable(f"the fork server did not start: {''.join(self._stderr).strip() or hello}")
         self.sock.settimeout(None)
         threading.Thread(target=self._read, name=f"proctor-{name}", daemon=True).start()
+
+    def _start(self, argv: list[str], env: dict[str, str], control_fd: int) -> subprocess.Popen[bytes]:
+        """Start the server from a thread of its own that lives as long as it does. bwrap's --die-with-parent
+        follows the *thread* that forked it: started from a thread that ends (a grading's thread pool), the
+        server would be killed with it, mid-way between two runs."""
+        started: list[subprocess.Popen[bytes] | BaseException] = []
+        ready = threading.Event()
+
+        def keep() -> None:
+            try:
+                popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.PIPE, pass_fds=(control_fd,), cwd="/", env=env,
+                                         start_new_session=True)
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller below
+                started.append(exc)
+                ready.set()
+                return
+            started.append(popen)
+            ready.set()
+            popen.wait()
+
+        threading.Thread(target=keep, name=f"proctor-{self.name}-keeper", daemon=True).start()
+        ready.wait()
+        if isinstance(started[0], BaseException):
+            raise started[0]
+        return started[0]
 
     def _drain_stderr(self) -> None:
         """The server's own stderr (its tracebacks; children's output goes to their runs' pipes), logged."""
@@ -148,12 +172,14 @@ class ForkServer:
                     procs.write_text(str(pid))
             creds.send(b"g")
             child = make(ticket, pid, pidfd)
-        except BaseException:
+        except BaseException as exc:
             with self._lock:
                 self._runs.pop(ticket, None)
             if pidfd >= 0:
                 os.close(pidfd)
             self.trouble(f"{ticket} could not be started")
+            if isinstance(exc, (OSError, StopIteration)):  # the server or the child went away: try a fresh one
+                raise SandboxUnavailable(f"{ticket} could not be started: {exc!r}") from exc
             raise
         finally:
             creds.close()
