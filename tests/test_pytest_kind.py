@@ -281,8 +281,9 @@ def our_containers() -> list[str]:
     import docker
 
     prefix = f"job-p{os.getpid()}-"
-    return [c.short_id for c in docker.from_env().containers.list(all=True, filters={"label": "proctor=sandbox"})
-            if c.labels.get("proctor.run", "").startswith(prefix)]
+    # sparse: no inspect per container, which fails for one removed between the listing and the inspection
+    listed = docker.from_env().containers.list(all=True, sparse=True, filters={"label": "proctor=sandbox"})
+    return [c.short_id for c in listed if (c.attrs.get("Labels") or {}).get("proctor.run", "").startswith(prefix)]
 
 
 FINGERPRINT = r'''
