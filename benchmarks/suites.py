@@ -1,10 +1,11 @@
-"""Grading time of a candidate's own test suite (kind = "pytest"), cold and with a warm suite pool.
+"""Grading time of a candidate's own test suite (kind = "pytest"): cold, from fork servers, and a warm suite pool.
 
     .venv/bin/python benchmarks/suites.py [--runs 5] [--slug write-the-tests]
 
 Each run grades the pack's reference suite (2 + N app runs). "cold" starts every pair itself (all cold runs come
-first, with no pool refilling beside them); "warm" waits until the pool holds 2 + N pairs before each grading, so
-it measures a grading that finds every pair warm.
+first, with no pool refilling beside them); "fork" forks each app and each suite from their warm servers
+(grading/suite_fork.py), alternating with cold; "warm" waits until the pool holds 2 + N pairs before each grading,
+so it measures a grading that finds every pair warm.
 """
 
 from __future__ import annotations
