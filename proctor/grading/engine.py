@@ -22,6 +22,7 @@ from proctor.grading.grader_process import GRADER_LIMITS, GraderIsolation, Grade
 from proctor.grading.jobs import Job
 from proctor.grading.limits import Limits
 from proctor.grading.mutants import grade_suite
+from proctor.grading.outcome import Outcome
 from proctor.grading.packs import Challenge, PackError
 from proctor.grading.pool import WarmPool
 from proctor.grading.protocol import Finished, ProgressEvent
@@ -31,7 +32,7 @@ from proctor.grading.sandbox import Sandbox, choose_backend, runtime
 from proctor.grading.static_checks import grade_static
 from proctor.grading.submission import check_files, with_given
 from proctor.grading.suite_pool import SuitePool
-from proctor.grading.supervisor import Outcome, Run
+from proctor.grading.supervisor import Run
 from proctor.grading.timeline import Timeline
 from proctor.settings import Settings
 

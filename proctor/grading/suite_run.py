@@ -17,9 +17,10 @@ from typing import Any
 
 from proctor.grading import protocol
 from proctor.grading.grader_process import GraderProcess
+from proctor.grading.outcome import Outcome
 from proctor.grading.results import RunStatus, TestResult, TestStatus
 from proctor.grading.suite_sandbox import SuiteProcess
-from proctor.grading.supervisor import GRADER_LINE_BYTES, Outcome, Run
+from proctor.grading.supervisor import GRADER_LINE_BYTES, Run
 
 MAX_TESTS = 500
 NAME_CHARS = 200

@@ -14,7 +14,6 @@ import selectors
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from proctor.grading import phases, protocol
@@ -30,8 +29,9 @@ from proctor.grading.grader_process import (
 from proctor.grading.jobs import Job
 from proctor.grading.limits import Limits
 from proctor.grading.lines import LineReader
+from proctor.grading.outcome import Outcome
 from proctor.grading.phases import Phase, RunState
-from proctor.grading.results import CustomResponse, RunStatus, TestResult
+from proctor.grading.results import RunStatus
 from proctor.grading.sandbox.base import Sandbox, SandboxProcess, SandboxSpec
 from proctor.grading.timeline import Timeline
 
@@ -44,29 +44,6 @@ STATUS_LINE_BYTES = 65536
 
 EventSink = Callable[[protocol.ProgressEvent], None]
 Clock = Callable[[], float]
-
-
-@dataclass
-class Outcome:
-    """What the supervisor observed; the engine turns it into a RunResult."""
-
-    status: RunStatus | None = None
-    message: str = ""
-    collected: list[protocol.TestMeta] = field(default_factory=list)
-    results: dict[str, TestResult] = field(default_factory=dict)
-    running: str | None = None
-    output: bytearray = field(default_factory=bytearray)
-    output_total: int = 0
-    restarts: int = 0
-    oom: bool = False
-    app_peak: int = 0
-    grader_peak: int = 0
-    grader_log: str = ""
-    run_id: str = ""
-    response: CustomResponse | None = None  # a custom request's answer (custom_request.py)
-    grader_oom: bool = False  # the hidden tests, not the app, ran out of memory
-    timeline: dict[str, int] = field(default_factory=dict)  # grading/timeline.py
-    cpu_seconds: dict[str, float] = field(default_factory=dict)  # "app", "grader": from their cgroups
 
 
 class Run:
@@ -362,7 +339,7 @@ class Run:
                 pass
         self.out.oom = self.out.oom or sandbox.oom_killed()
         self.out.app_peak = max(self.out.app_peak, sandbox.peak_memory() or 0)
-        self._count_cpu("app", sandbox.cpu_seconds())
+        self.out.add_cpu("app", sandbox.cpu_seconds())
         sandbox.destroy()
         self.sandbox = None
 
@@ -376,7 +353,7 @@ class Run:
             self._retire_sandbox()
         if self.grader_process is not None:
             self.grader_process.kill()
-            self._count_cpu("grader", self.grader_process.cpu_seconds())
+            self.out.add_cpu("grader", self.grader_process.cpu_seconds())
             self.out.grader_peak = max(self.out.grader_peak, reap_peak_rss(self.grader_process.popen))
             self.grader_process.close()
             self.grader_process.release()
@@ -387,10 +364,6 @@ class Run:
         if self.out.oom and self.out.status in (RunStatus.GRADED, RunStatus.NOT_GRADABLE, None):
             self.out.status = RunStatus.OOM
             self.out.message = phases.oom_message(self.limits)
-
-    def _count_cpu(self, who: str, seconds: float | None) -> None:
-        if seconds is not None:  # a restarted app's sandboxes add up
-            self.out.cpu_seconds[who] = self.out.cpu_seconds.get(who, 0.0) + seconds
 
     def _read_rest_of_output(self) -> None:
         assert self.sandbox

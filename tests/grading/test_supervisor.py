@@ -17,10 +17,11 @@ from proctor.grading import protocol
 from proctor.grading.grader_process import GraderIsolation
 from proctor.grading.jobs import Job
 from proctor.grading.limits import Limits
+from proctor.grading.outcome import Outcome
 from proctor.grading.phases import MAX_RESTARTS, GraderPhase
 from proctor.grading.results import RunStatus
 from proctor.grading.suite_run import GARBLED, SuiteRun, SuiteVerdict
-from proctor.grading.supervisor import Outcome, Run
+from proctor.grading.supervisor import Run
 from tests.grading.fakes import FakeBackend, Step, fake_grader, fake_suite
 
 LIMITS = Limits(output_bytes=1024)
