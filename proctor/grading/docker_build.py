@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 import tarfile
 import threading
 import time
@@ -218,7 +219,16 @@ def _build(client: Any, context: bytes, tag: str, run_id: str, settings: Setting
 
     def stop() -> None:
         timed_out.set()
-        response.close()  # the engine sees the client go, cancels the build and kills the running step
+        # Closing the response alone does not wake the read blocked in the other thread (it would wait for the read
+        # timeout, 30 s past the limit): shut the socket down under it. The engine sees the client go, cancels the
+        # build and kills the running step.
+        sock = getattr(getattr(response.raw, "connection", None), "sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        response.close()
 
     timer = threading.Timer(settings.dockerfile_build_seconds, stop)
     timer.start()
