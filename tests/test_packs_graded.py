@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import re
 
 import pytest
@@ -33,6 +34,14 @@ INTERNALS = re.compile(r"Use -v|-vv|Traceback|httpx\.|httpcore\.|h11\.|LocalProt
                        re.M)
 
 
+@functools.cache
+def forks_available() -> bool:
+    from proctor.grading.sandbox.fork_start import ForkSandbox
+
+    backend = ForkSandbox(venv=SETTINGS.runtime_dir, uid=SETTINGS.sandbox_uid, gid=SETTINGS.sandbox_gid)
+    return backend.available() is None
+
+
 def authored_messages(challenge: Challenge) -> tuple[str, ...]:
     """The pack's own `feedback(...)` and `step(...)` sentences (the literal part of an f-string)."""
     found: list[str] = []
@@ -60,10 +69,12 @@ def unauthored_feedback(challenge: Challenge, results: dict[str, RunResult]) -> 
 @pytest.mark.parametrize(("slug", "sandbox"), CASES, indirect=["sandbox"])
 def test_pack_validates_and_matches_its_golden_verdicts(slug, catalog, sandbox, request):
     challenge = catalog.get(slug)
-    # Cold bwrap checks everything; fork starts and docker must then give the very same verdict for every case
-    # (the golden file).
-    full = sandbox.name == "bwrap" and getattr(sandbox, "start_mode", "cold") == "cold"
-    forks = request.getfixturevalue("grader_forks") if getattr(sandbox, "start_mode", "cold") == "fork" else None
+    # The platform's default start checks everything (three reference runs, the examples): fork servers, or cold
+    # bwrap where they cannot run; every other start must give the very same verdict for every case (the golden
+    # file) in one run each.
+    start = getattr(sandbox, "start_mode", "cold")
+    full = start == "fork" or (sandbox.name == "bwrap" and not forks_available())
+    forks = request.getfixturevalue("grader_forks") if start == "fork" else None
     report = check_pack(challenge, backend=sandbox, reference_runs=3 if full else 1, examples=full, settings=SETTINGS,
                         grader_forks=forks)
     assert report.problems == []
