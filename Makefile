@@ -3,19 +3,26 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check setup sandbox sandbox-image bench clean
+.PHONY: run test check lint setup sandbox sandbox-image bench clean
 
 run: sandbox
 	$(BIN)/proctor serve
 
+# Every test: the quick tier on both cores, then the tiers that start sandboxes, browsers and containers one at
+# a time (they measure nothing, but they share two cores with what they start).
 test: sandbox
-	$(BIN)/python -m pytest --durations=15 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n 2 -m "$(QUICK)" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --durations=15 -m "not ($(QUICK))" $(PYTEST_ARGS)
+
+QUICK := not (sandbox or browser or docker or slow)
 
 # The quick tier: lint, types, and the tests that need no sandbox, browser or Docker (README.md, "Tests").
-check: setup
+check: lint
+	$(BIN)/python -m pytest -q -n 2 -m "$(QUICK)" $(PYTEST_ARGS)
+
+lint: setup
 	$(BIN)/ruff check proctor tests
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -n 2 -m "not (sandbox or browser or docker or slow)" $(PYTEST_ARGS)
 
 setup: $(BIN)/proctor
 
