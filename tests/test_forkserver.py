@@ -212,3 +212,21 @@ def test_a_fork_server_outlives_the_thread_that_started_it(hello: Challenge):
         assert backend._server is server
     finally:
         backend.close()
+
+
+def test_a_grader_whose_server_went_away_is_forked_from_a_fresh_one(fork_sandbox, hello: Challenge, monkeypatch):
+    from proctor.grading.engine import grader_isolation
+    from proctor.grading.grader_fork import GraderForks
+
+    forks = GraderForks(grader_isolation(SETTINGS), SETTINGS.jobs_dir)
+    try:
+        gone = forks._current()
+        gone.close()  # as when another thread retired it between taking it and forking from it
+        fresh = forks._current
+        handed = iter([gone])
+        monkeypatch.setattr(forks, "_current", lambda: next(handed, None) or fresh())
+        result = grade(hello, {"app.py": REFERENCE}, backend=fork_sandbox, settings=SETTINGS, grader_forks=forks)
+        assert (result.status, result.score) == (RunStatus.GRADED, 100.0)
+        assert forks._server is not gone and forks._server is not None and forks._server.started == 1
+    finally:
+        forks.close()

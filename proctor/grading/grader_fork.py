@@ -125,6 +125,7 @@ class GraderForks:
             if cgroup:
                 cgroup.kill_all()
                 cgroup.remove()
+            log_path.unlink(missing_ok=True)  # ours (O_EXCL): a retry on a fresh server makes it anew
             raise
         return GraderProcess(popen, ours, events_r, EVENTS_FD, log_path, cgroup)
 
